@@ -1,0 +1,49 @@
+# Two commands do everything on a fresh machine:
+#   make demo   build, start the local AWS emulator, plan+apply+destroy examples/quickstart
+#               (DEMO_TARGET=aws: against your real account with your AWS credentials)
+#   make test   every test: unit, property, protocol and end-to-end (terraform + emulator)
+
+SHELL := /bin/bash
+# A build cache outside the clone, shared by every checkout (and CI) on this machine.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/terraform-provider-sagemaker/target
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+OS_ARCH := $(shell uname -s | tr A-Z a-z)_$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
+PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/privatelink/sagemaker/$(VERSION)/$(OS_ARCH)
+
+.PHONY: all build release venv test unit e2e lint fmt demo install clean
+
+all: build
+
+build:
+	cargo build --bins
+
+release:
+	cargo build --release --bins
+
+venv:
+	@scripts/venv.sh
+
+test: venv lint
+	cargo test --all-targets --no-fail-fast
+
+unit:
+	cargo test --lib
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+demo: venv build
+	scripts/demo.sh
+
+install: release
+	mkdir -p $(PLUGIN_DIR)
+	cp $(CARGO_TARGET_DIR)/release/terraform-provider-sagemaker $(PLUGIN_DIR)/terraform-provider-sagemaker_v$(VERSION)
+	@echo "Installed in $(PLUGIN_DIR): terraform init now finds privatelink/sagemaker $(VERSION) locally."
+
+clean:
+	cargo clean
+	rm -rf .venv

@@ -1,0 +1,3 @@
+//! Data sources: read-only views of the account.
+
+pub mod endpoint_services;

@@ -1,0 +1,177 @@
+//! The plan the framework computes before a resource's `modify_plan`:
+//! computed attributes left to the provider become unknown when something
+//! changes, `UseStateForUnknown` keeps prior values, `RequiresReplace` marks
+//! replacement. Follows the rules Terraform enforces on planned values.
+
+use super::diagnostics::Diagnostics;
+use super::path::AttrPath;
+use super::schema::{PlanModifier, Schema};
+use super::traits::PlanResult;
+use crate::value::Value;
+
+/// Plans a resource change from Terraform's proposed new state.
+pub fn plan_change(schema: &Schema, prior: &Value, proposed: &Value, config: &Value) -> PlanResult {
+    let mut result = PlanResult {
+        planned: proposed.clone(),
+        requires_replace: Vec::new(),
+        diags: Diagnostics::new(),
+    };
+    if proposed.is_null() {
+        return result;
+    }
+    let creating = prior.is_null();
+    let changed = creating || !semantic_eq(prior, proposed);
+    let Value::Object(planned) = &mut result.planned else {
+        return result;
+    };
+    for attribute in &schema.block.attributes {
+        let in_config = config.get(attribute.name).is_some_and(|v| !v.is_null());
+        let keep_prior = attribute
+            .plan_modifiers
+            .contains(&PlanModifier::UseStateForUnknown);
+        if attribute.is_computed() && !in_config && changed && (creating || !keep_prior) {
+            planned.insert(attribute.name.to_owned(), Value::Unknown);
+        }
+        let replaces = attribute
+            .plan_modifiers
+            .contains(&PlanModifier::RequiresReplace);
+        let before = prior.get(attribute.name).unwrap_or(&Value::Null);
+        let after = planned.get(attribute.name).unwrap_or(&Value::Null);
+        if replaces && !creating && !semantic_eq(before, after) {
+            result.requires_replace.push(AttrPath::root(attribute.name));
+        }
+    }
+    result
+}
+
+/// Equality that treats sets as sets at any depth.
+pub fn semantic_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Set(x), Value::Set(y)) => {
+            x.len() == y.len() && x.iter().all(|i| y.iter().any(|j| semantic_eq(i, j)))
+        }
+        (Value::List(x), Value::List(y)) | (Value::Tuple(x), Value::Tuple(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(i, j)| semantic_eq(i, j))
+        }
+        (Value::Map(x), Value::Map(y)) | (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| semantic_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::schema::{Attribute, Block};
+    use crate::value::Type;
+    use std::collections::BTreeMap;
+
+    fn schema() -> Schema {
+        Schema::new(
+            Block::new("test")
+                .attribute(Attribute::required("vpc_id", Type::String).requires_replace())
+                .attribute(Attribute::optional("name", Type::String))
+                .attribute(Attribute::computed("id", Type::String).use_state_for_unknown())
+                .attribute(Attribute::computed("arn", Type::String)),
+        )
+    }
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        Value::Object(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<BTreeMap<_, _>>(),
+        )
+    }
+
+    fn s(x: &str) -> Value {
+        Value::String(x.into())
+    }
+
+    #[test]
+    fn create_marks_every_computed_attribute_unknown() {
+        let config = obj(&[
+            ("vpc_id", s("v")),
+            ("name", Value::Null),
+            ("id", Value::Null),
+            ("arn", Value::Null),
+        ]);
+        let plan = plan_change(&schema(), &Value::Null, &config, &config);
+        assert_eq!(plan.planned.get("id"), Some(&Value::Unknown));
+        assert_eq!(plan.planned.get("arn"), Some(&Value::Unknown));
+        assert!(plan.requires_replace.is_empty());
+    }
+
+    #[test]
+    fn no_change_keeps_prior_values() {
+        let prior = obj(&[
+            ("vpc_id", s("v")),
+            ("name", s("n")),
+            ("id", s("i")),
+            ("arn", s("a")),
+        ]);
+        let config = obj(&[
+            ("vpc_id", s("v")),
+            ("name", s("n")),
+            ("id", Value::Null),
+            ("arn", Value::Null),
+        ]);
+        let plan = plan_change(&schema(), &prior, &prior, &config);
+        assert_eq!(plan.planned, prior);
+    }
+
+    #[test]
+    fn update_keeps_use_state_for_unknown_and_unknowns_the_rest() {
+        let prior = obj(&[
+            ("vpc_id", s("v")),
+            ("name", s("n")),
+            ("id", s("i")),
+            ("arn", s("a")),
+        ]);
+        let proposed = obj(&[
+            ("vpc_id", s("v")),
+            ("name", s("m")),
+            ("id", s("i")),
+            ("arn", s("a")),
+        ]);
+        let config = obj(&[
+            ("vpc_id", s("v")),
+            ("name", s("m")),
+            ("id", Value::Null),
+            ("arn", Value::Null),
+        ]);
+        let plan = plan_change(&schema(), &prior, &proposed, &config);
+        assert_eq!(plan.planned.get("id"), Some(&s("i")));
+        assert_eq!(plan.planned.get("arn"), Some(&Value::Unknown));
+    }
+
+    #[test]
+    fn changing_a_replace_attribute_requires_replace() {
+        let prior = obj(&[
+            ("vpc_id", s("v")),
+            ("name", Value::Null),
+            ("id", s("i")),
+            ("arn", s("a")),
+        ]);
+        let proposed = obj(&[
+            ("vpc_id", s("w")),
+            ("name", Value::Null),
+            ("id", s("i")),
+            ("arn", s("a")),
+        ]);
+        let plan = plan_change(&schema(), &prior, &proposed, &proposed);
+        assert_eq!(plan.requires_replace, vec![AttrPath::root("vpc_id")]);
+    }
+
+    #[test]
+    fn sets_compare_without_order() {
+        let a = Value::Set(vec![s("x"), s("y")]);
+        let b = Value::Set(vec![s("y"), s("x")]);
+        assert!(semantic_eq(&obj(&[("s", a.clone())]), &obj(&[("s", b)])));
+        assert!(!semantic_eq(&a, &Value::Set(vec![s("x"), s("x")])));
+    }
+}

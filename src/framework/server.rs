@@ -1,0 +1,311 @@
+//! Answers each plugin RPC in framework terms: finds the resource or data
+//! source, runs schema validators and plan rules, calls the author's code,
+//! and keeps results inside Terraform's rules (known after apply, partial
+//! state on failure). The protocol layer adapts protobuf to these methods.
+
+use super::diagnostics::Diagnostics;
+use super::plan::plan_change;
+use super::schema::Schema;
+use super::traits::{ApplyResult, Context, DataSource, PlanResult, Provider, Resource};
+use crate::value::{from_state_json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// A provider with its schemas computed once per process.
+pub struct ProviderServer {
+    provider: Arc<dyn Provider>,
+    provider_schema: Schema,
+    resources: BTreeMap<&'static str, (Arc<dyn Resource>, Schema)>,
+    data_sources: BTreeMap<&'static str, (Arc<dyn DataSource>, Schema)>,
+    stop: CancellationToken,
+}
+
+impl ProviderServer {
+    /// Collects the provider's resources and data sources with their schemas.
+    pub fn new(provider: Arc<dyn Provider>) -> Self {
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| (r.type_name(), (r.clone(), r.schema())));
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| (d.type_name(), (d.clone(), d.schema())));
+        ProviderServer {
+            provider_schema: provider.schema(),
+            resources: resources.collect(),
+            data_sources: data_sources.collect(),
+            provider,
+            stop: CancellationToken::new(),
+        }
+    }
+
+    /// The provider's local name.
+    pub fn type_name(&self) -> &'static str {
+        self.provider.type_name()
+    }
+
+    /// The schema of the `provider` block.
+    pub fn provider_schema(&self) -> &Schema {
+        &self.provider_schema
+    }
+
+    /// Every resource type with its schema.
+    pub fn resource_schemas(&self) -> impl Iterator<Item = (&'static str, &Schema)> {
+        self.resources
+            .iter()
+            .map(|(name, (_, schema))| (*name, schema))
+    }
+
+    /// Every data source type with its schema.
+    pub fn data_source_schemas(&self) -> impl Iterator<Item = (&'static str, &Schema)> {
+        self.data_sources
+            .iter()
+            .map(|(name, (_, schema))| (*name, schema))
+    }
+
+    /// The schema of resource type `name`.
+    pub fn resource_schema(&self, name: &str) -> Result<&Schema, Diagnostics> {
+        self.resource(name).map(|(_, schema)| schema)
+    }
+
+    /// The schema of data source type `name`.
+    pub fn data_source_schema(&self, name: &str) -> Result<&Schema, Diagnostics> {
+        self.data_source(name).map(|(_, schema)| schema)
+    }
+
+    /// Cancels in-flight work (StopProvider).
+    pub fn stop(&self) {
+        self.stop.cancel();
+    }
+
+    fn context(&self) -> Context {
+        Context {
+            cancel: self.stop.clone(),
+        }
+    }
+
+    /// Static checks of the provider block.
+    pub fn validate_provider_config(&self, config: &Value) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        self.provider_schema
+            .block
+            .validate(config, None, &mut diags);
+        self.provider.validate_config(config, &mut diags);
+        diags
+    }
+
+    /// Keeps the provider configuration (no network call).
+    pub async fn configure(&self, config: Value) -> Diagnostics {
+        let mut diags = self.validate_provider_config(&config);
+        if !diags.has_errors() {
+            diags.extend(self.provider.configure(&self.context(), config).await);
+        }
+        diags
+    }
+
+    /// Static checks of a resource configuration.
+    pub fn validate_resource_config(&self, name: &str, config: &Value) -> Diagnostics {
+        match self.resource(name) {
+            Ok((resource, schema)) => {
+                let mut diags = Diagnostics::new();
+                schema.block.validate(config, None, &mut diags);
+                resource.validate(config, &mut diags);
+                diags
+            }
+            Err(diags) => diags,
+        }
+    }
+
+    /// Static checks of a data source configuration.
+    pub fn validate_data_source_config(&self, name: &str, config: &Value) -> Diagnostics {
+        match self.data_source(name) {
+            Ok((data_source, schema)) => {
+                let mut diags = Diagnostics::new();
+                schema.block.validate(config, None, &mut diags);
+                data_source.validate(config, &mut diags);
+                diags
+            }
+            Err(diags) => diags,
+        }
+    }
+
+    /// Reads a data source.
+    pub async fn read_data_source(
+        &self,
+        name: &str,
+        config: Value,
+    ) -> (Option<Value>, Diagnostics) {
+        let (data_source, _) = match self.data_source(name) {
+            Ok(found) => found,
+            Err(diags) => return (None, diags),
+        };
+        match data_source.read(&self.context(), config).await {
+            Ok((state, diags)) => (Some(state), diags),
+            Err(diags) => (None, diags),
+        }
+    }
+
+    /// Decodes stored state JSON with the current schema and lets the
+    /// resource upgrade it from `version`.
+    pub fn upgrade_resource_state(
+        &self,
+        name: &str,
+        version: i64,
+        json: &[u8],
+    ) -> (Option<Value>, Diagnostics) {
+        let (resource, schema) = match self.resource(name) {
+            Ok(found) => found,
+            Err(diags) => return (None, diags),
+        };
+        let state = match from_state_json(json, &schema.value_type()) {
+            Ok(state) => state,
+            Err(e) => {
+                let detail = format!(
+                    "The stored state of this {name} could not be read ({e}). Restore the state file \
+                     from a backup, or remove the resource from state with `terraform state rm` and import it."
+                );
+                return (
+                    None,
+                    Diagnostics::from_error("Unreadable resource state", detail),
+                );
+            }
+        };
+        match resource.upgrade_state(version, state) {
+            Ok(state) => (Some(state), Diagnostics::new()),
+            Err(diags) => (None, diags),
+        }
+    }
+
+    /// Refreshes a resource; `None` when it is gone. On error the prior
+    /// state is kept.
+    pub async fn read_resource(&self, name: &str, state: Value) -> (Option<Value>, Diagnostics) {
+        let (resource, _) = match self.resource(name) {
+            Ok(found) => found,
+            Err(diags) => return (Some(state), diags),
+        };
+        match resource.read(&self.context(), state.clone()).await {
+            Ok(found) => found,
+            Err(diags) => (Some(state), diags),
+        }
+    }
+
+    /// Plans a change: framework plan rules, then the resource's own.
+    pub async fn plan_resource_change(
+        &self,
+        name: &str,
+        prior: Value,
+        proposed: Value,
+        config: Value,
+    ) -> PlanResult {
+        let (resource, schema) = match self.resource(name) {
+            Ok(found) => found,
+            Err(diags) => {
+                return PlanResult {
+                    planned: proposed,
+                    requires_replace: Vec::new(),
+                    diags,
+                }
+            }
+        };
+        let plan = plan_change(schema, &prior, &proposed, &config);
+        resource
+            .modify_plan(&self.context(), &prior, &config, plan)
+            .await
+    }
+
+    /// Creates, updates or deletes. The returned state is wholly known: on
+    /// failure what could not be learned is recorded as null.
+    pub async fn apply_resource_change(
+        &self,
+        name: &str,
+        prior: Value,
+        planned: Value,
+    ) -> ApplyResult {
+        let (resource, _) = match self.resource(name) {
+            Ok(found) => found,
+            Err(diags) => {
+                return ApplyResult {
+                    state: Some(prior),
+                    diags,
+                }
+            }
+        };
+        let ctx = self.context();
+        let mut result = if planned.is_null() {
+            let diags = resource.delete(&ctx, prior.clone()).await;
+            let state = if diags.has_errors() {
+                Some(prior)
+            } else {
+                None
+            };
+            ApplyResult { state, diags }
+        } else if prior.is_null() {
+            resource.create(&ctx, planned).await
+        } else {
+            resource.update(&ctx, prior, planned).await
+        };
+        if let Some(state) = result.state.as_mut() {
+            if !state.is_wholly_known() {
+                if !result.diags.has_errors() {
+                    result.diags.error(
+                        "Provider left values unknown after apply",
+                        format!("{name} returned a state with unknown values. This is a provider bug: report it."),
+                    );
+                }
+                null_unknowns(state);
+            }
+        }
+        result
+    }
+
+    /// Starts an import: the resource turns `id` into a minimal state.
+    pub async fn import_resource_state(
+        &self,
+        name: &str,
+        id: &str,
+    ) -> (Option<Value>, Diagnostics) {
+        let (resource, _) = match self.resource(name) {
+            Ok(found) => found,
+            Err(diags) => return (None, diags),
+        };
+        match resource.import(&self.context(), id).await {
+            Ok(state) => (Some(state), Diagnostics::new()),
+            Err(diags) => (None, diags),
+        }
+    }
+
+    fn resource(&self, name: &str) -> Result<&(Arc<dyn Resource>, Schema), Diagnostics> {
+        self.resources
+            .get(name)
+            .ok_or_else(|| unknown_type("resource", name))
+    }
+
+    fn data_source(&self, name: &str) -> Result<&(Arc<dyn DataSource>, Schema), Diagnostics> {
+        self.data_sources
+            .get(name)
+            .ok_or_else(|| unknown_type("data source", name))
+    }
+}
+
+fn unknown_type(kind: &str, name: &str) -> Diagnostics {
+    Diagnostics::from_error(
+        format!("Unknown {kind} type {name:?}"),
+        format!("This provider has no {kind} called {name:?}. Check the spelling, or upgrade the provider."),
+    )
+}
+
+/// Replaces every unknown inside `value` by null.
+fn null_unknowns(value: &mut Value) {
+    match value {
+        Value::Unknown => *value = Value::Null,
+        Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+            items.iter_mut().for_each(null_unknowns)
+        }
+        Value::Map(entries) | Value::Object(entries) => {
+            entries.values_mut().for_each(null_unknowns)
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,120 @@
+//! What a provider, a resource and a data source implement. Each method takes
+//! framework values and returns values plus [`Diagnostics`]; none sees
+//! protobuf or msgpack.
+//!
+//! A [`Resource`] implements schema, create, read, update and delete; it may
+//! override `validate` (static checks), `modify_plan` (remote checks and
+//! computed values at plan), `import` and `upgrade_state`.
+
+use super::diagnostics::Diagnostics;
+use super::schema::Schema;
+use crate::value::Value;
+use async_trait::async_trait;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Per-request context.
+#[derive(Clone, Default)]
+pub struct Context {
+    /// Cancelled when Terraform calls StopProvider (Ctrl-C): long waits must
+    /// watch it and return what they have.
+    pub cancel: CancellationToken,
+}
+
+/// The provider: its configuration and what it offers.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// The provider's local name, the prefix of every type name.
+    fn type_name(&self) -> &'static str;
+    /// The schema of the `provider` block.
+    fn schema(&self) -> Schema;
+    /// Static checks of the provider block beyond per-attribute validators.
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Keeps the configuration for later requests. Must stay cheap: no
+    /// network call here, clients are built when first needed.
+    async fn configure(&self, ctx: &Context, config: Value) -> Diagnostics;
+    /// The managed resources.
+    fn resources(&self) -> Vec<Arc<dyn Resource>>;
+    /// The data sources.
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+}
+
+/// A data source: reads, never changes anything.
+#[async_trait]
+pub trait DataSource: Send + Sync {
+    /// The full type name, e.g. `sagemaker_endpoint_services`.
+    fn type_name(&self) -> &'static str;
+    /// The schema.
+    fn schema(&self) -> Schema;
+    /// Static checks beyond per-attribute validators.
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Reads the data for a wholly known `config`; the result has every
+    /// attribute known.
+    async fn read(&self, ctx: &Context, config: Value)
+        -> Result<(Value, Diagnostics), Diagnostics>;
+}
+
+/// What a plan step decided.
+pub struct PlanResult {
+    pub planned: Value,
+    /// Attributes whose change forces replacement.
+    pub requires_replace: Vec<super::path::AttrPath>,
+    pub diags: Diagnostics,
+}
+
+/// The outcome of create or update: the state to record, even on error
+/// (partial state), so Terraform never loses an object that was made.
+pub struct ApplyResult {
+    /// The new state; `None` only when nothing exists.
+    pub state: Option<Value>,
+    pub diags: Diagnostics,
+}
+
+/// A managed resource.
+#[async_trait]
+pub trait Resource: Send + Sync {
+    /// The full type name, e.g. `sagemaker_private_network`.
+    fn type_name(&self) -> &'static str;
+    /// The schema.
+    fn schema(&self) -> Schema;
+    /// Static checks beyond per-attribute validators.
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Adjusts the plan the framework computed (attribute plan modifiers
+    /// already applied): remote checks, computed values known at plan.
+    /// `prior` is null on create; `planned` is null on destroy.
+    async fn modify_plan(
+        &self,
+        _ctx: &Context,
+        _prior: &Value,
+        _config: &Value,
+        plan: PlanResult,
+    ) -> PlanResult {
+        plan
+    }
+    /// Creates the objects for `planned` and returns the state read back.
+    async fn create(&self, ctx: &Context, planned: Value) -> ApplyResult;
+    /// Refreshes `state`; `Ok(None)` when the object is gone.
+    async fn read(
+        &self,
+        ctx: &Context,
+        state: Value,
+    ) -> Result<(Option<Value>, Diagnostics), Diagnostics>;
+    /// Changes the objects from `prior` to `planned` in place.
+    async fn update(&self, ctx: &Context, prior: Value, planned: Value) -> ApplyResult;
+    /// Deletes everything `prior` records; objects already gone are fine.
+    async fn delete(&self, ctx: &Context, prior: Value) -> Diagnostics;
+    /// A state holding at least the identity for `id`; read fills the rest.
+    async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
+        Err(Diagnostics::from_error(
+            format!("{} cannot be imported", self.type_name()),
+            format!(
+                "Import of {id:?} was requested but this resource type does not support import."
+            ),
+        ))
+    }
+    /// Converts state stored by an older schema `version` (already decoded
+    /// with the current schema's type) to the current schema.
+    fn upgrade_state(&self, _version: i64, state: Value) -> Result<Value, Diagnostics> {
+        Ok(state)
+    }
+}

@@ -1,0 +1,185 @@
+//! Attribute validators. Each has a description written for the docs
+//! (lowercase, no trailing period, "must …") and adds an attribute-pathed
+//! error when a known value breaks its rule. Unknown and null values are
+//! never passed to a validator.
+
+use super::diagnostics::Diagnostics;
+use super::path::AttrPath;
+use crate::value::Value;
+
+/// A rule on one attribute value.
+pub trait Validator: Send + Sync {
+    /// The rule in docs form, e.g. "must be one of `a`, `b`".
+    fn description(&self) -> String;
+    /// Adds an error at `path` when `value` breaks the rule.
+    fn validate(&self, path: &AttrPath, value: &Value, diags: &mut Diagnostics);
+}
+
+/// The string must be one of a fixed list.
+pub struct OneOf(pub &'static [&'static str]);
+
+impl Validator for OneOf {
+    fn description(&self) -> String {
+        let names: Vec<String> = self.0.iter().map(|s| format!("`{s}`")).collect();
+        format!("must be one of {}", names.join(", "))
+    }
+
+    fn validate(&self, path: &AttrPath, value: &Value, diags: &mut Diagnostics) {
+        let Some(s) = value.as_str() else { return };
+        if !self.0.contains(&s) {
+            diags.attribute_error(
+                path.clone(),
+                format!("Unsupported value for {path}"),
+                format!("{s:?} is not supported: {path} {}.", self.description()),
+            );
+        }
+    }
+}
+
+/// A string checked by a function that explains what is wrong and how to fix it.
+pub struct StringCheck {
+    /// The rule in docs form.
+    pub rule: &'static str,
+    /// `Err(explanation)` when the string breaks the rule.
+    pub check: fn(&str) -> Result<(), String>,
+}
+
+impl Validator for StringCheck {
+    fn description(&self) -> String {
+        self.rule.to_owned()
+    }
+
+    fn validate(&self, path: &AttrPath, value: &Value, diags: &mut Diagnostics) {
+        let Some(s) = value.as_str() else { return };
+        if let Err(explanation) = (self.check)(s) {
+            diags.attribute_error(
+                path.clone(),
+                format!("Invalid value for {path}"),
+                explanation,
+            );
+        }
+    }
+}
+
+/// A whole number within bounds (inclusive).
+pub struct IntBetween(pub i64, pub i64);
+
+impl Validator for IntBetween {
+    fn description(&self) -> String {
+        format!("must be a whole number from {} to {}", self.0, self.1)
+    }
+
+    fn validate(&self, path: &AttrPath, value: &Value, diags: &mut Diagnostics) {
+        let Value::Number(n) = value else { return };
+        let ok = n.as_i64().is_some_and(|i| (self.0..=self.1).contains(&i));
+        if !ok {
+            diags.attribute_error(
+                path.clone(),
+                format!("Invalid value for {path}"),
+                format!("{n} is out of range: {path} {}.", self.description()),
+            );
+        }
+    }
+}
+
+/// A list, set or map with a number of elements within bounds (inclusive).
+pub struct SizeBetween(pub usize, pub usize);
+
+impl Validator for SizeBetween {
+    fn description(&self) -> String {
+        format!("must hold from {} to {} elements", self.0, self.1)
+    }
+
+    fn validate(&self, path: &AttrPath, value: &Value, diags: &mut Diagnostics) {
+        let len = match value {
+            Value::List(items) | Value::Set(items) => items.len(),
+            Value::Map(entries) => entries.len(),
+            _ => return,
+        };
+        if !(self.0..=self.1).contains(&len) {
+            diags.attribute_error(
+                path.clone(),
+                format!("Wrong number of elements in {path}"),
+                format!("{path} has {len} elements but {}.", self.description()),
+            );
+        }
+    }
+}
+
+/// Applies a validator to every known element of a list, set or map.
+pub struct Each<V>(pub V);
+
+impl<V: Validator> Validator for Each<V> {
+    fn description(&self) -> String {
+        format!("each element {}", self.0.description())
+    }
+
+    fn validate(&self, path: &AttrPath, value: &Value, diags: &mut Diagnostics) {
+        let known = |v: &&Value| !v.is_null() && !v.is_unknown();
+        match value {
+            Value::List(items) | Value::Set(items) => {
+                for (i, item) in items.iter().enumerate().filter(|(_, v)| known(v)) {
+                    self.0.validate(&path.index(i), item, diags);
+                }
+            }
+            Value::Map(entries) => {
+                for (key, item) in entries.iter().filter(|(_, v)| known(v)) {
+                    self.0.validate(&path.key(key), item, diags);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Number;
+
+    fn errors(v: &dyn Validator, value: Value) -> Vec<String> {
+        let mut diags = Diagnostics::new();
+        v.validate(&AttrPath::root("x"), &value, &mut diags);
+        diags
+            .iter()
+            .map(|d| format!("{} | {}", d.summary, d.detail))
+            .collect()
+    }
+
+    #[test]
+    fn one_of_names_the_allowed_values() {
+        let v = OneOf(&["a", "b"]);
+        assert!(errors(&v, Value::String("a".into())).is_empty());
+        let e = errors(&v, Value::String("c".into()));
+        assert_eq!(
+            e,
+            vec!["Unsupported value for x | \"c\" is not supported: x must be one of `a`, `b`."]
+        );
+    }
+
+    #[test]
+    fn int_between_rejects_out_of_range_and_fractions() {
+        let v = IntBetween(0, 3);
+        assert!(errors(&v, Value::Number(Number::Int(3))).is_empty());
+        assert_eq!(errors(&v, Value::Number(Number::Int(4))).len(), 1);
+        assert_eq!(errors(&v, Value::Number(Number::Float(1.5))).len(), 1);
+    }
+
+    #[test]
+    fn each_points_at_the_bad_element() {
+        let v = Each(OneOf(&["a"]));
+        let mut diags = Diagnostics::new();
+        let list = Value::List(vec![Value::String("a".into()), Value::String("z".into())]);
+        v.validate(&AttrPath::root("x"), &list, &mut diags);
+        let d: Vec<_> = diags.iter().collect();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].path.as_ref().unwrap().to_string(), "x[1]");
+    }
+
+    #[test]
+    fn size_between_counts_elements() {
+        let v = SizeBetween(1, 2);
+        assert_eq!(errors(&v, Value::Set(vec![])).len(), 1);
+        assert!(errors(&v, Value::Set(vec![Value::Null])).is_empty());
+    }
+}

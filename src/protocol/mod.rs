@@ -1,0 +1,207 @@
+//! The plugin protocol layer: go-plugin handshake, auto-mTLS, the gRPC
+//! services Terraform calls, and the debug (reattach) mode. It knows the
+//! framework's [`ProviderServer`] and nothing about AWS.
+
+pub mod controller;
+pub mod convert;
+pub mod handshake;
+pub mod proto;
+pub mod service;
+pub mod tls;
+
+use crate::framework::server::ProviderServer;
+use crate::log;
+use controller::{Controller, Stdio};
+use proto::plugin::grpc_controller_server::GrpcControllerServer;
+use proto::plugin::grpc_stdio_server::GrpcStdioServer;
+use proto::tfplugin6::provider_server::ProviderServer as ProviderGrpcServer;
+use serde_json::json;
+use service::ProviderService;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio_util::sync::CancellationToken;
+use tonic::transport::server::Router;
+
+/// Largest gRPC message either way (the Go framework's limit).
+const MAX_MESSAGE_BYTES: usize = 256 << 20;
+/// How long a TLS handshake may take before the connection is dropped.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long Shutdown waits for in-flight answers before the process exits.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// Why serving failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Handshake(#[from] handshake::HandshakeError),
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    #[error("cannot write the handshake to stdout: {0}")]
+    Announce(std::io::Error),
+    #[error("gRPC server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Listen(std::io::Error),
+}
+
+/// Serves Terraform after the go-plugin handshake, until Terraform calls
+/// GRPCController/Shutdown.
+pub async fn serve(server: Arc<ProviderServer>) -> Result<(), ServeError> {
+    let env = handshake::read_env()?;
+    let listener = handshake::bind(env.min_port, env.max_port).await?;
+    let addr = listener.local_addr().map_err(ServeError::Listen)?;
+    let tls = env
+        .client_cert_pem
+        .as_deref()
+        .map(tls::server_tls)
+        .transpose()?;
+    ignore_interrupts();
+    let shutdown = CancellationToken::new();
+    let router = routes(server, Some(shutdown.clone()));
+    handshake::announce(&handshake::handshake_line(
+        addr,
+        tls.as_ref().map(|t| t.cert_der.as_slice()),
+    ))
+    .map_err(ServeError::Announce)?;
+    log::debug(
+        "plugin server listening",
+        &[
+            ("address", json!(addr.to_string())),
+            ("tls", json!(tls.is_some())),
+        ],
+    );
+    let stopped = shutdown.clone();
+    let serving = async {
+        match tls {
+            Some(tls) => {
+                let incoming = tls_incoming(listener, tokio_rustls::TlsAcceptor::from(tls.config));
+                router
+                    .serve_with_incoming_shutdown(incoming, stopped.cancelled_owned())
+                    .await
+            }
+            None => {
+                let incoming = TcpListenerStream::new(listener);
+                router
+                    .serve_with_incoming_shutdown(incoming, stopped.cancelled_owned())
+                    .await
+            }
+        }
+    };
+    tokio::select! {
+        result = serving => result?,
+        () = async { shutdown.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
+    }
+    Ok(())
+}
+
+/// Debug mode: serves plaintext on a random loopback port, prints the
+/// `TF_REATTACH_PROVIDERS` value to export, and runs until Ctrl-C.
+pub async fn serve_debug(
+    server: Arc<ProviderServer>,
+    source_address: &str,
+) -> Result<(), ServeError> {
+    let listener = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .map_err(ServeError::Listen)?;
+    let addr = listener.local_addr().map_err(ServeError::Listen)?;
+    let reattach = json!({
+        source_address: {
+            "Protocol": "grpc",
+            "ProtocolVersion": 6,
+            "Pid": std::process::id(),
+            "Test": true,
+            "Addr": {"Network": "tcp", "String": addr.to_string()},
+        }
+    });
+    let message = format!(
+        "Provider started in debug mode. In another shell, run terraform with:\n\n\
+         \texport TF_REATTACH_PROVIDERS='{reattach}'\n\n\
+         Logs appear here. Press Ctrl-C to stop.\n"
+    );
+    handshake::announce(&message).map_err(ServeError::Announce)?;
+    let router = routes(server, None);
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    router
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), ctrl_c)
+        .await?;
+    Ok(())
+}
+
+/// Every service Terraform may call.
+fn routes(server: Arc<ProviderServer>, shutdown: Option<CancellationToken>) -> Router {
+    let (health, health_service) = tonic_health::server::health_reporter();
+    let provider = ProviderGrpcServer::new(ProviderService::new(server))
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
+    tokio::spawn(async move {
+        health
+            .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+            .await
+    });
+    tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(provider)
+        .add_service(GrpcControllerServer::new(Controller { shutdown }))
+        .add_service(GrpcStdioServer::new(Stdio))
+}
+
+/// Accepts connections and completes each TLS handshake in its own task; a
+/// client without the pinned certificate is logged and dropped.
+fn tls_incoming(
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+) -> ReceiverStream<Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>, std::io::Error>>
+{
+    let (sender, receiver) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(async move {
+        loop {
+            let (tcp, peer) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    log::warn(
+                        "accepting a plugin connection failed",
+                        &[("error", json!(e.to_string()))],
+                    );
+                    continue;
+                }
+            };
+            let (acceptor, sender) = (acceptor.clone(), sender.clone());
+            tokio::spawn(async move {
+                match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                    Ok(Ok(stream)) => {
+                        let _ = sender.send(Ok(stream)).await;
+                    }
+                    Ok(Err(e)) => log::warn(
+                        "refused a plugin connection: TLS handshake failed",
+                        &[
+                            ("peer", json!(peer.to_string())),
+                            ("error", json!(e.to_string())),
+                        ],
+                    ),
+                    Err(_) => {
+                        log::warn("refused a plugin connection: TLS handshake timed out", &[])
+                    }
+                }
+            });
+        }
+    });
+    ReceiverStream::new(receiver)
+}
+
+/// Ctrl-C in a terminal reaches every process of the group, the provider
+/// too. Terraform relays it as StopProvider, so the provider itself must not
+/// die on SIGINT: it would lose the state of objects being created.
+fn ignore_interrupts() {
+    tokio::spawn(async {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            log::debug(
+                "SIGINT ignored: Terraform stops the provider through StopProvider",
+                &[],
+            );
+        }
+    });
+}
