@@ -10,7 +10,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 OS_ARCH := $(shell uname -s | tr A-Z a-z)_$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/privatelink/sagemaker/$(VERSION)/$(OS_ARCH)
 
-.PHONY: all build release venv test unit e2e lint fmt demo install clean
+.PHONY: all build release venv test unit lint fmt demo install bench clean
 
 all: build
 
@@ -38,6 +38,9 @@ fmt:
 
 demo: venv build
 	scripts/demo.sh
+
+bench:
+	cargo bench --bench startup
 
 install: release
 	mkdir -p $(PLUGIN_DIR)

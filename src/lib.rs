@@ -10,6 +10,7 @@
 pub mod aws;
 pub mod catalog;
 pub mod data_sources;
+pub mod docs;
 pub mod framework;
 pub mod log;
 pub mod protocol;

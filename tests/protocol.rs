@@ -48,7 +48,7 @@ async fn mtls_accepts_only_the_certificate_terraform_announced() {
         .iter()
         .any(|a| a.name == "region"));
     let capabilities = schema.server_capabilities.unwrap();
-    assert!(capabilities.get_provider_schema_optional && !capabilities.plan_destroy);
+    assert!(capabilities.get_provider_schema_optional && capabilities.plan_destroy);
     assert!(schema
         .data_source_schemas
         .contains_key("sagemaker_endpoint_services"));

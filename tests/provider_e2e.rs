@@ -243,3 +243,50 @@ output "n" {{ value = length(data.sagemaker_endpoint_services.this.services) }}
     );
     assert!(!applied.combined().contains(SECRET));
 }
+
+/// Kills the provider started by hand when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn debug_mode_serves_terraform_through_reattach() {
+    use std::io::{BufRead, BufReader};
+    let account = moto::shared().new_account();
+    let mut child = std::process::Command::new(support::provider_binary())
+        .arg("--debug")
+        .envs(account.aws_env())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the provider in debug mode");
+    let stdout = child.stdout.take().unwrap();
+    let provider = KillOnDrop(child);
+    let reattach_line = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find(|line| line.contains("TF_REATTACH_PROVIDERS="))
+        .expect("debug mode prints the TF_REATTACH_PROVIDERS line");
+    let json = reattach_line
+        .split('\'')
+        .nth(1)
+        .expect("the value is single-quoted");
+    let reattach: Json = serde_json::from_str(json).expect("reattach JSON");
+    let entry = &reattach["registry.terraform.io/privatelink/sagemaker"];
+    assert_eq!(entry["ProtocolVersion"], 6);
+    assert_eq!(entry["Test"], true, "protocol 6 reattach needs Test=true");
+    assert_eq!(entry["Pid"], provider.0.id());
+    let addr = entry["Addr"]["String"].as_str().unwrap();
+
+    let mut ws = Workspace::new(&format!("{REQUIRED_PROVIDERS}\n{HOSTING_SERVICES}"));
+    ws.with_reattach(addr, provider.0.id());
+    ws.init();
+    ws.apply_ok();
+    assert_hosting_services(&ws.output_json());
+    ws.plan_no_changes();
+}

@@ -27,7 +27,7 @@ type Reply<T> = Result<Response<T>, Status>;
 
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
-        plan_destroy: false,
+        plan_destroy: true,
         get_provider_schema_optional: true,
         move_resource_state: false,
     }

@@ -29,6 +29,7 @@ use base64::Engine as _;
 use hyper_util::rt::TokioIo;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{CertificateError, DigitallySignedStruct, SignatureScheme};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use tfprovider_sagemaker::protocol::proto::plugin;
@@ -595,21 +596,37 @@ impl Service<Uri> for PluginConnector {
 /// Builds the client TLS configuration: aws-lc-rs, TLS 1.3 and 1.2, ALPN
 /// `h2`, the server certificate pinned to `server_cert_der`, and the
 /// optional client certificate.
+///
+/// The client certificate is installed without rustls's "does the key match
+/// the certificate" check, so an identity built with
+/// [`ClientIdentity::with_key_of`] really reaches the server (which must
+/// then refuse the handshake signature).
 pub fn client_tls_config(
     server_cert_der: &[u8],
     presented: Option<&ClientIdentity>,
 ) -> Result<rustls::ClientConfig, BoxError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = Arc::new(PinnedServerCert::new(server_cert_der.to_vec(), &provider));
+    let client_key = match presented {
+        Some(identity) => {
+            let key = provider
+                .key_provider
+                .load_private_key(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+                    identity.key_der.clone(),
+                )))?;
+            let chain = vec![CertificateDer::from(identity.cert_der.clone())];
+            Some(Arc::new(SingleCertAndKey::from(CertifiedKey::new(
+                chain, key,
+            ))))
+        }
+        None => None,
+    };
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .dangerous()
         .with_custom_certificate_verifier(verifier);
-    let mut config = match presented {
-        Some(identity) => builder.with_client_auth_cert(
-            vec![CertificateDer::from(identity.cert_der.clone())],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(identity.key_der.clone())),
-        )?,
+    let mut config = match client_key {
+        Some(resolver) => builder.with_client_cert_resolver(resolver),
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec()];

@@ -1,0 +1,146 @@
+//! Process-cost benchmark: what Terraform pays each time it starts the
+//! provider (at least three times per command). Measures the release binary
+//! size, time from spawn to the handshake line, GetProviderSchema latency
+//! over the mTLS channel, and peak RSS — side by side with the floor of
+//! spawning a trivial process that prints one line, so results read as
+//! ratios. Run with `make bench`; writes `bench/results/startup.md`.
+
+#[path = "../tests/support/plugin_client.rs"]
+#[allow(dead_code)]
+mod plugin_client;
+
+use plugin_client::{launch, ClientIdentity};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use tfprovider_sagemaker::protocol::proto::tfplugin6 as pb;
+
+const LAUNCHES: usize = 25;
+const SCHEMA_CALLS: usize = 100;
+
+fn main() {
+    let binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-sagemaker"));
+    let size = std::fs::metadata(&binary).expect("release binary").len();
+    let floor = median(
+        &(0..LAUNCHES)
+            .map(|_| spawn_and_read_line())
+            .collect::<Vec<_>>(),
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut handshakes = Vec::new();
+    let mut first_calls = Vec::new();
+    let mut warm_calls = Vec::new();
+    let mut peak_rss_kib = 0;
+    for launch_index in 0..LAUNCHES {
+        let identity = ClientIdentity::generate();
+        let started = Instant::now();
+        let process = launch(&binary, Some(&identity), &[]);
+        handshakes.push(started.elapsed());
+        runtime.block_on(async {
+            let began = Instant::now();
+            let channel = process.connect(Some(&identity)).await.expect("connect");
+            let mut client = pb::provider_client::ProviderClient::new(channel.clone());
+            client
+                .get_provider_schema(pb::get_provider_schema::Request {})
+                .await
+                .expect("schema");
+            first_calls.push(began.elapsed());
+            if launch_index == 0 {
+                for _ in 0..SCHEMA_CALLS {
+                    let began = Instant::now();
+                    client
+                        .get_provider_schema(pb::get_provider_schema::Request {})
+                        .await
+                        .expect("schema");
+                    warm_calls.push(began.elapsed());
+                }
+            }
+            peak_rss_kib = peak_rss_kib.max(vm_hwm_kib(process.child.id()));
+            let _ = process.shutdown(channel).await;
+        });
+    }
+    let handshake = median(&handshakes);
+    let report = format!(
+        "# Provider process cost\n\n{machine}\n\n\
+         | measure | value | ratio to floor |\n|---|---|---|\n\
+         | release binary size | {size_mib:.1} MiB | |\n\
+         | spawn → handshake line (median of {LAUNCHES}) | {handshake_ms:.1} ms | {ratio:.1}× (floor: spawn → first line of `echo`, {floor_ms:.2} ms) |\n\
+         | spawn → handshake line (p90) | {handshake_p90:.1} ms | |\n\
+         | first GetProviderSchema incl. TLS connect (median) | {first_ms:.2} ms | |\n\
+         | warm GetProviderSchema (median of {SCHEMA_CALLS}) | {warm_ms:.3} ms | |\n\
+         | peak RSS after schema calls | {rss_mib:.1} MiB | |\n",
+        machine = machine_description(),
+        size_mib = size as f64 / 1048576.0,
+        handshake_ms = ms(handshake),
+        ratio = handshake.as_secs_f64() / floor.as_secs_f64(),
+        floor_ms = ms(floor),
+        handshake_p90 = ms(percentile(&handshakes, 0.9)),
+        first_ms = ms(median(&first_calls)),
+        warm_ms = ms(median(&warm_calls)),
+        rss_mib = peak_rss_kib as f64 / 1024.0,
+    );
+    eprintln!("{report}");
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results/startup.md");
+    std::fs::write(&out, report).expect("write results");
+    eprintln!("written to {}", out.display());
+}
+
+/// The floor: spawning a process and reading the first line it prints.
+fn spawn_and_read_line() -> Duration {
+    let started = Instant::now();
+    let mut child = Command::new("echo")
+        .arg("1|6|tcp|x|grpc|")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let elapsed = started.elapsed();
+    child.wait().unwrap();
+    elapsed
+}
+
+fn vm_hwm_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn machine_description() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map_or("unknown CPU", |m| m.trim_start_matches([' ', '\t', ':']));
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    format!(
+        "Machine: {model}, {cores} cores, {:.0} GiB RAM; provider {} (release profile).",
+        mem_kib as f64 / 1048576.0,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(samples: &[Duration]) -> Duration {
+    percentile(samples, 0.5)
+}
+
+fn percentile(samples: &[Duration], p: f64) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
