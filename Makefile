@@ -24,7 +24,7 @@ venv:
 	@scripts/venv.sh
 
 test: venv lint
-	cargo test --all-targets --no-fail-fast
+	cargo test --lib --bins --tests --no-fail-fast
 
 unit:
 	cargo test --lib

@@ -6,7 +6,6 @@
 //! ratios. Run with `make bench`; writes `bench/results/startup.md`.
 
 #[path = "../tests/support/plugin_client.rs"]
-#[allow(dead_code)]
 mod plugin_client;
 
 use plugin_client::{launch, ClientIdentity};
