@@ -10,7 +10,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 OS_ARCH := $(shell uname -s | tr A-Z a-z)_$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/privatelink/sagemaker/$(VERSION)/$(OS_ARCH)
 
-.PHONY: all build release venv test unit lint fmt demo install bench clean
+.PHONY: all build release venv test unit lint fmt docs demo install bench clean
 
 all: build
 
@@ -35,6 +35,10 @@ lint:
 
 fmt:
 	cargo fmt --all
+
+# Regenerate the Registry docs (docs/) from the schemas; tests/docs.rs fails when they are stale.
+docs:
+	UPDATE_DOCS=1 cargo test --test docs
 
 demo: venv build
 	scripts/demo.sh

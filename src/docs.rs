@@ -359,7 +359,7 @@ x {}
 
 ### Optional
 
-- `count` (Number) How many. Value must be a whole number from 1 to 3.
+- `count` (Number) How many. Must be a whole number from 1 to 3.
 - `opts` (Block, Optional) Options. (see [below for nested schema](#nestedblock--opts))
 
 ### Read-Only

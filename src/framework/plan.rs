@@ -26,16 +26,18 @@ pub fn plan_change(schema: &Schema, prior: &Value, proposed: &Value, config: &Va
     };
     for attribute in &schema.block.attributes {
         let in_config = config.get(attribute.name).is_some_and(|v| !v.is_null());
+        let before = prior.get(attribute.name).unwrap_or(&Value::Null);
+        // A null prior is nothing to keep: the provider must be free to fill it.
         let keep_prior = attribute
             .plan_modifiers
-            .contains(&PlanModifier::UseStateForUnknown);
-        if attribute.is_computed() && !in_config && changed && (creating || !keep_prior) {
+            .contains(&PlanModifier::UseStateForUnknown)
+            && !before.is_null();
+        if attribute.is_computed() && !in_config && changed && !keep_prior {
             planned.insert(attribute.name.to_owned(), Value::Unknown);
         }
         let replaces = attribute
             .plan_modifiers
             .contains(&PlanModifier::RequiresReplace);
-        let before = prior.get(attribute.name).unwrap_or(&Value::Null);
         let after = planned.get(attribute.name).unwrap_or(&Value::Null);
         if replaces && !creating && !semantic_eq(before, after) {
             result.requires_replace.push(AttrPath::root(attribute.name));

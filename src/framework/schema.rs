@@ -260,10 +260,15 @@ impl Attribute {
     pub fn documentation(&self) -> String {
         let rules: Vec<String> = self.validators.iter().map(|v| v.description()).collect();
         if rules.is_empty() {
-            self.description.clone()
-        } else {
-            format!("{} Value {}.", self.description, rules.join("; "))
+            return self.description.clone();
         }
+        let rules = rules.join("; ");
+        let mut chars = rules.chars();
+        let first = chars
+            .next()
+            .map(|c| c.to_uppercase().collect::<String>())
+            .unwrap_or_default();
+        format!("{} {first}{}.", self.description, chars.as_str())
     }
 }
 

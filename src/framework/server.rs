@@ -147,8 +147,8 @@ impl ProviderServer {
         }
     }
 
-    /// Decodes stored state JSON with the current schema and lets the
-    /// resource upgrade it from `version`.
+    /// Lets the resource upgrade the stored state JSON from `version`, then
+    /// decodes it with the current schema.
     pub fn upgrade_resource_state(
         &self,
         name: &str,
@@ -159,22 +159,28 @@ impl ProviderServer {
             Ok(found) => found,
             Err(diags) => return (None, diags),
         };
-        let state = match from_state_json(json, &schema.value_type()) {
-            Ok(state) => state,
-            Err(e) => {
-                let detail = format!(
-                    "The stored state of this {name} could not be read ({e}). Restore the state file \
-                     from a backup, or remove the resource from state with `terraform state rm` and import it."
-                );
-                return (
-                    None,
-                    Diagnostics::from_error("Unreadable resource state", detail),
-                );
-            }
+        let unreadable = |e: String| {
+            let detail = format!(
+                "The stored state of this {name} could not be read ({e}). Restore the state file \
+                 from a backup, or remove the resource from state with `terraform state rm` and import it."
+            );
+            (
+                None,
+                Diagnostics::from_error("Unreadable resource state", detail),
+            )
         };
-        match resource.upgrade_state(version, state) {
+        let stored: serde_json::Value = match serde_json::from_slice(json) {
+            Ok(stored) => stored,
+            Err(e) => return unreadable(e.to_string()),
+        };
+        let upgraded = match resource.upgrade_state(version, stored) {
+            Ok(upgraded) => upgraded,
+            Err(diags) => return (None, diags),
+        };
+        let bytes = serde_json::to_vec(&upgraded).unwrap_or_default();
+        match from_state_json(&bytes, &schema.value_type()) {
             Ok(state) => (Some(state), Diagnostics::new()),
-            Err(diags) => (None, diags),
+            Err(e) => unreadable(e.to_string()),
         }
     }
 

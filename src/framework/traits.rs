@@ -112,9 +112,15 @@ pub trait Resource: Send + Sync {
             ),
         ))
     }
-    /// Converts state stored by an older schema `version` (already decoded
-    /// with the current schema's type) to the current schema.
-    fn upgrade_state(&self, _version: i64, state: Value) -> Result<Value, Diagnostics> {
+    /// Converts the stored state JSON written by schema `version` into the
+    /// JSON of the current schema (rename, retype, fill). It runs before the
+    /// state is decoded with the current schema, so nothing an older schema
+    /// stored is lost; attributes the current schema lacks are then dropped.
+    fn upgrade_state(
+        &self,
+        _version: i64,
+        state: serde_json::Value,
+    ) -> Result<serde_json::Value, Diagnostics> {
         Ok(state)
     }
 }

@@ -29,7 +29,7 @@ pub fn provider_schema() -> Schema {
         )
         .attribute(
             Attribute::optional("region", Type::String)
-                .description("AWS Region, e.g. `eu-west-1`. Defaults to `AWS_REGION` or the profile's region.")
+                .description("AWS Region. Defaults to `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's region.")
                 .validator(REGION),
         )
         .attribute(
@@ -47,17 +47,17 @@ pub fn provider_schema() -> Schema {
         .attribute(
             Attribute::optional("access_key", Type::String)
                 .sensitive()
-                .description("Access key ID. Prefer profiles, SSO or roles; set together with `secret_key`."),
+                .description("Access key ID, set together with `secret_key`. Defaults to `AWS_ACCESS_KEY_ID`; prefer profiles, SSO or roles."),
         )
         .attribute(
             Attribute::optional("secret_key", Type::String)
                 .sensitive()
-                .description("Secret access key, set together with `access_key`. Never logged."),
+                .description("Secret access key, set together with `access_key`. Defaults to `AWS_SECRET_ACCESS_KEY`. Never logged."),
         )
         .attribute(
             Attribute::optional("token", Type::String)
                 .sensitive()
-                .description("Session token for temporary credentials given by `access_key`/`secret_key`."),
+                .description("Session token for temporary credentials given by `access_key`/`secret_key`. Defaults to `AWS_SESSION_TOKEN`."),
         )
         .attribute(
             Attribute::optional("max_retries", Type::Number)
@@ -83,7 +83,7 @@ pub fn provider_schema() -> Schema {
         ))
         .block(NestedBlock::single(
             "endpoints",
-            Block::new("Custom service URLs: a VPC endpoint URL, or a local emulator.")
+            Block::new("Custom service URLs, such as VPC endpoint URLs or a local emulator. A service left unset uses `AWS_ENDPOINT_URL` or the standard AWS endpoint.")
                 .attribute(Attribute::optional("ec2", Type::String).description("EC2 API URL.").validator(URL))
                 .attribute(
                     Attribute::optional("sagemaker", Type::String).description("SageMaker API URL.").validator(URL),
@@ -92,7 +92,7 @@ pub fn provider_schema() -> Schema {
         ))
         .block(NestedBlock::single(
             "default_tags",
-            Block::new("Tags added to every object this provider creates; resource `tags` win on conflict.")
+            Block::new("Tags added to every object this provider creates. Where a resource sets the same key in its own `tags`, the resource's value wins.")
                 .attribute(
                     Attribute::optional("tags", Type::map(Type::String))
                         .description("Tag keys and values.")
