@@ -13,6 +13,7 @@ pub mod data_sources;
 pub mod docs;
 pub mod framework;
 pub mod log;
+pub mod policy;
 pub mod protocol;
 pub mod provider;
 pub mod value;
