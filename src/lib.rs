@@ -16,4 +16,5 @@ pub mod log;
 pub mod policy;
 pub mod protocol;
 pub mod provider;
+pub mod resources;
 pub mod value;

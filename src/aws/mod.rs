@@ -3,7 +3,9 @@
 
 pub mod call_log;
 pub mod clients;
+pub mod ec2;
 pub mod endpoint_services;
+pub mod pace;
 
 pub use clients::{Aws, Clients};
 

@@ -273,14 +273,14 @@ impl Attribute {
 }
 
 impl NestedBlock {
-    /// A block that appears at most once.
+    /// A block that appears at most once (Terraform wants min = max = 0 for that).
     pub fn single(name: &'static str, block: Block) -> Self {
         NestedBlock {
             name,
             nesting: Nesting::Single,
             block,
             min_items: 0,
-            max_items: 1,
+            max_items: 0,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::aws::Aws;
 use crate::data_sources::endpoint_services::EndpointServices;
 use crate::framework::typed::from_value;
 use crate::framework::{Context, DataSource, Diagnostics, Provider, Resource, Schema};
+use crate::resources::private_network::PrivateNetwork;
 use crate::value::Value;
 use async_trait::async_trait;
 use config::ProviderConfig;
@@ -57,7 +58,9 @@ impl Provider for SageMakerProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        Vec::new()
+        vec![Arc::new(PrivateNetwork {
+            configured: self.configured.clone(),
+        })]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {

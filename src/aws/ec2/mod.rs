@@ -1,0 +1,14 @@
+//! EC2 building blocks for the composite resources, in the
+//! terraform-provider-aws shape: [`find`] (typed finders with a first-class
+//! not-found), [`wait`] (waiters and retries with backoff), and [`tags`]
+//! (ownership tags, tag specifications, tag updates).
+//!
+//! Everything returns plain Rust types, never SDK types, so resource code
+//! reads as a short story built from these calls.
+
+pub mod find;
+pub mod tags;
+pub mod wait;
+
+pub use find::FindError;
+pub use wait::{Backoff, Target, WaitError};

@@ -1,0 +1,539 @@
+//! Waiters: poll until EC2 objects reach a target state within a timeout,
+//! with exponential backoff and jitter, watching Terraform's cancellation.
+//!
+//! [`wait_endpoints`] polls all the endpoints of one apply with a single
+//! listing per poll (not one call per endpoint). [`retry_dependency_violation`]
+//! reruns an operation while EC2 answers `DependencyViolation` (deleting a
+//! security group while endpoint network interfaces drain).
+
+use super::find::{find_vpc_endpoints_in_vpc, is_gone_state, FindError, VpcEndpoint};
+use aws_sdk_ec2::error::ProvideErrorMetadata;
+use serde_json::json;
+use std::fmt;
+use std::future::Future;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// The last state recorded for an endpoint missing from the listing.
+const NOT_FOUND: &str = "not found";
+
+/// Exponential backoff with jitter: the n-th pause (from 0) is
+/// `initial × factor^n`, capped at `max`, then spread by ± `jitter`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Backoff {
+    /// The first pause.
+    pub initial: Duration,
+    /// Growth per attempt (≥ 1).
+    pub factor: f64,
+    /// The longest pause.
+    pub max: Duration,
+    /// Fraction of each pause spread at random (0 = none, 0.2 = ±20 %).
+    pub jitter: f64,
+}
+
+impl Default for Backoff {
+    /// 1 s, ×1.5, capped at 10 s, ±20 %.
+    fn default() -> Self {
+        Backoff {
+            initial: Duration::from_secs(1),
+            factor: 1.5,
+            max: Duration::from_secs(10),
+            jitter: 0.2,
+        }
+    }
+}
+
+impl Backoff {
+    /// The pause before attempt `attempt + 1`, without jitter.
+    pub fn base_delay(&self, attempt: u32) -> Duration {
+        let exponent = i32::try_from(attempt).unwrap_or(i32::MAX);
+        let seconds = self.initial.as_secs_f64() * self.factor.max(1.0).powi(exponent);
+        Duration::from_secs_f64(seconds.min(self.max.as_secs_f64()))
+    }
+
+    /// The pause before attempt `attempt + 1`, jittered, never above `max`.
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let spread = self.jitter.clamp(0.0, 1.0) * (2.0 * random_fraction() - 1.0);
+        let seconds = self.base_delay(attempt).as_secs_f64() * (1.0 + spread);
+        Duration::from_secs_f64(seconds.clamp(0.0, self.max.as_secs_f64()))
+    }
+}
+
+/// A uniform value in [0, 1) from the standard library's per-instance
+/// random hasher keys (no RNG dependency needed for jitter).
+fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    let bits = hasher.finish() >> 11;
+    bits as f64 / (1u64 << 53) as f64
+}
+
+/// The state a waiter waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// `available`.
+    Available,
+    /// Deleted: state `deleted`/`expired`, or no longer listed.
+    Deleted,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Target::Available => "become available",
+            Target::Deleted => "be deleted",
+        })
+    }
+}
+
+/// Why a wait ended without reaching its target.
+#[derive(Debug, thiserror::Error)]
+pub enum WaitError {
+    /// The timeout passed; `pending` holds each endpoint not yet at the
+    /// target with its last state.
+    #[error(
+        "waiting for {} to {target}: still pending after {} ({})",
+        name_endpoints(pending),
+        format_duration(*after),
+        last_states(pending)
+    )]
+    Timeout {
+        target: Target,
+        after: Duration,
+        pending: Vec<(String, String)>,
+    },
+    /// Terraform cancelled the operation (StopProvider).
+    #[error(
+        "stopped waiting for {} to {target}: the operation was cancelled ({})",
+        name_endpoints(pending),
+        last_states(pending)
+    )]
+    Cancelled {
+        target: Target,
+        pending: Vec<(String, String)>,
+    },
+    /// An endpoint reached a state it cannot leave towards the target.
+    #[error(
+        "waiting for VPC endpoint {id} to {target}: it entered state {state}{}",
+        reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+    )]
+    Failed {
+        id: String,
+        target: Target,
+        state: String,
+        reason: Option<String>,
+    },
+    /// Listing the endpoints failed.
+    #[error("waiting for VPC endpoints: {0}")]
+    Find(#[from] FindError),
+}
+
+/// Waits until every endpoint of `ids` in `vpc_id` reaches `target`, with the
+/// default [`Backoff`]. See [`wait_endpoints_with`].
+pub async fn wait_endpoints(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    ids: &[String],
+    target: Target,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<Vec<VpcEndpoint>, WaitError> {
+    let backoff = Backoff::default();
+    wait_endpoints_with(ec2, vpc_id, ids, target, timeout, cancel, &backoff).await
+}
+
+/// Waits until every endpoint of `ids` reaches `target`, polling with one
+/// endpoint listing of `vpc_id` per poll.
+///
+/// Returns the endpoints as last listed, in the order of `ids` (for
+/// [`Target::Deleted`], only those still listed, in a gone state).
+/// `failed`/`rejected` are terminal ([`WaitError::Failed`]), as is a deleted
+/// endpoint when waiting for [`Target::Available`]; an endpoint missing from
+/// the listing counts as deleted (while waiting for `Available` it stays
+/// pending, since a fresh endpoint may not be listed yet).
+pub async fn wait_endpoints_with(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    ids: &[String],
+    target: Target,
+    timeout: Duration,
+    cancel: &CancellationToken,
+    backoff: &Backoff,
+) -> Result<Vec<VpcEndpoint>, WaitError> {
+    let deadline = Instant::now() + timeout;
+    let mut pending: Vec<(String, String)> = ids
+        .iter()
+        .map(|id| (id.clone(), NOT_FOUND.to_owned()))
+        .collect();
+    for attempt in 0.. {
+        let listing = tokio::select! {
+            biased;
+            () = cancel.cancelled() => return Err(WaitError::Cancelled { target, pending }),
+            listing = find_vpc_endpoints_in_vpc(ec2, vpc_id, true) => listing?,
+        };
+        let progress = assess(&listing, ids, target)?;
+        if progress.pending.is_empty() {
+            return Ok(progress.reached);
+        }
+        pending = progress.pending;
+        log_pending(vpc_id, target, &pending);
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(WaitError::Timeout {
+                target,
+                after: timeout,
+                pending,
+            });
+        }
+        let pause = backoff.delay(attempt).min(deadline - now);
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => return Err(WaitError::Cancelled { target, pending }),
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+    unreachable!("the poll loop only ends by returning")
+}
+
+fn log_pending(vpc_id: &str, target: Target, pending: &[(String, String)]) {
+    let states: serde_json::Map<String, serde_json::Value> = pending
+        .iter()
+        .map(|(id, state)| (id.clone(), json!(state)))
+        .collect();
+    crate::log::debug(
+        &format!("waiting for VPC endpoints to {target}"),
+        &[("vpc_id", json!(vpc_id)), ("pending", states.into())],
+    );
+}
+
+/// Where a set of endpoints stands relative to the target.
+#[derive(Debug, Default, PartialEq)]
+pub struct Progress {
+    /// Endpoints at the target, in the order asked.
+    pub reached: Vec<VpcEndpoint>,
+    /// `(id, last state)` of those not yet there.
+    pub pending: Vec<(String, String)>,
+}
+
+/// Compares one listing with the target: progress, or the first endpoint in
+/// a terminal state.
+pub fn assess(
+    listing: &[VpcEndpoint],
+    ids: &[String],
+    target: Target,
+) -> Result<Progress, WaitError> {
+    let mut progress = Progress::default();
+    for id in ids {
+        let found = listing.iter().find(|e| &e.id == id);
+        let state = found.map_or(NOT_FOUND, |e| e.state.as_str());
+        if is_terminal(state, target) {
+            return Err(WaitError::Failed {
+                id: id.clone(),
+                target,
+                state: state.to_owned(),
+                reason: found.and_then(|e| e.failure_reason.clone()),
+            });
+        }
+        if !reached(state, target) {
+            progress.pending.push((id.clone(), state.to_owned()));
+        } else if let Some(endpoint) = found {
+            progress.reached.push(endpoint.clone());
+        }
+    }
+    Ok(progress)
+}
+
+fn reached(state: &str, target: Target) -> bool {
+    match target {
+        Target::Available => state == "available",
+        Target::Deleted => state == NOT_FOUND || is_gone_state(state),
+    }
+}
+
+fn is_terminal(state: &str, target: Target) -> bool {
+    matches!(state, "failed" | "rejected") || (target == Target::Available && is_gone_state(state))
+}
+
+/// "VPC endpoint vpce-1" or "VPC endpoints vpce-1, vpce-2".
+fn name_endpoints(pending: &[(String, String)]) -> String {
+    let ids: Vec<&str> = pending.iter().map(|(id, _)| id.as_str()).collect();
+    let noun = if ids.len() == 1 {
+        "VPC endpoint"
+    } else {
+        "VPC endpoints"
+    };
+    format!("{noun} {}", ids.join(", "))
+}
+
+/// "last state: pending" or "last states: vpce-1 pending, vpce-2 deleting".
+fn last_states(pending: &[(String, String)]) -> String {
+    if let [(_, state)] = pending {
+        return format!("last state: {state}");
+    }
+    let states: Vec<String> = pending
+        .iter()
+        .map(|(id, state)| format!("{id} {state}"))
+        .collect();
+    format!("last states: {}", states.join(", "))
+}
+
+/// A duration the way Terraform (Go) prints it: `10m0s`, `1h0m0s`, `1.5s`, `300ms`.
+pub fn format_duration(d: Duration) -> String {
+    if d.is_zero() {
+        return "0s".to_owned();
+    }
+    if d < Duration::from_secs(1) {
+        let millis = d.as_secs_f64() * 1000.0;
+        return format!("{}ms", trim_fraction(millis));
+    }
+    let total = d.as_secs();
+    let (hours, minutes) = (total / 3600, total % 3600 / 60);
+    let seconds = (total % 60) as f64 + f64::from(d.subsec_nanos()) / 1e9;
+    let seconds = format!("{}s", trim_fraction(seconds));
+    match (hours, minutes) {
+        (0, 0) => seconds,
+        (0, m) => format!("{m}m{seconds}"),
+        (h, m) => format!("{h}h{m}m{seconds}"),
+    }
+}
+
+/// A number with at most 3 decimals and no trailing zeros.
+fn trim_fraction(value: f64) -> String {
+    let text = format!("{value:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Why [`retry_dependency_violation`] gave up.
+#[derive(Debug)]
+pub enum RetryError<E> {
+    /// The operation failed with another error.
+    Failed(E),
+    /// Still `DependencyViolation` when the timeout passed.
+    Timeout { after: Duration, last: E },
+    /// Terraform cancelled the operation between attempts.
+    Cancelled { last: E },
+}
+
+impl<E> RetryError<E> {
+    /// The last error the operation returned.
+    pub fn last(&self) -> &E {
+        match self {
+            RetryError::Failed(e)
+            | RetryError::Timeout { last: e, .. }
+            | RetryError::Cancelled { last: e } => e,
+        }
+    }
+
+    /// The last error the operation returned, by value.
+    pub fn into_last(self) -> E {
+        match self {
+            RetryError::Failed(e)
+            | RetryError::Timeout { last: e, .. }
+            | RetryError::Cancelled { last: e } => e,
+        }
+    }
+}
+
+impl<E: ProvideErrorMetadata> fmt::Display for RetryError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let last = self.last();
+        let cause = match (last.code(), last.message()) {
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.to_owned(),
+            (None, Some(message)) => message.to_owned(),
+            (None, None) => "unknown error".to_owned(),
+        };
+        match self {
+            RetryError::Failed(_) => f.write_str(&cause),
+            RetryError::Timeout { after, .. } => {
+                write!(
+                    f,
+                    "still failing after {}: {cause}",
+                    format_duration(*after)
+                )
+            }
+            RetryError::Cancelled { .. } => write!(f, "cancelled while retrying: {cause}"),
+        }
+    }
+}
+
+impl<E: ProvideErrorMetadata + fmt::Debug> std::error::Error for RetryError<E> {}
+
+/// Runs `op` until it succeeds or fails with anything but
+/// `DependencyViolation`, within `timeout`, with the default [`Backoff`].
+pub async fn retry_dependency_violation<T, E, F, Fut>(
+    op: F,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<T, RetryError<E>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: ProvideErrorMetadata,
+{
+    retry_dependency_violation_with(op, timeout, cancel, &Backoff::default()).await
+}
+
+/// [`retry_dependency_violation`] with an explicit [`Backoff`]. The first
+/// attempt always runs; cancellation is checked between attempts.
+pub async fn retry_dependency_violation_with<T, E, F, Fut>(
+    mut op: F,
+    timeout: Duration,
+    cancel: &CancellationToken,
+    backoff: &Backoff,
+) -> Result<T, RetryError<E>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: ProvideErrorMetadata,
+{
+    let deadline = Instant::now() + timeout;
+    for attempt in 0.. {
+        let last = match op().await {
+            Ok(value) => return Ok(value),
+            Err(e) if e.code() == Some("DependencyViolation") => e,
+            Err(e) => return Err(RetryError::Failed(e)),
+        };
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(RetryError::Timeout {
+                after: timeout,
+                last,
+            });
+        }
+        let pause = backoff.delay(attempt).min(deadline - now);
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => return Err(RetryError::Cancelled { last }),
+            () = tokio::time::sleep(pause) => {}
+        }
+    }
+    unreachable!("the retry loop only ends by returning")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn endpoint(id: &str, state: &str) -> VpcEndpoint {
+        VpcEndpoint {
+            id: id.to_owned(),
+            vpc_id: "vpc-1".to_owned(),
+            service_name: "com.amazonaws.us-east-1.sagemaker.api".to_owned(),
+            endpoint_type: "Interface".to_owned(),
+            state: state.to_owned(),
+            subnet_ids: Vec::new(),
+            security_group_ids: Vec::new(),
+            route_table_ids: Vec::new(),
+            network_interface_ids: Vec::new(),
+            private_dns_enabled: true,
+            policy_document: None,
+            dns_names: Vec::new(),
+            tags: BTreeMap::new(),
+            creation_timestamp: None,
+            failure_reason: Some("no capacity".to_owned()),
+        }
+    }
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn backoff_grows_by_factor_up_to_the_cap() {
+        let backoff = Backoff::default();
+        let secs: Vec<f64> = (0..8)
+            .map(|n| backoff.base_delay(n).as_secs_f64())
+            .collect();
+        assert_eq!(&secs[..4], &[1.0, 1.5, 2.25, 3.375]);
+        assert_eq!(secs[7], 10.0);
+        for n in 0..20 {
+            let d = backoff.delay(n).as_secs_f64();
+            let base = backoff.base_delay(n).as_secs_f64();
+            assert!(
+                d >= base * 0.8 - 1e-9 && d <= (base * 1.2).min(10.0) + 1e-9,
+                "{n}: {d}"
+            );
+        }
+    }
+
+    #[test]
+    fn assess_sorts_endpoints_into_reached_and_pending() {
+        let listing = [
+            endpoint("vpce-1", "available"),
+            endpoint("vpce-2", "pending"),
+        ];
+        let progress = assess(
+            &listing,
+            &ids(&["vpce-1", "vpce-2", "vpce-3"]),
+            Target::Available,
+        )
+        .unwrap();
+        assert_eq!(progress.reached, vec![listing[0].clone()]);
+        assert_eq!(
+            progress.pending,
+            vec![
+                ("vpce-2".into(), "pending".into()),
+                ("vpce-3".into(), NOT_FOUND.into())
+            ]
+        );
+        let gone = [endpoint("vpce-1", "deleted")];
+        let progress = assess(&gone, &ids(&["vpce-1", "vpce-2"]), Target::Deleted).unwrap();
+        assert!(progress.pending.is_empty());
+        assert_eq!(progress.reached.len(), 1);
+    }
+
+    #[test]
+    fn failed_rejected_and_deleted_are_terminal_when_waiting_for_available() {
+        for state in ["failed", "rejected", "deleted"] {
+            let err = assess(
+                &[endpoint("vpce-1", state)],
+                &ids(&["vpce-1"]),
+                Target::Available,
+            )
+            .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("waiting for VPC endpoint vpce-1 to become available: it entered state {state}: no capacity")
+            );
+        }
+    }
+
+    #[test]
+    fn timeout_messages_name_each_endpoint_and_its_last_state() {
+        let one = WaitError::Timeout {
+            target: Target::Available,
+            after: Duration::from_secs(600),
+            pending: vec![("vpce-1".into(), "pending".into())],
+        };
+        assert_eq!(
+            one.to_string(),
+            "waiting for VPC endpoint vpce-1 to become available: still pending after 10m0s (last state: pending)"
+        );
+        let two = WaitError::Timeout {
+            target: Target::Deleted,
+            after: Duration::from_millis(300),
+            pending: vec![
+                ("vpce-1".into(), "deleting".into()),
+                ("vpce-2".into(), "available".into()),
+            ],
+        };
+        assert_eq!(
+            two.to_string(),
+            "waiting for VPC endpoints vpce-1, vpce-2 to be deleted: still pending after 300ms \
+             (last states: vpce-1 deleting, vpce-2 available)"
+        );
+    }
+
+    #[test]
+    fn durations_print_like_go() {
+        assert_eq!(format_duration(Duration::from_secs(600)), "10m0s");
+        assert_eq!(format_duration(Duration::from_secs(3600)), "1h0m0s");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(format_duration(Duration::from_millis(300)), "300ms");
+        assert_eq!(format_duration(Duration::ZERO), "0s");
+    }
+}

@@ -1,0 +1,71 @@
+//! Client-side pacing to EC2's published per-account limits, so a large
+//! apply slows down instead of failing on `RequestLimitExceeded`.
+
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// A token bucket: `capacity` calls at once, refilled at `per_second`.
+pub struct TokenBucket {
+    capacity: f64,
+    per_second: f64,
+    state: Mutex<(f64, Instant)>,
+}
+
+impl TokenBucket {
+    /// A full bucket.
+    pub fn new(capacity: f64, per_second: f64) -> Self {
+        TokenBucket {
+            capacity,
+            per_second,
+            state: Mutex::new((capacity, Instant::now())),
+        }
+    }
+
+    /// EC2's bucket for CreateVpcEndpoint, DeleteVpcEndpoints and
+    /// ModifyVpcEndpoint: 4 calls, refilled at 0.3 per second.
+    pub fn vpc_endpoint_mutations() -> Self {
+        Self::new(4.0, 0.3)
+    }
+
+    /// Waits until a token is free and takes it.
+    pub async fn take(&self) {
+        loop {
+            let wait = {
+                let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+                let now = Instant::now();
+                let refilled = (state.0
+                    + now.duration_since(state.1).as_secs_f64() * self.per_second)
+                    .min(self.capacity);
+                *state = (refilled, now);
+                if refilled >= 1.0 {
+                    state.0 -= 1.0;
+                    return;
+                }
+                Duration::from_secs_f64((1.0 - refilled) / self.per_second)
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_fifth_call_waits_for_a_refill() {
+        let bucket = TokenBucket::new(4.0, 2.0);
+        let started = tokio::time::Instant::now();
+        for _ in 0..4 {
+            bucket.take().await;
+        }
+        assert!(started.elapsed() < Duration::from_millis(10));
+        bucket.take().await;
+        assert!(
+            started.elapsed() >= Duration::from_millis(450),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+}

@@ -1,0 +1,5 @@
+//! Managed resources: each a composite of AWS objects planned, checked and
+//! applied as one.
+
+pub mod private_network;
+pub mod timeouts;

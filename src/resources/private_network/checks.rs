@@ -1,0 +1,504 @@
+//! Checks of `sagemaker_private_network`: static ones at validate (formats,
+//! cross-attribute rules, policies) and remote ones against the account at
+//! plan — or at the start of apply when an input was unknown at plan —
+//! before anything is created. Each names the attribute, what is wrong and
+//! the fix.
+
+use crate::aws::ec2::find::{self, FindError, RouteTable, Subnet, Vpc, VpcEndpoint};
+use crate::aws::ec2::tags::OWNER_KEY;
+use crate::aws::endpoint_services::find_offered;
+use crate::aws::Clients;
+use crate::catalog::{self, EndpointKind, ServiceSpec};
+use crate::framework::{AttrPath, Diagnostics};
+use crate::policy;
+use crate::value::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+fn check_id(text: &str, prefix: &str, what: &str) -> Result<(), String> {
+    let ok = text
+        .strip_prefix(prefix)
+        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_hexdigit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{text:?} is not {what} id: it looks like \"{prefix}0123456789abcdef0\"."
+        ))
+    }
+}
+
+/// `vpc-…`.
+pub fn check_vpc_id(text: &str) -> Result<(), String> {
+    check_id(text, "vpc-", "a VPC")
+}
+
+/// `subnet-…`.
+pub fn check_subnet_id(text: &str) -> Result<(), String> {
+    check_id(text, "subnet-", "a subnet")
+}
+
+/// `sg-…`.
+pub fn check_security_group_id(text: &str) -> Result<(), String> {
+    check_id(text, "sg-", "a security group")
+}
+
+/// `rtb-…`.
+pub fn check_route_table_id(text: &str) -> Result<(), String> {
+    check_id(text, "rtb-", "a route table")
+}
+
+/// An IPv4 CIDR block such as `10.0.0.0/16`.
+pub fn check_cidr(text: &str) -> Result<(), String> {
+    let parsed = text.split_once('/').and_then(|(address, bits)| {
+        let address: std::net::Ipv4Addr = address.parse().ok()?;
+        let bits: u8 = bits.parse().ok().filter(|b| *b <= 32)?;
+        Some((address, bits))
+    });
+    match parsed {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "{text:?} is not an IPv4 CIDR block: write it like \"10.0.0.0/16\"."
+        )),
+    }
+}
+
+/// The known strings of a set or list attribute; `None` when null or not
+/// wholly known.
+pub fn known_strings(value: &Value, name: &str) -> Option<Vec<String>> {
+    let v = value.get(name)?;
+    if !v.is_wholly_known() {
+        return None;
+    }
+    match v {
+        Value::Set(items) | Value::List(items) => Some(
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// The services a configuration asks for: `services` expanded, defaulting to
+/// `hosting`; `None` while unknown.
+pub fn wanted_services(config: &Value) -> Option<Vec<&'static ServiceSpec>> {
+    let names = match config.get("services") {
+        Some(Value::Null) | None => vec!["hosting".to_owned()],
+        Some(_) => known_strings(config, "services")?,
+    };
+    catalog::expand(names.iter().map(String::as_str)).ok()
+}
+
+/// Static rules that span attributes.
+pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    let services = wanted_services(config);
+    let has = |name: &str| {
+        services
+            .as_ref()
+            .map(|s| s.iter().any(|spec| spec.short_name == name))
+    };
+    let set = |name: &str| config.get(name).is_some_and(|v| !v.is_null());
+    let is_true = |name: &str| config.get(name).and_then(Value::as_bool) == Some(true);
+    validate_policies(config, services.as_deref(), diags);
+    let policies = config.get("endpoint_policies");
+    let has_policy = |name: &str| {
+        policies
+            .and_then(|p| p.get(name))
+            .is_some_and(|v| !v.is_null())
+    };
+    if set("runtime_invoke_endpoint_arns") {
+        let path = AttrPath::root("runtime_invoke_endpoint_arns");
+        if has("sagemaker_runtime") == Some(false) {
+            diags.attribute_error(path.clone(), "No sagemaker_runtime endpoint to restrict",
+                "runtime_invoke_endpoint_arns generates the sagemaker_runtime endpoint policy, but services does not \
+                 include sagemaker_runtime. Add it to services, or remove runtime_invoke_endpoint_arns.");
+        }
+        if has_policy("sagemaker_runtime") {
+            diags.attribute_error(path, "Two policies for sagemaker_runtime",
+                "Both runtime_invoke_endpoint_arns and endpoint_policies[\"sagemaker_runtime\"] set the runtime \
+                 endpoint policy. Keep one of them.");
+        }
+    }
+    for helper in ["s3_bucket_arns", "deny_amazon_linux_repositories"] {
+        if !set(helper) || (helper == "deny_amazon_linux_repositories" && !is_true(helper)) {
+            continue;
+        }
+        let path = AttrPath::root(helper);
+        if has("s3") == Some(false) {
+            diags.attribute_error(path.clone(), "No s3 endpoint to restrict",
+                format!("{helper} generates the s3 gateway endpoint policy, but services does not include s3. \
+                         Add s3 (or a preset that has it) to services, or remove {helper}."));
+        }
+        if has_policy("s3") {
+            diags.attribute_error(path, "Two policies for s3",
+                format!("Both {helper} and endpoint_policies[\"s3\"] set the s3 endpoint policy. Keep one of them."));
+        }
+    }
+    let cidrs = known_strings(config, "allowed_cidr_blocks").unwrap_or_default();
+    if cidrs.iter().any(|c| c.ends_with("/0")) && !is_true("allow_ingress_from_anywhere") {
+        diags.attribute_error(AttrPath::root("allowed_cidr_blocks"), "Ingress from anywhere needs an opt-in",
+            "allowed_cidr_blocks opens the endpoints to every address (/0). Narrow it to your VPC or \
+             on-premises ranges, or set allow_ingress_from_anywhere = true if this is really meant.");
+    }
+}
+
+fn validate_policies(
+    config: &Value,
+    services: Option<&[&'static ServiceSpec]>,
+    diags: &mut Diagnostics,
+) {
+    let Some(Value::Map(policies)) = config.get("endpoint_policies") else {
+        return;
+    };
+    for (name, text) in policies {
+        let path = AttrPath::root("endpoint_policies").key(name);
+        let Some(spec) = catalog::service(name) else {
+            diags.attribute_error(
+                path,
+                "Unknown service in endpoint_policies",
+                format!(
+                    "{name:?} is not a service short name. Use one of: {}.",
+                    catalog::SERVICES
+                        .iter()
+                        .map(|s| s.short_name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            continue;
+        };
+        if services.is_some_and(|s| !s.contains(&spec)) {
+            diags.attribute_error(
+                path.clone(),
+                "Policy for a service that is not created",
+                format!(
+                    "endpoint_policies has a policy for {name}, but services does not include it. \
+                         Add {name} to services, or remove this policy."
+                ),
+            );
+        }
+        let Some(text) = text.as_str() else { continue };
+        match policy::parse(text) {
+            Err(problem) => diags.attribute_error(path, "Invalid endpoint policy", problem),
+            Ok(document) => {
+                let findings = policy::check_for_service(spec, &document);
+                for error in findings.errors {
+                    diags.attribute_error(path.clone(), "Endpoint policy not accepted", error);
+                }
+                for warning in findings.warnings {
+                    diags.attribute_warning(
+                        path.clone(),
+                        "Endpoint policy statement never applies",
+                        warning,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// What the remote checks need.
+pub struct RemoteInputs<'a> {
+    pub vpc_id: &'a str,
+    pub subnet_ids: &'a [String],
+    pub services: &'a [&'static ServiceSpec],
+    pub private_dns: bool,
+    /// `None`: default to the subnets' route tables.
+    pub route_table_ids: Option<&'a [String]>,
+    /// This resource's id (owner tag value) once it exists.
+    pub owner: Option<&'a str>,
+}
+
+/// What the account says about the network, as the checks found it.
+pub struct Network {
+    pub vpc: Vpc,
+    pub subnets: Vec<Subnet>,
+    /// The route tables the S3 gateway routes go in.
+    pub route_table_ids: Vec<String>,
+    pub endpoints: Vec<VpcEndpoint>,
+    /// Present when s3 is wanted.
+    pub s3_prefix_list_id: Option<String>,
+}
+
+/// Runs checks 1–4 and 6 of the design against the account. `Err` when the
+/// facts could not be fetched or a check failed.
+pub async fn check_remote(
+    clients: &Clients,
+    inputs: &RemoteInputs<'_>,
+) -> Result<(Network, Diagnostics), Diagnostics> {
+    let ec2 = &clients.ec2;
+    let wants_s3 = inputs
+        .services
+        .iter()
+        .any(|s| s.kind == EndpointKind::Gateway);
+    let (vpc, subnets, endpoints, offers, prefix_list) = tokio::join!(
+        find::find_vpc(ec2, inputs.vpc_id),
+        find::find_subnets(ec2, inputs.subnet_ids),
+        find::find_vpc_endpoints_in_vpc(ec2, inputs.vpc_id, false),
+        find_offered(ec2, &clients.region, inputs.services),
+        async {
+            if wants_s3 {
+                find::find_s3_prefix_list_id(ec2, &clients.region)
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
+    let mut diags = Diagnostics::new();
+    let vpc = match vpc {
+        Ok(vpc) => Some(vpc),
+        Err(e) => {
+            diags.extend(lookup_error(
+                e,
+                "vpc_id",
+                &format!(
+                    "Check vpc_id and that the provider's region ({}) is the VPC's Region.",
+                    clients.region
+                ),
+            ));
+            None
+        }
+    };
+    let subnets = subnets.map_err(|e| {
+        lookup_error(
+            e,
+            "subnet_ids",
+            "Check subnet_ids: each must exist in the VPC's Region.",
+        )
+    });
+    let subnets = match subnets {
+        Ok(subnets) => subnets,
+        Err(d) => {
+            diags.extend(d);
+            Vec::new()
+        }
+    };
+    let endpoints = endpoints.map_err(|e| lookup_error(e, "vpc_id", ""))?;
+    let offers = offers?;
+    let prefix_list = prefix_list.map_err(|e| lookup_error(e, "services", ""))?;
+    let Some(vpc) = vpc else { return Err(diags) };
+    check_dns(&vpc, inputs.private_dns, &mut diags);
+    check_subnets(&vpc, &subnets, inputs.services, &mut diags);
+    check_offers(
+        inputs.services,
+        &offers,
+        &subnets,
+        &clients.region,
+        &mut diags,
+    );
+    check_conflicts(inputs, &endpoints, &clients.region, &mut diags);
+    let route_table_ids = if wants_s3 {
+        check_route_tables(clients, inputs, &vpc, prefix_list.as_deref(), &mut diags).await?
+    } else {
+        Vec::new()
+    };
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok((
+        Network {
+            vpc,
+            subnets,
+            route_table_ids,
+            endpoints,
+            s3_prefix_list_id: prefix_list,
+        },
+        diags,
+    ))
+}
+
+fn lookup_error(e: FindError, attribute: &str, hint: &str) -> Diagnostics {
+    if e.is_not_found() {
+        Diagnostics::from_attribute_error(
+            AttrPath::root(attribute),
+            "Not found",
+            format!("{e}. {hint}"),
+        )
+    } else {
+        Diagnostics::from_error(
+            "Cannot check the network",
+            format!("{e}. Check the credentials and their EC2 Describe permissions."),
+        )
+    }
+}
+
+fn check_dns(vpc: &Vpc, private_dns: bool, diags: &mut Diagnostics) {
+    if !private_dns || (vpc.dns_support && vpc.dns_hostnames) {
+        return;
+    }
+    let missing: Vec<&str> = [
+        ("enableDnsSupport", vpc.dns_support),
+        ("enableDnsHostnames", vpc.dns_hostnames),
+    ]
+    .iter()
+    .filter(|(_, on)| !on)
+    .map(|(name, _)| *name)
+    .collect();
+    diags.attribute_error(AttrPath::root("vpc_id"), "VPC DNS settings do not allow private DNS",
+        format!("VPC {} has {} turned off, and private DNS for interface endpoints needs both enableDnsSupport \
+                 and enableDnsHostnames. Turn them on (aws_vpc: enable_dns_support = true, enable_dns_hostnames = true), \
+                 or set private_dns_enabled = false and use api_endpoint_url / runtime_endpoint_url.",
+                vpc.id, missing.join(" and ")));
+}
+
+fn check_subnets(
+    vpc: &Vpc,
+    subnets: &[Subnet],
+    services: &[&ServiceSpec],
+    diags: &mut Diagnostics,
+) {
+    let path = || AttrPath::root("subnet_ids");
+    let interfaces = services
+        .iter()
+        .filter(|s| s.kind == EndpointKind::Interface)
+        .count() as u32;
+    let mut by_zone: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for subnet in subnets {
+        if subnet.vpc_id != vpc.id {
+            diags.attribute_error(
+                path(),
+                "Subnet in another VPC",
+                format!(
+                    "Subnet {} is in {}, not in vpc_id {}. Use subnets of {}.",
+                    subnet.id, subnet.vpc_id, vpc.id, vpc.id
+                ),
+            );
+        }
+        by_zone
+            .entry(&subnet.availability_zone)
+            .or_default()
+            .push(&subnet.id);
+        if subnet.available_ip_address_count < interfaces {
+            diags.attribute_error(path(), "Not enough free addresses",
+                format!("Subnet {} has {} free addresses but the {interfaces} interface endpoints need one each. \
+                         Free addresses in it, or use a larger subnet.", subnet.id, subnet.available_ip_address_count));
+        }
+    }
+    for (zone, ids) in by_zone.iter().filter(|(_, ids)| ids.len() > 1) {
+        diags.attribute_error(path(), "Two subnets in one Availability Zone",
+            format!("Subnets {} are all in {zone}; an endpoint takes at most one subnet per zone. Keep one of them.", ids.join(", ")));
+    }
+    if by_zone.len() == 1 && interfaces > 0 {
+        diags.attribute_warning(path(), "Endpoints in one Availability Zone only",
+            "All subnets are in one zone: clients in other zones fail private DNS resolution and an outage of \
+             that zone cuts SageMaker off. Add a subnet in a second zone.");
+    }
+}
+
+fn check_offers(
+    services: &[&ServiceSpec],
+    offers: &[Option<crate::aws::endpoint_services::OfferedService>],
+    subnets: &[Subnet],
+    region: &str,
+    diags: &mut Diagnostics,
+) {
+    for (spec, offer) in services.iter().zip(offers) {
+        let Some(offer) = offer else {
+            diags.attribute_error(AttrPath::root("services"), "Service not offered in this Region",
+                format!("{} ({}) is not offered in {region}. Remove it from services, or use a Region that offers it.",
+                        spec.short_name, spec.service_name(region)));
+            continue;
+        };
+        if spec.kind != EndpointKind::Interface {
+            continue;
+        }
+        let missing: BTreeSet<&str> = subnets
+            .iter()
+            .map(|s| s.availability_zone.as_str())
+            .filter(|zone| !offer.availability_zones.iter().any(|z| z == zone))
+            .collect();
+        if !missing.is_empty() {
+            diags.attribute_error(
+                AttrPath::root("subnet_ids"),
+                "Service not offered in a subnet's zone",
+                format!(
+                    "{} is not offered in {}. It is offered in: {}. Use subnets in those zones.",
+                    spec.short_name,
+                    missing.into_iter().collect::<Vec<_>>().join(", "),
+                    offer.availability_zones.join(", ")
+                ),
+            );
+        }
+    }
+}
+
+fn check_conflicts(
+    inputs: &RemoteInputs<'_>,
+    endpoints: &[VpcEndpoint],
+    region: &str,
+    diags: &mut Diagnostics,
+) {
+    let foreign = |e: &&VpcEndpoint| {
+        inputs
+            .owner
+            .is_none_or(|owner| e.tags.get(OWNER_KEY).map(String::as_str) != Some(owner))
+    };
+    for spec in inputs
+        .services
+        .iter()
+        .filter(|s| s.kind == EndpointKind::Interface)
+    {
+        let name = spec.service_name(region);
+        let clash = endpoints
+            .iter()
+            .filter(foreign)
+            .find(|e| e.service_name == name && e.private_dns_enabled);
+        if let (Some(existing), true) = (clash, inputs.private_dns) {
+            diags.attribute_error(AttrPath::root("services"), "Another endpoint already serves this service",
+                format!("VPC endpoint {} already serves {} with private DNS in {}; AWS would reject a second one \
+                         (conflicting DNS domain). Import the VPC into this resource (terraform import), delete {}, \
+                         or set private_dns_enabled = false.", existing.id, spec.short_name, inputs.vpc_id, existing.id));
+        }
+    }
+}
+
+async fn check_route_tables(
+    clients: &Clients,
+    inputs: &RemoteInputs<'_>,
+    vpc: &Vpc,
+    prefix_list_id: Option<&str>,
+    diags: &mut Diagnostics,
+) -> Result<Vec<String>, Diagnostics> {
+    let ec2 = &clients.ec2;
+    let ids: Vec<String> = match inputs.route_table_ids {
+        Some(ids) => ids.to_vec(),
+        None => {
+            let by_subnet = find::find_route_tables_for_subnets(ec2, &vpc.id, inputs.subnet_ids)
+                .await
+                .map_err(|e| lookup_error(e, "s3_route_table_ids", ""))?;
+            by_subnet
+                .into_values()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        }
+    };
+    if ids.is_empty() {
+        return Ok(ids);
+    }
+    let tables: Vec<RouteTable> = match find::find_route_tables(ec2, &ids, prefix_list_id).await {
+        Ok(tables) => tables,
+        Err(e) => {
+            diags.extend(lookup_error(
+                e,
+                "s3_route_table_ids",
+                "Check s3_route_table_ids: each must be a route table of the VPC.",
+            ));
+            return Ok(ids);
+        }
+    };
+    for table in tables.iter().filter(|t| t.vpc_id != vpc.id) {
+        diags.attribute_error(
+            AttrPath::root("s3_route_table_ids"),
+            "Route table in another VPC",
+            format!(
+                "Route table {} is in {}, not in {}. Use route tables of {}.",
+                table.id, table.vpc_id, vpc.id, vpc.id
+            ),
+        );
+    }
+    Ok(ids)
+}

@@ -1,0 +1,712 @@
+//! `sagemaker_private_network`: every VPC endpoint, route, security group
+//! and policy SageMaker needs in a VPC without internet access, as one
+//! resource. Plan runs the remote checks; apply creates the security group
+//! and then the endpoints concurrently (paced), and always returns what
+//! exists — the partial state with the error when something fails.
+
+pub mod checks;
+pub mod ops;
+pub mod schema;
+pub mod state;
+
+use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
+use crate::aws::ec2::tags::{sync_tags, OWNER_KEY};
+use crate::aws::ec2::wait::{retry_dependency_violation, wait_endpoints, Target};
+use crate::aws::Clients;
+use crate::catalog::EndpointKind;
+use crate::framework::plan::semantic_eq;
+use crate::framework::{ApplyResult, Context, Diagnostics, PlanResult, Resource, Schema};
+use crate::provider::Configured;
+use crate::resources::timeouts;
+use crate::value::Value;
+use async_trait::async_trait;
+use checks::{check_remote, wanted_services, Network, RemoteInputs};
+use futures::stream::{self, StreamExt};
+use ops::{EndpointChange, EndpointRequest};
+use state::{
+    desired, endpoint_urls, endpoint_value, planned_endpoint, short_name_of, tags_all, text,
+    Desired,
+};
+use std::collections::BTreeMap;
+
+/// How many endpoint creations run at once (EC2's bucket paces them anyway).
+const CONCURRENT_CREATES: usize = 4;
+
+/// The resource.
+pub struct PrivateNetwork {
+    pub configured: Configured,
+}
+
+#[async_trait]
+impl Resource for PrivateNetwork {
+    fn type_name(&self) -> &'static str {
+        "sagemaker_private_network"
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        checks::validate(config, diags);
+    }
+
+    async fn modify_plan(
+        &self,
+        _ctx: &Context,
+        prior: &Value,
+        config: &Value,
+        mut plan: PlanResult,
+    ) -> PlanResult {
+        if plan.planned.is_null() {
+            return plan;
+        }
+        match self.plan_network(prior, config, &mut plan.planned).await {
+            Ok(diags) => plan.diags.extend(diags),
+            Err(diags) => plan.diags.extend(diags),
+        }
+        plan
+    }
+
+    async fn create(&self, ctx: &Context, planned: Value) -> ApplyResult {
+        let (clients, default_tags) = match self.clients().await {
+            Ok(found) => found,
+            Err(diags) => return ApplyResult { state: None, diags },
+        };
+        let want = desired(&planned, &clients.region, &default_tags);
+        let network = match check_remote(&clients, &remote_inputs(&want, None)).await {
+            Ok((network, _)) => network,
+            Err(diags) => return ApplyResult { state: None, diags },
+        };
+        let mut diags = Diagnostics::new();
+        let group_id = match ops::create_security_group(&clients.ec2, &want.vpc_id, &want.tags)
+            .await
+        {
+            Ok(id) => id,
+            Err(e) => {
+                return ApplyResult {
+                    state: None,
+                    diags: Diagnostics::from_error("Cannot create the endpoint security group", e),
+                }
+            }
+        };
+        let cidrs = want
+            .allowed_cidrs
+            .clone()
+            .unwrap_or_else(|| network.vpc.cidr_blocks.clone());
+        if let Err(e) = ops::sync_ingress(
+            &clients.ec2,
+            &group_id,
+            (&[], &[]),
+            (&cidrs, &want.allowed_groups),
+        )
+        .await
+        {
+            diags.error("Cannot open HTTPS to the endpoints", e);
+        }
+        if !diags.has_errors() {
+            let created =
+                create_endpoints(&clients, &want, &network, &group_id, &want.services).await;
+            diags.extend(created);
+        }
+        if !diags.has_errors() {
+            diags.extend(
+                self.wait_all(ctx, &clients, &want.vpc_id, &planned, "create")
+                    .await,
+            );
+        }
+        let mut planned = planned;
+        fill_defaults(&mut planned, &network, &cidrs);
+        set(
+            &mut planned,
+            "security_group_id",
+            Value::String(group_id.clone()),
+        );
+        self.finish(&clients, planned, &group_id, diags).await
+    }
+
+    async fn read(
+        &self,
+        _ctx: &Context,
+        prior: Value,
+    ) -> Result<(Option<Value>, Diagnostics), Diagnostics> {
+        let (clients, _) = self.clients().await?;
+        let vpc_id = text(&prior, "vpc_id").unwrap_or_default();
+        let group_id = text(&prior, "security_group_id");
+        let (group, endpoints) = observe(&clients, &vpc_id, group_id.as_deref()).await?;
+        if group.is_none() && endpoints.is_empty() {
+            return Ok((None, Diagnostics::new()));
+        }
+        Ok((
+            Some(with_observed(
+                prior,
+                &clients.region,
+                group.as_ref(),
+                &endpoints,
+            )),
+            Diagnostics::new(),
+        ))
+    }
+
+    async fn update(&self, ctx: &Context, prior: Value, planned: Value) -> ApplyResult {
+        let (clients, default_tags) = match self.clients().await {
+            Ok(found) => found,
+            Err(diags) => {
+                return ApplyResult {
+                    state: Some(prior),
+                    diags,
+                }
+            }
+        };
+        let want = desired(&planned, &clients.region, &default_tags);
+        let had = desired(&prior, &clients.region, &default_tags);
+        let owner = text(&prior, "id");
+        let network = match check_remote(&clients, &remote_inputs(&want, owner.as_deref())).await {
+            Ok((network, _)) => network,
+            Err(diags) => {
+                return ApplyResult {
+                    state: Some(prior),
+                    diags,
+                }
+            }
+        };
+        let group_id = text(&prior, "security_group_id").unwrap_or_default();
+        let mut diags = Diagnostics::new();
+        let old_cidrs = had.allowed_cidrs.clone().unwrap_or_default();
+        let new_cidrs = want
+            .allowed_cidrs
+            .clone()
+            .unwrap_or_else(|| network.vpc.cidr_blocks.clone());
+        if let Err(e) = ops::sync_ingress(
+            &clients.ec2,
+            &group_id,
+            (&old_cidrs, &had.allowed_groups),
+            (&new_cidrs, &want.allowed_groups),
+        )
+        .await
+        {
+            diags.error("Cannot update HTTPS access to the endpoints", e);
+        }
+        if let Err(e) = sync_tags(&clients.ec2, &group_id, &had.tags, &want.tags).await {
+            diags.error("Cannot update tags", e);
+        }
+        diags.extend(update_endpoints(&clients, &prior, &had, &want, &network, &group_id).await);
+        if !diags.has_errors() {
+            diags.extend(
+                self.wait_all(ctx, &clients, &want.vpc_id, &planned, "update")
+                    .await,
+            );
+        }
+        let mut planned = planned;
+        fill_defaults(&mut planned, &network, &new_cidrs);
+        self.finish(&clients, planned, &group_id, diags).await
+    }
+
+    async fn delete(&self, ctx: &Context, prior: Value) -> Diagnostics {
+        let (clients, _) = match self.clients().await {
+            Ok(found) => found,
+            Err(diags) => return diags,
+        };
+        let vpc_id = text(&prior, "vpc_id").unwrap_or_default();
+        let timeout = timeouts::of(&prior, "delete");
+        let endpoints = match find::find_vpc_endpoints_in_vpc(&clients.ec2, &vpc_id, false).await {
+            Ok(found) => found,
+            Err(e) => {
+                return Diagnostics::from_error(
+                    "Cannot list the endpoints to delete",
+                    e.to_string(),
+                )
+            }
+        };
+        let ids: Vec<String> = owned(&endpoints, &vpc_id, &prior)
+            .map(|e| e.id.clone())
+            .collect();
+        if let Err(e) = ops::delete_endpoints(&clients.ec2, &ids).await {
+            return Diagnostics::from_error("Cannot delete the VPC endpoints", e);
+        }
+        if let Err(e) = wait_endpoints(
+            &clients.ec2,
+            &vpc_id,
+            &ids,
+            Target::Deleted,
+            timeout,
+            &ctx.cancel,
+        )
+        .await
+        {
+            return Diagnostics::from_error("VPC endpoints not deleted", e.to_string());
+        }
+        let Some(group_id) = text(&prior, "security_group_id") else {
+            return Diagnostics::new();
+        };
+        let ec2 = &clients.ec2;
+        let deleted = retry_dependency_violation(
+            || ec2.delete_security_group().group_id(&group_id).send(),
+            timeout,
+            &ctx.cancel,
+        )
+        .await;
+        match deleted {
+            Ok(_) => Diagnostics::new(),
+            Err(e) if aws_smithy_types::error::metadata::ProvideErrorMetadata::code(e.last()) == Some("InvalidGroup.NotFound") => Diagnostics::new(),
+            Err(e) => Diagnostics::from_error(
+                "Cannot delete the endpoint security group",
+                format!("deleting EC2 Security Group ({group_id}): {e}. Network interfaces may still use it: retry the destroy."),
+            ),
+        }
+    }
+
+    async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
+        checks::check_vpc_id(id).map_err(|e| {
+            Diagnostics::from_error("Cannot import", format!("{e} Import by VPC id."))
+        })?;
+        let (clients, _) = self.clients().await?;
+        let groups = find::find_security_groups_by_tag(&clients.ec2, id, OWNER_KEY, id)
+            .await
+            .map_err(|e| Diagnostics::from_error("Cannot import", e.to_string()))?;
+        let mut state = Value::Object(BTreeMap::new());
+        let schema = self.schema();
+        for attribute in &schema.block.attributes {
+            set(&mut state, attribute.name, Value::Null);
+        }
+        set(&mut state, "timeouts", Value::Null);
+        set(&mut state, "id", Value::String(id.to_owned()));
+        set(&mut state, "vpc_id", Value::String(id.to_owned()));
+        if let Some(group) = groups.first() {
+            set(
+                &mut state,
+                "security_group_id",
+                Value::String(group.id.clone()),
+            );
+        }
+        Ok(state)
+    }
+}
+
+impl PrivateNetwork {
+    async fn clients(&self) -> Result<(Clients, BTreeMap<String, String>), Diagnostics> {
+        let aws = crate::provider::aws(&self.configured)?;
+        Ok((aws.clients().await?.clone(), aws.config().default_tags()))
+    }
+
+    /// Fills the planned value: defaults, tags, the endpoint set, URLs; runs
+    /// the remote checks when every input they need is known.
+    async fn plan_network(
+        &self,
+        prior: &Value,
+        config: &Value,
+        planned: &mut Value,
+    ) -> Result<Diagnostics, Diagnostics> {
+        let (clients, default_tags) = self.clients().await?;
+        let region = clients.region.clone();
+        if let Some(vpc_id) = planned.get("vpc_id").cloned() {
+            set(planned, "id", vpc_id);
+        }
+        if planned
+            .get("services")
+            .is_none_or(|v| v.is_null() || v.is_unknown())
+            && config.get("services").is_none_or(Value::is_null)
+        {
+            set(
+                planned,
+                "services",
+                Value::Set(vec![Value::String("hosting".into())]),
+            );
+        }
+        if planned
+            .get("private_dns_enabled")
+            .is_none_or(|v| v.is_null() || v.is_unknown())
+        {
+            set(planned, "private_dns_enabled", Value::Bool(true));
+        }
+        set(planned, "tags_all", tags_all(planned, &default_tags));
+        let services = wanted_services(planned);
+        let mut diags = Diagnostics::new();
+        // Defaulted inputs (route tables, CIDRs) are unknown in the plan until
+        // the checks fill them in: what counts is whether the config knows them.
+        let known_in = |value: &Value, names: &[&str], absent_ok: bool| {
+            names.iter().all(|name| match value.get(name) {
+                Some(v) => v.is_wholly_known(),
+                None => absent_ok,
+            })
+        };
+        let inputs_known =
+            known_in(
+                planned,
+                &["vpc_id", "subnet_ids", "private_dns_enabled"],
+                false,
+            ) && known_in(config, &["s3_route_table_ids", "allowed_cidr_blocks"], true)
+                && services.is_some();
+        if inputs_known {
+            let want = desired(planned, &region, &default_tags);
+            let owner = text(prior, "id");
+            let (network, found) =
+                check_remote(&clients, &remote_inputs(&want, owner.as_deref())).await?;
+            diags.extend(found);
+            let cidrs = want
+                .allowed_cidrs
+                .clone()
+                .unwrap_or_else(|| network.vpc.cidr_blocks.clone());
+            fill_defaults(planned, &network, &cidrs);
+        }
+        let endpoints = match &services {
+            Some(services) => {
+                let prior_endpoints = prior.get("endpoints").cloned().unwrap_or(Value::Null);
+                let placement_same = ["subnet_ids", "private_dns_enabled", "s3_route_table_ids"]
+                    .iter()
+                    .all(|name| {
+                        semantic_eq(
+                            prior.get(name).unwrap_or(&Value::Null),
+                            planned.get(name).unwrap_or(&Value::Null),
+                        )
+                    });
+                let entries = services.iter().map(|spec| {
+                    let before = prior_endpoints.get(spec.short_name);
+                    let entry = match before {
+                        Some(entry) if placement_same => entry.clone(),
+                        Some(entry) => planned_endpoint(
+                            spec,
+                            &region,
+                            entry.get("id").cloned().unwrap_or(Value::Unknown),
+                        ),
+                        None => planned_endpoint(spec, &region, Value::Unknown),
+                    };
+                    (spec.short_name.to_owned(), entry)
+                });
+                Value::Map(entries.collect())
+            }
+            None => Value::Unknown,
+        };
+        for (name, url) in endpoint_urls(&endpoints, &region) {
+            set(
+                planned,
+                name,
+                if endpoints.is_unknown() {
+                    Value::Unknown
+                } else {
+                    url
+                },
+            );
+        }
+        set(planned, "endpoints", endpoints);
+        Ok(diags)
+    }
+
+    /// Waits for every endpoint of this network to be available.
+    async fn wait_all(
+        &self,
+        ctx: &Context,
+        clients: &Clients,
+        vpc_id: &str,
+        planned: &Value,
+        operation: &str,
+    ) -> Diagnostics {
+        let listing = match find::find_vpc_endpoints_in_vpc(&clients.ec2, vpc_id, false).await {
+            Ok(found) => found,
+            Err(e) => return Diagnostics::from_error("Cannot list the endpoints", e.to_string()),
+        };
+        let ids: Vec<String> = owned(&listing, vpc_id, planned)
+            .map(|e| e.id.clone())
+            .collect();
+        let timeout = timeouts::of(planned, operation);
+        match wait_endpoints(
+            &clients.ec2,
+            vpc_id,
+            &ids,
+            Target::Available,
+            timeout,
+            &ctx.cancel,
+        )
+        .await
+        {
+            Ok(_) => Diagnostics::new(),
+            Err(e) => Diagnostics::from_error("VPC endpoints not available", e.to_string()),
+        }
+    }
+
+    /// The state after create or update: `planned` with what AWS now reports.
+    async fn finish(
+        &self,
+        clients: &Clients,
+        planned: Value,
+        group_id: &str,
+        mut diags: Diagnostics,
+    ) -> ApplyResult {
+        let vpc_id = text(&planned, "vpc_id").unwrap_or_default();
+        match observe(clients, &vpc_id, Some(group_id)).await {
+            Ok((group, endpoints)) => {
+                let state = with_observed(planned, &clients.region, group.as_ref(), &endpoints);
+                ApplyResult {
+                    state: Some(state),
+                    diags,
+                }
+            }
+            Err(more) => {
+                diags.extend(more);
+                ApplyResult {
+                    state: Some(planned),
+                    diags,
+                }
+            }
+        }
+    }
+}
+
+fn set(value: &mut Value, name: &str, new: Value) {
+    if let Value::Object(attributes) = value {
+        attributes.insert(name.to_owned(), new);
+    }
+}
+
+fn remote_inputs<'a>(want: &'a Desired, owner: Option<&'a str>) -> RemoteInputs<'a> {
+    RemoteInputs {
+        vpc_id: &want.vpc_id,
+        subnet_ids: &want.subnet_ids,
+        services: &want.services,
+        private_dns: want.private_dns,
+        route_table_ids: want.route_table_ids.as_deref(),
+        owner,
+    }
+}
+
+/// Sets the defaults the network decides: allowed CIDRs, route tables, the
+/// S3 prefix list.
+fn fill_defaults(value: &mut Value, network: &Network, cidrs: &[String]) {
+    let strings = |items: &[String]| Value::Set(items.iter().cloned().map(Value::String).collect());
+    if value
+        .get("allowed_cidr_blocks")
+        .is_none_or(|v| v.is_null() || v.is_unknown())
+    {
+        set(value, "allowed_cidr_blocks", strings(cidrs));
+    }
+    if value
+        .get("s3_route_table_ids")
+        .is_none_or(|v| v.is_null() || v.is_unknown())
+    {
+        set(
+            value,
+            "s3_route_table_ids",
+            strings(&network.route_table_ids),
+        );
+    }
+    let prefix_list = network
+        .s3_prefix_list_id
+        .clone()
+        .map_or(Value::Null, Value::String);
+    set(value, "s3_prefix_list_id", prefix_list);
+}
+
+/// The endpoints this network owns: tagged with its owner id, or recorded
+/// in `state` (adopted by import).
+fn owned<'a>(
+    endpoints: &'a [VpcEndpoint],
+    owner: &'a str,
+    state: &'a Value,
+) -> impl Iterator<Item = &'a VpcEndpoint> {
+    let recorded: Vec<String> = match state.get("endpoints") {
+        Some(Value::Map(entries)) => entries
+            .values()
+            .filter_map(|e| e.get("id").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    endpoints.iter().filter(move |e| {
+        e.tags.get(OWNER_KEY).map(String::as_str) == Some(owner) || recorded.contains(&e.id)
+    })
+}
+
+/// One endpoint listing and one group lookup, whatever the endpoint count.
+async fn observe(
+    clients: &Clients,
+    vpc_id: &str,
+    group_id: Option<&str>,
+) -> Result<(Option<SecurityGroup>, Vec<VpcEndpoint>), Diagnostics> {
+    let ec2 = &clients.ec2;
+    let group = async {
+        match group_id {
+            Some(id) => match find::find_security_group(ec2, id).await {
+                Ok(group) => Ok(Some(group)),
+                Err(e) if e.is_not_found() => Ok(None),
+                Err(e) => Err(e),
+            },
+            None => Ok(None),
+        }
+    };
+    let (group, endpoints) =
+        tokio::join!(group, find::find_vpc_endpoints_in_vpc(ec2, vpc_id, false));
+    let fail = |e: find::FindError| {
+        Diagnostics::from_error("Cannot read the private network", e.to_string())
+    };
+    Ok((group.map_err(fail)?, endpoints.map_err(fail)?))
+}
+
+/// `base` with the computed attributes taken from AWS.
+fn with_observed(
+    mut base: Value,
+    region: &str,
+    group: Option<&SecurityGroup>,
+    endpoints: &[VpcEndpoint],
+) -> Value {
+    let owner = text(&base, "id")
+        .or_else(|| text(&base, "vpc_id"))
+        .unwrap_or_default();
+    let mut entries = BTreeMap::new();
+    for endpoint in owned(endpoints, &owner, &base) {
+        if let Some(spec) = short_name_of(&endpoint.service_name, &endpoint.endpoint_type, region) {
+            entries
+                .entry(spec.short_name.to_owned())
+                .or_insert_with(|| endpoint_value(spec, endpoint));
+        }
+    }
+    let endpoints = Value::Map(entries);
+    for (name, url) in endpoint_urls(&endpoints, region) {
+        set(&mut base, name, url);
+    }
+    set(&mut base, "endpoints", endpoints);
+    set(
+        &mut base,
+        "security_group_id",
+        group.map_or(Value::Null, |g| Value::String(g.id.clone())),
+    );
+    set(&mut base, "id", Value::String(owner));
+    base
+}
+
+/// Creates `services`' endpoints concurrently; errors are collected, never
+/// short-circuited, so every endpoint that could be made is made.
+async fn create_endpoints(
+    clients: &Clients,
+    want: &Desired,
+    network: &Network,
+    group_id: &str,
+    services: &[&'static crate::catalog::ServiceSpec],
+) -> Diagnostics {
+    let requests: Vec<EndpointRequest<'_>> = services
+        .iter()
+        .map(|spec| EndpointRequest {
+            spec,
+            region: &clients.region,
+            vpc_id: &want.vpc_id,
+            subnet_ids: &want.subnet_ids,
+            security_group_id: group_id,
+            route_table_ids: want
+                .route_table_ids
+                .as_deref()
+                .unwrap_or(&network.route_table_ids),
+            private_dns: want.private_dns,
+            policy: want.policies.get(spec.short_name).map(String::as_str),
+            tags: &want.tags,
+        })
+        .collect();
+    let creations: Vec<_> = requests
+        .iter()
+        .map(|request| ops::create_endpoint(&clients.ec2, request))
+        .collect();
+    let results: Vec<Result<String, String>> = stream::iter(creations)
+        .buffer_unordered(CONCURRENT_CREATES)
+        .collect()
+        .await;
+    let mut diags = Diagnostics::new();
+    for error in results.into_iter().filter_map(Result::err) {
+        diags.error("Cannot create a VPC endpoint", error);
+    }
+    diags
+}
+
+/// Adds, removes and modifies endpoints so that `prior` becomes `want`.
+async fn update_endpoints(
+    clients: &Clients,
+    prior: &Value,
+    had: &Desired,
+    want: &Desired,
+    network: &Network,
+    group_id: &str,
+) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let existing: BTreeMap<String, String> = match prior.get("endpoints") {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .filter_map(|(name, e)| {
+                e.get("id")
+                    .and_then(Value::as_str)
+                    .map(|id| (name.clone(), id.to_owned()))
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    let to_create: Vec<_> = want
+        .services
+        .iter()
+        .copied()
+        .filter(|s| !existing.contains_key(s.short_name))
+        .collect();
+    let to_delete: Vec<String> = existing
+        .iter()
+        .filter(|(name, _)| !want.services.iter().any(|s| s.short_name == name.as_str()))
+        .map(|(_, id)| id.clone())
+        .collect();
+    if !to_create.is_empty() {
+        diags.extend(create_endpoints(clients, want, network, group_id, &to_create).await);
+    }
+    for spec in want
+        .services
+        .iter()
+        .filter(|s| existing.contains_key(s.short_name))
+    {
+        let id = &existing[spec.short_name];
+        let change = endpoint_change(spec.kind, spec.short_name, had, want, network);
+        if let Err(e) = ops::modify_endpoint(&clients.ec2, id, change).await {
+            diags.error("Cannot update a VPC endpoint", e);
+        }
+        if let Err(e) = sync_tags(&clients.ec2, id, &had.tags, &want.tags).await {
+            diags.error("Cannot update tags", e);
+        }
+    }
+    if let Err(e) = ops::delete_endpoints(&clients.ec2, &to_delete).await {
+        diags.error("Cannot delete a removed VPC endpoint", e);
+    }
+    diags
+}
+
+/// What differs for one kept endpoint between `had` and `want`.
+fn endpoint_change(
+    kind: EndpointKind,
+    short_name: &str,
+    had: &Desired,
+    want: &Desired,
+    network: &Network,
+) -> EndpointChange {
+    let diff = |old: &[String], new: &[String]| -> (Vec<String>, Vec<String>) {
+        let add = new.iter().filter(|x| !old.contains(x)).cloned().collect();
+        let remove = old.iter().filter(|x| !new.contains(x)).cloned().collect();
+        (add, remove)
+    };
+    let mut change = EndpointChange::default();
+    match kind {
+        EndpointKind::Interface => {
+            (change.add_subnets, change.remove_subnets) = diff(&had.subnet_ids, &want.subnet_ids);
+            if had.private_dns != want.private_dns {
+                change.private_dns = Some(want.private_dns);
+            }
+        }
+        EndpointKind::Gateway => {
+            let old = had.route_table_ids.clone().unwrap_or_default();
+            let new = want
+                .route_table_ids
+                .clone()
+                .unwrap_or_else(|| network.route_table_ids.clone());
+            (change.add_route_tables, change.remove_route_tables) = diff(&old, &new);
+        }
+    }
+    let (old, new) = (had.policies.get(short_name), want.policies.get(short_name));
+    let same = match (old, new) {
+        (Some(a), Some(b)) => crate::policy::equivalent(a, b),
+        (None, None) => true,
+        _ => false,
+    };
+    if !same {
+        change.policy = Some(new.cloned());
+    }
+    change
+}

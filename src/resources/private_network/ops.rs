@@ -1,0 +1,286 @@
+//! The EC2 changes `sagemaker_private_network` makes: its security group and
+//! rules, and its VPC endpoints — each call paced and tagged with its owner.
+
+use crate::aws::describe_error;
+use crate::aws::ec2::tags::tag_specification;
+use crate::aws::pace::TokenBucket;
+use crate::catalog::{EndpointKind, ServiceSpec};
+use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, UserIdGroupPair, VpcEndpointType};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// The one pacing bucket of this process for endpoint mutations.
+fn endpoint_bucket() -> &'static TokenBucket {
+    static BUCKET: OnceLock<TokenBucket> = OnceLock::new();
+    BUCKET.get_or_init(TokenBucket::vpc_endpoint_mutations)
+}
+
+/// The security group name for the endpoints of `vpc_id` (one per VPC).
+pub fn security_group_name(vpc_id: &str) -> String {
+    format!("sagemaker-private-network-{vpc_id}")
+}
+
+/// Creates the endpoints' security group with no egress and TCP 443
+/// ingress from the allowed sources.
+pub async fn create_security_group(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, String> {
+    let created = ec2
+        .create_security_group()
+        .group_name(security_group_name(vpc_id))
+        .description("SageMaker VPC endpoints: HTTPS from allowed sources only (terraform-provider-sagemaker)")
+        .vpc_id(vpc_id)
+        .tag_specifications(tag_specification(ResourceType::SecurityGroup, tags))
+        .send()
+        .await
+        .map_err(|e| describe_error(&format!("creating EC2 Security Group in {vpc_id}"), &e))?;
+    let id = created.group_id.unwrap_or_default();
+    let all_traffic = IpPermission::builder()
+        .ip_protocol("-1")
+        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    ec2.revoke_security_group_egress()
+        .group_id(&id)
+        .ip_permissions(all_traffic)
+        .send()
+        .await
+        .map_err(|e| {
+            describe_error(
+                &format!("removing default egress of EC2 Security Group ({id})"),
+                &e,
+            )
+        })?;
+    Ok(id)
+}
+
+/// The single TCP 443 permission from `cidrs` and `groups`.
+fn https_from(cidrs: &[String], groups: &[String]) -> IpPermission {
+    let mut permission = IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(443)
+        .to_port(443);
+    for cidr in cidrs {
+        permission = permission.ip_ranges(
+            IpRange::builder()
+                .cidr_ip(cidr)
+                .description("SageMaker endpoints")
+                .build(),
+        );
+    }
+    for group in groups {
+        permission =
+            permission.user_id_group_pairs(UserIdGroupPair::builder().group_id(group).build());
+    }
+    permission.build()
+}
+
+/// Changes the group's HTTPS ingress from `old` sources to `new` sources.
+pub async fn sync_ingress(
+    ec2: &aws_sdk_ec2::Client,
+    group_id: &str,
+    old: (&[String], &[String]),
+    new: (&[String], &[String]),
+) -> Result<(), String> {
+    let gone = |now: &[String], before: &[String]| -> Vec<String> {
+        before
+            .iter()
+            .filter(|x| !now.contains(x))
+            .cloned()
+            .collect()
+    };
+    let (revoke_cidrs, revoke_groups) = (gone(new.0, old.0), gone(new.1, old.1));
+    let (add_cidrs, add_groups) = (gone(old.0, new.0), gone(old.1, new.1));
+    if !revoke_cidrs.is_empty() || !revoke_groups.is_empty() {
+        ec2.revoke_security_group_ingress()
+            .group_id(group_id)
+            .ip_permissions(https_from(&revoke_cidrs, &revoke_groups))
+            .send()
+            .await
+            .map_err(|e| {
+                describe_error(
+                    &format!("revoking ingress of EC2 Security Group ({group_id})"),
+                    &e,
+                )
+            })?;
+    }
+    if !add_cidrs.is_empty() || !add_groups.is_empty() {
+        ec2.authorize_security_group_ingress()
+            .group_id(group_id)
+            .ip_permissions(https_from(&add_cidrs, &add_groups))
+            .send()
+            .await
+            .map_err(|e| {
+                describe_error(
+                    &format!("authorizing ingress of EC2 Security Group ({group_id})"),
+                    &e,
+                )
+            })?;
+    }
+    Ok(())
+}
+
+/// Where and how one endpoint is made.
+pub struct EndpointRequest<'a> {
+    pub spec: &'static ServiceSpec,
+    pub region: &'a str,
+    pub vpc_id: &'a str,
+    pub subnet_ids: &'a [String],
+    pub security_group_id: &'a str,
+    pub route_table_ids: &'a [String],
+    pub private_dns: bool,
+    pub policy: Option<&'a str>,
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+/// Creates one endpoint and returns its id. The client token makes a
+/// retried call return the same endpoint instead of a second one.
+pub async fn create_endpoint(
+    ec2: &aws_sdk_ec2::Client,
+    request: &EndpointRequest<'_>,
+) -> Result<String, String> {
+    endpoint_bucket().take().await;
+    let spec = request.spec;
+    let mut call = ec2
+        .create_vpc_endpoint()
+        .vpc_id(request.vpc_id)
+        .service_name(spec.service_name(request.region))
+        .set_policy_document(request.policy.map(str::to_owned))
+        .client_token(client_token(request.vpc_id, spec.short_name))
+        .tag_specifications(tag_specification(ResourceType::VpcEndpoint, request.tags));
+    call = match spec.kind {
+        EndpointKind::Interface => call
+            .vpc_endpoint_type(VpcEndpointType::Interface)
+            .set_subnet_ids(Some(request.subnet_ids.to_vec()))
+            .security_group_ids(request.security_group_id)
+            .private_dns_enabled(request.private_dns),
+        EndpointKind::Gateway => call
+            .vpc_endpoint_type(VpcEndpointType::Gateway)
+            .set_route_table_ids(Some(request.route_table_ids.to_vec())),
+    };
+    let created = call.send().await.map_err(|e| {
+        describe_error(
+            &format!(
+                "creating EC2 VPC Endpoint for {} in {}",
+                spec.short_name, request.vpc_id
+            ),
+            &e,
+        )
+    })?;
+    created
+        .vpc_endpoint
+        .and_then(|e| e.vpc_endpoint_id)
+        .ok_or_else(|| {
+            format!(
+                "creating EC2 VPC Endpoint for {}: AWS returned no id",
+                spec.short_name
+            )
+        })
+}
+
+/// What to change on an existing endpoint.
+#[derive(Default)]
+pub struct EndpointChange {
+    pub add_subnets: Vec<String>,
+    pub remove_subnets: Vec<String>,
+    pub add_route_tables: Vec<String>,
+    pub remove_route_tables: Vec<String>,
+    /// `Some(None)`: back to AWS's default full-access policy.
+    pub policy: Option<Option<String>>,
+    pub private_dns: Option<bool>,
+}
+
+impl EndpointChange {
+    /// True when nothing would change.
+    pub fn is_empty(&self) -> bool {
+        self.add_subnets.is_empty()
+            && self.remove_subnets.is_empty()
+            && self.add_route_tables.is_empty()
+            && self.remove_route_tables.is_empty()
+            && self.policy.is_none()
+            && self.private_dns.is_none()
+    }
+}
+
+/// Applies `change` to endpoint `id` in one ModifyVpcEndpoint call.
+pub async fn modify_endpoint(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+    change: EndpointChange,
+) -> Result<(), String> {
+    if change.is_empty() {
+        return Ok(());
+    }
+    endpoint_bucket().take().await;
+    let nonempty = |v: Vec<String>| (!v.is_empty()).then_some(v);
+    let mut call = ec2
+        .modify_vpc_endpoint()
+        .vpc_endpoint_id(id)
+        .set_add_subnet_ids(nonempty(change.add_subnets))
+        .set_remove_subnet_ids(nonempty(change.remove_subnets))
+        .set_add_route_table_ids(nonempty(change.add_route_tables))
+        .set_remove_route_table_ids(nonempty(change.remove_route_tables))
+        .set_private_dns_enabled(change.private_dns);
+    call = match change.policy {
+        Some(Some(policy)) => call.policy_document(policy),
+        Some(None) => call.reset_policy(true),
+        None => call,
+    };
+    call.send()
+        .await
+        .map_err(|e| describe_error(&format!("modifying EC2 VPC Endpoint ({id})"), &e))?;
+    Ok(())
+}
+
+/// Deletes endpoints `ids` in one call; ids already gone are fine.
+pub async fn delete_endpoints(ec2: &aws_sdk_ec2::Client, ids: &[String]) -> Result<(), String> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    endpoint_bucket().take().await;
+    let answer = ec2
+        .delete_vpc_endpoints()
+        .set_vpc_endpoint_ids(Some(ids.to_vec()))
+        .send()
+        .await
+        .map_err(|e| {
+            describe_error(
+                &format!("deleting EC2 VPC Endpoints ({})", ids.join(", ")),
+                &e,
+            )
+        })?;
+    let failures: Vec<String> = answer
+        .unsuccessful()
+        .iter()
+        .filter(|item| item.error().and_then(|e| e.code()) != Some("InvalidVpcEndpoint.NotFound"))
+        .map(|item| {
+            let error = item.error();
+            format!(
+                "{}: {}",
+                item.resource_id().unwrap_or("?"),
+                error
+                    .and_then(|e| e.message())
+                    .or(error.and_then(|e| e.code()))
+                    .unwrap_or("unknown error")
+            )
+        })
+        .collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "deleting EC2 VPC Endpoints: {}",
+            failures.join("; ")
+        ))
+    }
+}
+
+/// A token unique to this request: the SDK's retries reuse it, a later
+/// apply gets a new one.
+fn client_token(vpc_id: &str, short_name: &str) -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let nonce = RandomState::new().hash_one((vpc_id, short_name, std::time::SystemTime::now()));
+    let token = format!("{vpc_id}-{short_name}-{nonce:016x}");
+    token.chars().take(64).collect()
+}

@@ -1,0 +1,200 @@
+//! Reading the inputs of `sagemaker_private_network` from a planned or prior
+//! value, and writing its computed attributes from what AWS reports.
+
+use super::checks::{known_strings, wanted_services};
+use crate::aws::ec2::find::VpcEndpoint;
+use crate::aws::ec2::tags::owner_tags;
+use crate::catalog::{self, ServiceSpec};
+use crate::policy;
+use crate::value::Value;
+use std::collections::BTreeMap;
+
+/// The inputs, wholly known (as at apply).
+pub struct Desired {
+    pub vpc_id: String,
+    pub subnet_ids: Vec<String>,
+    pub services: Vec<&'static ServiceSpec>,
+    pub private_dns: bool,
+    pub allowed_cidrs: Option<Vec<String>>,
+    pub allowed_groups: Vec<String>,
+    pub route_table_ids: Option<Vec<String>>,
+    /// The policy of each service that has one.
+    pub policies: BTreeMap<&'static str, String>,
+    /// Tags for every object, ownership tags included.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The string attribute `name`, when known.
+pub fn text(value: &Value, name: &str) -> Option<String> {
+    value.get(name).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// A map-of-strings attribute (null → empty).
+pub fn string_map(value: &Value, name: &str) -> BTreeMap<String, String> {
+    match value.get(name) {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// The inputs of `value`; `region` and `default_tags` complete them.
+pub fn desired(value: &Value, region: &str, default_tags: &BTreeMap<String, String>) -> Desired {
+    let vpc_id = text(value, "vpc_id").unwrap_or_default();
+    let services = wanted_services(value).unwrap_or_default();
+    let mut policies: BTreeMap<&'static str, String> = BTreeMap::new();
+    for (name, text) in string_map(value, "endpoint_policies") {
+        if let Some(spec) = catalog::service(&name) {
+            policies.insert(spec.short_name, text);
+        }
+    }
+    if let Some(arns) = known_strings(value, "runtime_invoke_endpoint_arns") {
+        policies.insert("sagemaker_runtime", policy::runtime_invoke_policy(&arns));
+    }
+    let deny_linux = value
+        .get("deny_amazon_linux_repositories")
+        .and_then(Value::as_bool)
+        == Some(true);
+    match known_strings(value, "s3_bucket_arns") {
+        Some(buckets) => {
+            policies.insert(
+                "s3",
+                policy::s3_buckets_policy(&buckets, deny_linux, region),
+            );
+        }
+        None if deny_linux => {
+            policies.insert("s3", policy::deny_amazon_linux_only_policy(region));
+        }
+        None => {}
+    }
+    Desired {
+        tags: owner_tags(&vpc_id, default_tags, &string_map(value, "tags")),
+        subnet_ids: known_strings(value, "subnet_ids").unwrap_or_default(),
+        private_dns: value
+            .get("private_dns_enabled")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        allowed_cidrs: known_strings(value, "allowed_cidr_blocks"),
+        allowed_groups: known_strings(value, "allowed_security_group_ids").unwrap_or_default(),
+        route_table_ids: known_strings(value, "s3_route_table_ids"),
+        vpc_id,
+        services,
+        policies,
+    }
+}
+
+/// `tags` merged over `default_tags`, as shown in `tags_all`.
+pub fn tags_all(value: &Value, default_tags: &BTreeMap<String, String>) -> Value {
+    if value.get("tags").is_some_and(|t| !t.is_wholly_known()) {
+        return Value::Unknown;
+    }
+    let mut merged = default_tags.clone();
+    merged.extend(string_map(value, "tags"));
+    Value::Map(
+        merged
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect(),
+    )
+}
+
+fn strings(items: &[String]) -> Value {
+    Value::List(items.iter().cloned().map(Value::String).collect())
+}
+
+/// One `endpoints` entry from what AWS reports.
+pub fn endpoint_value(spec: &ServiceSpec, endpoint: &VpcEndpoint) -> Value {
+    let mut dns = endpoint.dns_names.clone();
+    dns.sort();
+    Value::Object(BTreeMap::from([
+        ("id".to_owned(), Value::String(endpoint.id.clone())),
+        (
+            "service_name".to_owned(),
+            Value::String(endpoint.service_name.clone()),
+        ),
+        (
+            "type".to_owned(),
+            Value::String(spec.kind.as_str().to_owned()),
+        ),
+        ("state".to_owned(), Value::String(endpoint.state.clone())),
+        ("dns_names".to_owned(), strings(&dns)),
+        (
+            "network_interface_ids".to_owned(),
+            strings(&endpoint.network_interface_ids),
+        ),
+    ]))
+}
+
+/// A planned `endpoints` entry: identity known, the rest after apply.
+pub fn planned_endpoint(spec: &ServiceSpec, region: &str, id: Value) -> Value {
+    Value::Object(BTreeMap::from([
+        ("id".to_owned(), id),
+        (
+            "service_name".to_owned(),
+            Value::String(spec.service_name(region)),
+        ),
+        (
+            "type".to_owned(),
+            Value::String(spec.kind.as_str().to_owned()),
+        ),
+        ("state".to_owned(), Value::Unknown),
+        ("dns_names".to_owned(), Value::Unknown),
+        ("network_interface_ids".to_owned(), Value::Unknown),
+    ]))
+}
+
+/// The `https://VPCE.<label>.sagemaker.REGION.vpce.amazonaws.com` URL
+/// attributes, from the endpoint ids in an `endpoints` map value.
+pub fn endpoint_urls(endpoints: &Value, region: &str) -> [(&'static str, Value); 3] {
+    let url = |short: &str, label: &str| {
+        let Some(entry) = endpoints.get(short) else {
+            return Value::Null;
+        };
+        match entry.get("id") {
+            Some(Value::String(id)) => Value::String(format!(
+                "https://{id}.{label}.sagemaker.{region}.vpce.amazonaws.com"
+            )),
+            Some(Value::Unknown) | None => Value::Unknown,
+            Some(_) => Value::Null,
+        }
+    };
+    [
+        ("api_endpoint_url", url("sagemaker_api", "api")),
+        ("runtime_endpoint_url", url("sagemaker_runtime", "runtime")),
+        (
+            "featurestore_runtime_endpoint_url",
+            url("featurestore_runtime", "featurestore-runtime"),
+        ),
+    ]
+}
+
+/// The short name of a catalog service called `service_name` in `region`.
+pub fn short_name_of(service_name: &str, kind: &str, region: &str) -> Option<&'static ServiceSpec> {
+    catalog::SERVICES.iter().find(|s| {
+        s.service_name(region) == service_name && s.kind.as_str().eq_ignore_ascii_case(kind)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_use_the_endpoint_id_and_region() {
+        let endpoints = Value::Map(BTreeMap::from([(
+            "sagemaker_api".to_owned(),
+            Value::Object(BTreeMap::from([(
+                "id".to_owned(),
+                Value::String("vpce-1".into()),
+            )])),
+        )]));
+        let [api, runtime, _] = endpoint_urls(&endpoints, "eu-west-1");
+        assert_eq!(
+            api.1,
+            Value::String("https://vpce-1.api.sagemaker.eu-west-1.vpce.amazonaws.com".into())
+        );
+        assert_eq!(runtime.1, Value::Null);
+    }
+}

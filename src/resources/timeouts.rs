@@ -1,0 +1,82 @@
+//! The `timeouts { create update delete }` block shared by every resource,
+//! with durations written like Terraform's (`30s`, `10m`, `1h30m`).
+
+use crate::framework::validators::StringCheck;
+use crate::framework::{Attribute, Block, NestedBlock};
+use crate::value::{Type, Value};
+use std::time::Duration;
+
+/// The default for every operation.
+pub const DEFAULT: Duration = Duration::from_secs(30 * 60);
+
+const DURATION: StringCheck = StringCheck {
+    rule: "must be a duration such as `30s`, `10m` or `1h30m`",
+    check: |text| parse(text).map(|_| ()),
+};
+
+/// The nested block.
+pub fn block() -> NestedBlock {
+    let attribute = |name: &'static str, what: &str| {
+        Attribute::optional(name, Type::String)
+            .description(format!("How long {what} may take (default `30m`)."))
+            .validator(DURATION)
+    };
+    NestedBlock::single(
+        "timeouts",
+        Block::new("Time limits for the operations of this resource.")
+            .attribute(attribute("create", "creating"))
+            .attribute(attribute("update", "updating"))
+            .attribute(attribute("delete", "deleting")),
+    )
+}
+
+/// The configured limit of `operation` in a resource value, or the default.
+pub fn of(value: &Value, operation: &str) -> Duration {
+    value
+        .get("timeouts")
+        .and_then(|t| t.get(operation))
+        .and_then(Value::as_str)
+        .and_then(|text| parse(text).ok())
+        .unwrap_or(DEFAULT)
+}
+
+/// Parses `1h30m`, `45s`, `10m` into a duration.
+pub fn parse(text: &str) -> Result<Duration, String> {
+    let fix =
+        || format!("{text:?} is not a duration: write it like \"30s\", \"10m\" or \"1h30m\".");
+    let mut total = 0u64;
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let unit = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(fix()),
+        };
+        let n: u64 = digits.parse().map_err(|_| fix())?;
+        total += n * unit;
+        digits.clear();
+    }
+    if !digits.is_empty() || total == 0 {
+        return Err(fix());
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_terraform_durations() {
+        assert_eq!(parse("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse("45s").unwrap(), Duration::from_secs(45));
+        for bad in ["", "10", "m", "5x", "0s"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+}
