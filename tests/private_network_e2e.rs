@@ -260,3 +260,122 @@ fn adding_and_removing_services_updates_in_place() {
     ws.destroy_ok();
     assert!(fx.live_endpoints().is_empty());
 }
+
+#[test]
+fn an_endpoint_deleted_by_hand_is_planned_again_and_repaired() {
+    let fx = fixture(true);
+    let ws = fx.workspace("");
+    ws.apply_ok();
+    let api = ws.output_json()["network"]["value"]["endpoints"]["sagemaker_api"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ec2(
+        moto::shared(),
+        &fx.account,
+        &[("Action", "DeleteVpcEndpoints"), ("VpcEndpointId.1", &api)],
+    );
+
+    let drift = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(
+        drift.status.code(),
+        Some(2),
+        "the deleted endpoint must show as a change:\n{}",
+        drift.combined()
+    );
+    assert!(
+        drift.stdout.contains("sagemaker_api") && drift.stdout.contains("update in-place"),
+        "{}",
+        drift.stdout
+    );
+
+    ws.apply_ok();
+    let repaired = ws.output_json()["network"]["value"]["endpoints"]["sagemaker_api"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(repaired, api, "a new endpoint replaces the deleted one");
+    assert_eq!(fx.live_endpoints().len(), 3);
+    ws.plan_no_changes();
+    ws.destroy_ok();
+    assert!(fx.live_endpoints().is_empty());
+}
+
+#[test]
+fn endpoints_made_outside_terraform_are_imported_and_plan_clean() {
+    let fx = fixture(true);
+    let moto = moto::shared();
+    let group = ec2(
+        moto,
+        &fx.account,
+        &[
+            ("Action", "CreateSecurityGroup"),
+            ("GroupName", "hand-made"),
+            ("GroupDescription", "by hand"),
+            ("VpcId", &fx.vpc_id),
+        ],
+    )
+    .xml_text("groupId");
+    ec2(
+        moto,
+        &fx.account,
+        &[
+            ("Action", "AuthorizeSecurityGroupIngress"),
+            ("GroupId", &group),
+            ("IpPermissions.1.IpProtocol", "tcp"),
+            ("IpPermissions.1.FromPort", "443"),
+            ("IpPermissions.1.ToPort", "443"),
+            ("IpPermissions.1.IpRanges.1.CidrIp", "10.20.0.0/16"),
+        ],
+    );
+    for service in ["sagemaker.api", "sagemaker.runtime"] {
+        ec2(
+            moto,
+            &fx.account,
+            &[
+                ("Action", "CreateVpcEndpoint"),
+                ("VpcId", &fx.vpc_id),
+                ("VpcEndpointType", "Interface"),
+                ("ServiceName", &format!("com.amazonaws.us-east-1.{service}")),
+                ("SubnetId.1", &fx.subnets[0]),
+                ("SubnetId.2", &fx.subnets[1]),
+                ("SecurityGroupId.1", &group),
+                ("PrivateDnsEnabled", "true"),
+            ],
+        );
+    }
+    let main_table = ec2(
+        moto,
+        &fx.account,
+        &[
+            ("Action", "DescribeRouteTables"),
+            ("Filter.1.Name", "vpc-id"),
+            ("Filter.1.Value.1", &fx.vpc_id),
+        ],
+    )
+    .xml_text("routeTableId");
+    ec2(
+        moto,
+        &fx.account,
+        &[
+            ("Action", "CreateVpcEndpoint"),
+            ("VpcId", &fx.vpc_id),
+            ("VpcEndpointType", "Gateway"),
+            ("ServiceName", "com.amazonaws.us-east-1.s3"),
+            ("RouteTableId.1", &main_table),
+        ],
+    );
+
+    let ws = fx.workspace("");
+    ws.import_ok("sagemaker_private_network.this", &fx.vpc_id);
+    let state = ws.show_json();
+    let resource = &state["values"]["root_module"]["resources"][0]["values"];
+    assert_eq!(resource["security_group_id"], group.as_str());
+    assert_eq!(resource["services"], serde_json::json!(["hosting"]));
+    ws.plan_no_changes();
+    ws.destroy_ok();
+    assert!(
+        fx.live_endpoints().is_empty(),
+        "destroy removes the adopted endpoints"
+    );
+}

@@ -208,6 +208,8 @@ pub struct RemoteInputs<'a> {
     pub route_table_ids: Option<&'a [String]>,
     /// This resource's id (owner tag value) once it exists.
     pub owner: Option<&'a str>,
+    /// Endpoints recorded in state (adopted by import even without the tag).
+    pub recorded: &'a [String],
 }
 
 /// What the account says about the network, as the checks found it.
@@ -432,9 +434,10 @@ fn check_conflicts(
     diags: &mut Diagnostics,
 ) {
     let foreign = |e: &&VpcEndpoint| {
-        inputs
+        let tagged = inputs
             .owner
-            .is_none_or(|owner| e.tags.get(OWNER_KEY).map(String::as_str) != Some(owner))
+            .is_some_and(|owner| e.tags.get(OWNER_KEY).map(String::as_str) == Some(owner));
+        !tagged && !inputs.recorded.contains(&e.id)
     };
     for spec in inputs
         .services

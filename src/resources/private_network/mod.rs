@@ -5,6 +5,7 @@
 //! exists — the partial state with the error when something fails.
 
 pub mod checks;
+pub mod import;
 pub mod ops;
 pub mod schema;
 pub mod state;
@@ -74,7 +75,7 @@ impl Resource for PrivateNetwork {
             Err(diags) => return ApplyResult { state: None, diags },
         };
         let want = desired(&planned, &clients.region, &default_tags);
-        let network = match check_remote(&clients, &remote_inputs(&want, None)).await {
+        let network = match check_remote(&clients, &remote_inputs(&want, None, &[])).await {
             Ok((network, _)) => network,
             Err(diags) => return ApplyResult { state: None, diags },
         };
@@ -161,7 +162,13 @@ impl Resource for PrivateNetwork {
         let want = desired(&planned, &clients.region, &default_tags);
         let had = desired(&prior, &clients.region, &default_tags);
         let owner = text(&prior, "id");
-        let network = match check_remote(&clients, &remote_inputs(&want, owner.as_deref())).await {
+        let recorded = recorded_ids(&prior);
+        let network = match check_remote(
+            &clients,
+            &remote_inputs(&want, owner.as_deref(), &recorded),
+        )
+        .await
+        {
             Ok((network, _)) => network,
             Err(diags) => {
                 return ApplyResult {
@@ -260,26 +267,8 @@ impl Resource for PrivateNetwork {
         checks::check_vpc_id(id).map_err(|e| {
             Diagnostics::from_error("Cannot import", format!("{e} Import by VPC id."))
         })?;
-        let (clients, _) = self.clients().await?;
-        let groups = find::find_security_groups_by_tag(&clients.ec2, id, OWNER_KEY, id)
-            .await
-            .map_err(|e| Diagnostics::from_error("Cannot import", e.to_string()))?;
-        let mut state = Value::Object(BTreeMap::new());
-        let schema = self.schema();
-        for attribute in &schema.block.attributes {
-            set(&mut state, attribute.name, Value::Null);
-        }
-        set(&mut state, "timeouts", Value::Null);
-        set(&mut state, "id", Value::String(id.to_owned()));
-        set(&mut state, "vpc_id", Value::String(id.to_owned()));
-        if let Some(group) = groups.first() {
-            set(
-                &mut state,
-                "security_group_id",
-                Value::String(group.id.clone()),
-            );
-        }
-        Ok(state)
+        let (clients, default_tags) = self.clients().await?;
+        import::import_state(&clients, &self.schema(), id, &default_tags).await
     }
 }
 
@@ -340,8 +329,9 @@ impl PrivateNetwork {
         if inputs_known {
             let want = desired(planned, &region, &default_tags);
             let owner = text(prior, "id");
+            let recorded = recorded_ids(prior);
             let (network, found) =
-                check_remote(&clients, &remote_inputs(&want, owner.as_deref())).await?;
+                check_remote(&clients, &remote_inputs(&want, owner.as_deref(), &recorded)).await?;
             diags.extend(found);
             let cidrs = want
                 .allowed_cidrs
@@ -458,7 +448,11 @@ fn set(value: &mut Value, name: &str, new: Value) {
     }
 }
 
-fn remote_inputs<'a>(want: &'a Desired, owner: Option<&'a str>) -> RemoteInputs<'a> {
+fn remote_inputs<'a>(
+    want: &'a Desired,
+    owner: Option<&'a str>,
+    recorded: &'a [String],
+) -> RemoteInputs<'a> {
     RemoteInputs {
         vpc_id: &want.vpc_id,
         subnet_ids: &want.subnet_ids,
@@ -466,6 +460,19 @@ fn remote_inputs<'a>(want: &'a Desired, owner: Option<&'a str>) -> RemoteInputs<
         private_dns: want.private_dns,
         route_table_ids: want.route_table_ids.as_deref(),
         owner,
+        recorded,
+    }
+}
+
+/// The endpoint ids recorded in a state value.
+fn recorded_ids(state: &Value) -> Vec<String> {
+    match state.get("endpoints") {
+        Some(Value::Map(entries)) => entries
+            .values()
+            .filter_map(|e| e.get("id").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -503,14 +510,7 @@ fn owned<'a>(
     owner: &'a str,
     state: &'a Value,
 ) -> impl Iterator<Item = &'a VpcEndpoint> {
-    let recorded: Vec<String> = match state.get("endpoints") {
-        Some(Value::Map(entries)) => entries
-            .values()
-            .filter_map(|e| e.get("id").and_then(Value::as_str))
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    };
+    let recorded = recorded_ids(state);
     endpoints.iter().filter(move |e| {
         e.tags.get(OWNER_KEY).map(String::as_str) == Some(owner) || recorded.contains(&e.id)
     })
