@@ -110,20 +110,10 @@ impl Resource for PrivateNetwork {
                 create_endpoints(&clients, &want, &network, &group_id, &want.services).await;
             diags.extend(created);
         }
-        if !diags.has_errors() {
-            diags.extend(
-                self.wait_all(ctx, &clients, &want.vpc_id, &planned, "create")
-                    .await,
-            );
-        }
-        let mut planned = planned;
-        fill_defaults(&mut planned, &network, &cidrs);
-        set(
-            &mut planned,
-            "security_group_id",
-            Value::String(group_id.clone()),
-        );
-        self.finish(&clients, planned, &group_id, diags).await
+        self.settle(
+            ctx, &clients, planned, &network, &cidrs, &group_id, "create", diags,
+        )
+        .await
     }
 
     async fn read(
@@ -198,15 +188,10 @@ impl Resource for PrivateNetwork {
             diags.error("Cannot update tags", e);
         }
         diags.extend(update_endpoints(&clients, &prior, &had, &want, &network, &group_id).await);
-        if !diags.has_errors() {
-            diags.extend(
-                self.wait_all(ctx, &clients, &want.vpc_id, &planned, "update")
-                    .await,
-            );
-        }
-        let mut planned = planned;
-        fill_defaults(&mut planned, &network, &new_cidrs);
-        self.finish(&clients, planned, &group_id, diags).await
+        self.settle(
+            ctx, &clients, planned, &network, &new_cidrs, &group_id, "update", diags,
+        )
+        .await
     }
 
     async fn delete(&self, ctx: &Context, prior: Value) -> Diagnostics {
@@ -414,15 +399,34 @@ impl PrivateNetwork {
         }
     }
 
-    /// The state after create or update: `planned` with what AWS now reports.
-    async fn finish(
+    /// Ends create and update: waits for the endpoints (unless something
+    /// already failed), fills the defaults the network decided, and returns
+    /// `planned` with what AWS now reports — the partial state on error.
+    #[allow(clippy::too_many_arguments)]
+    async fn settle(
         &self,
+        ctx: &Context,
         clients: &Clients,
-        planned: Value,
+        mut planned: Value,
+        network: &Network,
+        cidrs: &[String],
         group_id: &str,
+        operation: &str,
         mut diags: Diagnostics,
     ) -> ApplyResult {
         let vpc_id = text(&planned, "vpc_id").unwrap_or_default();
+        if !diags.has_errors() {
+            diags.extend(
+                self.wait_all(ctx, clients, &vpc_id, &planned, operation)
+                    .await,
+            );
+        }
+        fill_defaults(&mut planned, network, cidrs);
+        set(
+            &mut planned,
+            "security_group_id",
+            Value::String(group_id.to_owned()),
+        );
         match observe(clients, &vpc_id, Some(group_id)).await {
             Ok((group, endpoints)) => {
                 let state = with_observed(planned, &clients.region, group.as_ref(), &endpoints);
