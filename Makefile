@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh machine:
 #   make demo   build, start the local AWS emulator, plan+apply+destroy examples/quickstart
+#               and examples/private-network (on a VPC it makes there), then check nothing is left
 #               (DEMO_TARGET=aws: against your real account with your AWS credentials)
 #   make test   every test: unit, property, protocol and end-to-end (terraform + emulator)
 
@@ -43,8 +44,9 @@ docs:
 demo: venv build
 	scripts/demo.sh
 
-bench:
-	cargo bench --bench startup
+# Measures the release provider; the measuring client uses the warm dev build.
+bench: release
+	SAGEMAKER_PROVIDER_BINARY=$(CARGO_TARGET_DIR)/release/terraform-provider-sagemaker cargo bench --profile dev --bench startup
 
 install: release
 	mkdir -p $(PLUGIN_DIR)
