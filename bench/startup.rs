@@ -4,6 +4,11 @@
 //! over the mTLS channel, and peak RSS — side by side with the floor of
 //! spawning a trivial process that prints one line, so results read as
 //! ratios. Run with `make bench`; writes `bench/results/startup.md`.
+//!
+//! The provider measured is `SAGEMAKER_PROVIDER_BINARY` (`make bench` points
+//! it at the release build); the measuring client may be built in any
+//! profile — `make bench` uses the warm dev profile, because building the
+//! benchmark's dev-dependencies in release would rebuild the AWS SDK.
 
 #[path = "../tests/support/plugin_client.rs"]
 mod plugin_client;
@@ -18,7 +23,10 @@ const LAUNCHES: usize = 25;
 const SCHEMA_CALLS: usize = 100;
 
 fn main() {
-    let binary = std::path::PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-sagemaker"));
+    let binary = std::env::var_os("SAGEMAKER_PROVIDER_BINARY").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-sagemaker")),
+        std::path::PathBuf::from,
+    );
     let size = std::fs::metadata(&binary).expect("release binary").len();
     let floor = median(
         &(0..LAUNCHES)
@@ -62,7 +70,7 @@ fn main() {
     let report = format!(
         "# Provider process cost\n\n{machine}\n\n\
          | measure | value | ratio to floor |\n|---|---|---|\n\
-         | release binary size | {size_mib:.1} MiB | |\n\
+         | provider binary size | {size_mib:.1} MiB | |\n\
          | spawn → handshake line (median of {LAUNCHES}) | {handshake_ms:.1} ms | {ratio:.1}× (floor: spawn → first line of `echo`, {floor_ms:.2} ms) |\n\
          | spawn → handshake line (p90) | {handshake_p90:.1} ms | |\n\
          | first GetProviderSchema incl. TLS connect (median) | {first_ms:.2} ms | |\n\
@@ -123,8 +131,15 @@ fn machine_description() -> String {
         .find_map(|l| l.strip_prefix("MemTotal:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0);
+    let provider =
+        std::env::var("SAGEMAKER_PROVIDER_BINARY").unwrap_or_else(|_| "this build's".into());
+    let client = if cfg!(debug_assertions) {
+        "dev profile"
+    } else {
+        "release profile"
+    };
     format!(
-        "Machine: {model}, {cores} cores, {:.0} GiB RAM; provider {} (release profile).",
+        "Machine: {model}, {cores} cores, {:.0} GiB RAM. Provider {}: `{provider}`; measuring client: {client}.",
         mem_kib as f64 / 1048576.0,
         env!("CARGO_PKG_VERSION")
     )

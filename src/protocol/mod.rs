@@ -82,7 +82,7 @@ pub async fn serve(server: Arc<ProviderServer>) -> Result<(), ServeError> {
                     .await
             }
             None => {
-                let incoming = TcpListenerStream::new(listener);
+                let incoming = plaintext_incoming(listener);
                 router
                     .serve_with_incoming_shutdown(incoming, stopped.cancelled_owned())
                     .await
@@ -126,7 +126,7 @@ pub async fn serve_debug(
         let _ = tokio::signal::ctrl_c().await;
     };
     router
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), ctrl_c)
+        .serve_with_incoming_shutdown(plaintext_incoming(listener), ctrl_c)
         .await?;
     Ok(())
 }
@@ -169,6 +169,7 @@ fn tls_incoming(
                     continue;
                 }
             };
+            no_delay(&tcp);
             let (acceptor, sender) = (acceptor.clone(), sender.clone());
             tokio::spawn(async move {
                 match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
@@ -190,6 +191,23 @@ fn tls_incoming(
         }
     });
     ReceiverStream::new(receiver)
+}
+
+/// Plaintext connections, each with Nagle's algorithm off.
+fn plaintext_incoming(
+    listener: TcpListener,
+) -> impl futures::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use futures::StreamExt;
+    TcpListenerStream::new(listener).map(|accepted| accepted.inspect(no_delay))
+}
+
+/// Turns Nagle's algorithm off: small gRPC answers would otherwise wait for
+/// the peer's delayed ACK (~40 ms per call). tonic sets this only on the
+/// listeners it opens itself.
+fn no_delay(stream: &tokio::net::TcpStream) {
+    if let Err(e) = stream.set_nodelay(true) {
+        log::debug("cannot set TCP_NODELAY", &[("error", json!(e.to_string()))]);
+    }
 }
 
 /// Ctrl-C in a terminal reaches every process of the group, the provider
