@@ -379,3 +379,55 @@ fn endpoints_made_outside_terraform_are_imported_and_plan_clean() {
         "destroy removes the adopted endpoints"
     );
 }
+
+#[test]
+fn moving_to_another_subnet_updates_the_endpoints_in_place() {
+    let fx = fixture(true);
+    let ws = fx.workspace("");
+    ws.apply_ok();
+    let third = ec2(
+        moto::shared(),
+        &fx.account,
+        &[
+            ("Action", "CreateSubnet"),
+            ("VpcId", &fx.vpc_id),
+            ("CidrBlock", "10.20.3.0/24"),
+            ("AvailabilityZone", "us-east-1c"),
+        ],
+    )
+    .xml_text("subnetId");
+    let main = ws
+        .read("main.tf")
+        .replace(&format!("\"{}\"]", fx.subnets[1]), &format!("\"{third}\"]"));
+    ws.write("main.tf", &main);
+    let plan = ws.plan_ok().combined();
+    assert!(
+        plan.contains("update in-place") && !plan.contains("must be replaced"),
+        "{plan}"
+    );
+    ws.apply_ok();
+    let network = &ws.output_json()["network"]["value"];
+    let api = network["endpoints"]["sagemaker_api"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = ec2(
+        moto::shared(),
+        &fx.account,
+        &[
+            ("Action", "DescribeVpcEndpoints"),
+            ("VpcEndpointId.1", &api),
+        ],
+    )
+    .body;
+    assert!(
+        body.contains(&fx.subnets[0]) && body.contains(&third),
+        "endpoint subnets: {body}"
+    );
+    assert!(
+        !body.contains(&fx.subnets[1]),
+        "the old subnet is removed: {body}"
+    );
+    ws.plan_no_changes();
+    ws.destroy_ok();
+}

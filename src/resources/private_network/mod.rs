@@ -294,6 +294,7 @@ impl PrivateNetwork {
             set(planned, "private_dns_enabled", Value::Bool(true));
         }
         set(planned, "tags_all", tags_all(planned, &default_tags));
+        keep_equivalent_policies(prior, planned);
         let services = wanted_services(planned);
         let mut diags = Diagnostics::new();
         // Defaulted inputs (route tables, CIDRs) are unknown in the plan until
@@ -477,6 +478,28 @@ fn recorded_ids(state: &Value) -> Vec<String> {
             .map(str::to_owned)
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+/// Policies are compared by meaning: when every configured policy means
+/// what the prior one meant, the plan keeps the prior text (Terraform allows
+/// the prior value for a changed config), so reformatting shows no diff.
+fn keep_equivalent_policies(prior: &Value, planned: &mut Value) {
+    let (Some(Value::Map(before)), Some(Value::Map(after))) = (
+        prior.get("endpoint_policies"),
+        planned.get("endpoint_policies"),
+    ) else {
+        return;
+    };
+    let equivalent = before.len() == after.len()
+        && after.iter().all(|(name, text)| {
+            let old = before.get(name).and_then(Value::as_str);
+            old.zip(text.as_str())
+                .is_some_and(|(a, b)| crate::policy::equivalent(a, b))
+        });
+    if equivalent {
+        let kept = Value::Map(before.clone());
+        set(planned, "endpoint_policies", kept);
     }
 }
 
