@@ -223,6 +223,15 @@ pub struct Network {
     pub s3_prefix_list_id: Option<String>,
 }
 
+impl Network {
+    /// The sources allowed on TCP 443: as configured, else the VPC's CIDR blocks.
+    pub fn allowed_cidrs(&self, want: &super::state::Desired) -> Vec<String> {
+        want.allowed_cidrs
+            .clone()
+            .unwrap_or_else(|| self.vpc.cidr_blocks.clone())
+    }
+}
+
 /// Runs checks 1–4 and 6 of the design against the account. `Err` when the
 /// facts could not be fetched or a check failed.
 pub async fn check_remote(

@@ -91,10 +91,7 @@ impl Resource for PrivateNetwork {
                 }
             }
         };
-        let cidrs = want
-            .allowed_cidrs
-            .clone()
-            .unwrap_or_else(|| network.vpc.cidr_blocks.clone());
+        let cidrs = network.allowed_cidrs(&want);
         if let Err(e) = ops::sync_ingress(
             &clients.ec2,
             &group_id,
@@ -170,10 +167,7 @@ impl Resource for PrivateNetwork {
         let group_id = text(&prior, "security_group_id").unwrap_or_default();
         let mut diags = Diagnostics::new();
         let old_cidrs = had.allowed_cidrs.clone().unwrap_or_default();
-        let new_cidrs = want
-            .allowed_cidrs
-            .clone()
-            .unwrap_or_else(|| network.vpc.cidr_blocks.clone());
+        let new_cidrs = network.allowed_cidrs(&want);
         if let Err(e) = ops::sync_ingress(
             &clients.ec2,
             &group_id,
@@ -319,10 +313,7 @@ impl PrivateNetwork {
             let (network, found) =
                 check_remote(&clients, &remote_inputs(&want, owner.as_deref(), &recorded)).await?;
             diags.extend(found);
-            let cidrs = want
-                .allowed_cidrs
-                .clone()
-                .unwrap_or_else(|| network.vpc.cidr_blocks.clone());
+            let cidrs = network.allowed_cidrs(&want);
             fill_defaults(planned, &network, &cidrs);
         }
         let endpoints = match &services {
