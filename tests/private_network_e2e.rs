@@ -5,72 +5,20 @@
 
 mod support;
 
-use support::moto::{self, Account, Moto};
+use support::ec2_fixture::{create_subnet, fixture_with, Fixture};
 use support::terraform::Workspace;
 
-const EC2_VERSION: &str = "2016-11-15";
-
-/// A VPC with two subnets in two zones, DNS as asked.
-struct Fixture {
-    account: Account,
-    vpc_id: String,
-    subnets: [String; 2],
+/// Subnets `b` (us-east-1b) and `c` (us-east-1c) of the shared fixture: two
+/// subnets in two zones, both on the main route table.
+fn subnets(fx: &Fixture) -> [&str; 2] {
+    [&fx.subnet_b, &fx.subnet_c]
 }
 
-fn ec2(moto: &Moto, account: &Account, params: &[(&str, &str)]) -> support::moto::HttpResponse {
-    let mut all = params.to_vec();
-    all.push(("Version", EC2_VERSION));
-    moto.query("ec2", Some(account), &all)
-        .expect_ok(params[0].1)
-}
-
-fn fixture(dns_hostnames: bool) -> Fixture {
-    let moto = moto::shared();
-    let account = moto.new_account();
-    let vpc_id = ec2(
-        moto,
-        &account,
-        &[("Action", "CreateVpc"), ("CidrBlock", "10.20.0.0/16")],
-    )
-    .xml_text("vpcId");
-    let hostnames = if dns_hostnames { "true" } else { "false" };
-    ec2(
-        moto,
-        &account,
-        &[
-            ("Action", "ModifyVpcAttribute"),
-            ("VpcId", &vpc_id),
-            ("EnableDnsHostnames.Value", hostnames),
-        ],
-    );
-    let subnet = |cidr: &str, zone: &str| {
-        ec2(
-            moto,
-            &account,
-            &[
-                ("Action", "CreateSubnet"),
-                ("VpcId", &vpc_id),
-                ("CidrBlock", cidr),
-                ("AvailabilityZone", zone),
-            ],
-        )
-        .xml_text("subnetId")
-    };
-    let subnets = [
-        subnet("10.20.1.0/24", "us-east-1a"),
-        subnet("10.20.2.0/24", "us-east-1b"),
-    ];
-    Fixture {
-        account,
-        vpc_id,
-        subnets,
-    }
-}
-
-impl Fixture {
-    fn workspace(&self, resource_body: &str) -> Workspace {
-        let main = format!(
-            r#"
+/// The workspace for the resource with `resource_body`, on [`subnets`].
+fn workspace(fx: &Fixture, resource_body: &str) -> Workspace {
+    let [first, second] = subnets(fx);
+    let main = format!(
+        r#"
 terraform {{
   required_providers {{
     sagemaker = {{ source = "privatelink/sagemaker" }}
@@ -81,73 +29,20 @@ provider "sagemaker" {{
 }}
 resource "sagemaker_private_network" "this" {{
   vpc_id     = "{}"
-  subnet_ids = ["{}", "{}"]
+  subnet_ids = ["{first}", "{second}"]
 {resource_body}
 }}
 output "network" {{ value = sagemaker_private_network.this }}
 "#,
-            self.vpc_id, self.subnets[0], self.subnets[1]
-        );
-        let mut ws = Workspace::new(&main);
-        ws.set_envs(self.account.aws_env());
-        ws.init();
-        ws
-    }
-
-    /// The endpoints of the VPC that are not deleted, as (id, service, type).
-    fn live_endpoints(&self) -> Vec<(String, String, String)> {
-        let body = ec2(
-            moto::shared(),
-            &self.account,
-            &[
-                ("Action", "DescribeVpcEndpoints"),
-                ("Filter.1.Name", "vpc-id"),
-                ("Filter.1.Value.1", &self.vpc_id),
-            ],
-        )
-        .body;
-        body.split("<item>")
-            .skip(1)
-            .filter(|item| item.contains("<vpcEndpointId>"))
-            .filter_map(|item| {
-                let field = |tag: &str| {
-                    let open = format!("<{tag}>");
-                    let start = item.find(&open)? + open.len();
-                    let end = item[start..].find(&format!("</{tag}>"))? + start;
-                    Some(item[start..end].to_owned())
-                };
-                let state = field("state")?;
-                if state.eq_ignore_ascii_case("deleted") {
-                    return None;
-                }
-                Some((
-                    field("vpcEndpointId")?,
-                    field("serviceName")?,
-                    field("vpcEndpointType")?,
-                ))
-            })
-            .collect()
-    }
-
-    fn group_exists(&self, group_id: &str) -> bool {
-        let response = moto::shared().query(
-            "ec2",
-            Some(&self.account),
-            &[
-                ("Action", "DescribeSecurityGroups"),
-                ("Version", EC2_VERSION),
-                ("Filter.1.Name", "group-id"),
-                ("Filter.1.Value.1", group_id),
-            ],
-        );
-        response.body.contains(group_id)
-    }
+        fx.vpc_id
+    );
+    fx.workspace(&main)
 }
 
 #[test]
 fn hosting_preset_creates_three_endpoints_shows_no_diff_and_destroys_cleanly() {
-    let fx = fixture(true);
-    let ws = fx.workspace("");
+    let fx = fixture_with(true);
+    let ws = workspace(&fx, "");
     let plan = ws.plan_ok().combined();
     assert!(
         plan.contains("sagemaker_api")
@@ -177,7 +72,7 @@ fn hosting_preset_creates_three_endpoints_shows_no_diff_and_destroys_cleanly() {
         serde_json::json!(["10.20.0.0/16"])
     );
 
-    let live = fx.live_endpoints();
+    let live = fx.endpoints();
     assert_eq!(live.len(), 3, "exactly the three endpoints exist: {live:?}");
     let group_id = network["security_group_id"].as_str().unwrap().to_owned();
     assert!(fx.group_exists(&group_id));
@@ -188,9 +83,9 @@ fn hosting_preset_creates_three_endpoints_shows_no_diff_and_destroys_cleanly() {
 
     ws.destroy_ok();
     assert!(
-        fx.live_endpoints().is_empty(),
+        fx.endpoints().is_empty(),
         "endpoints left: {:?}",
-        fx.live_endpoints()
+        fx.endpoints()
     );
     assert!(
         !fx.group_exists(&group_id),
@@ -200,8 +95,8 @@ fn hosting_preset_creates_three_endpoints_shows_no_diff_and_destroys_cleanly() {
 
 #[test]
 fn vpc_without_dns_hostnames_fails_at_plan_and_creates_nothing() {
-    let fx = fixture(false);
-    let ws = fx.workspace("");
+    let fx = fixture_with(false);
+    let ws = workspace(&fx, "");
     let err = ws.plan_err();
     assert!(
         err.contains("VPC DNS settings do not allow private DNS"),
@@ -212,13 +107,13 @@ fn vpc_without_dns_hostnames_fails_at_plan_and_creates_nothing() {
         "the error says how to fix it:\n{err}"
     );
     assert!(err.contains("vpc_id"), "{err}");
-    assert!(fx.live_endpoints().is_empty());
+    assert!(fx.endpoints().is_empty());
 }
 
 #[test]
 fn adding_and_removing_services_updates_in_place() {
-    let fx = fixture(true);
-    let ws = fx.workspace("");
+    let fx = fixture_with(true);
+    let ws = workspace(&fx, "");
     ws.apply_ok();
     let before = ws.output_json()["network"]["value"]["endpoints"]["sagemaker_api"]["id"].clone();
     ws.write("services.auto.tfvars", "");
@@ -247,9 +142,9 @@ fn adding_and_removing_services_updates_in_place() {
     );
     assert_eq!(network["runtime_endpoint_url"], serde_json::Value::Null);
     let services: Vec<String> = fx
-        .live_endpoints()
+        .endpoints()
         .into_iter()
-        .map(|(_, service, _)| service)
+        .map(|endpoint| endpoint.service)
         .collect();
     assert_eq!(services.len(), 3, "{services:?}");
     assert!(
@@ -258,23 +153,19 @@ fn adding_and_removing_services_updates_in_place() {
     );
     ws.plan_no_changes();
     ws.destroy_ok();
-    assert!(fx.live_endpoints().is_empty());
+    assert!(fx.endpoints().is_empty());
 }
 
 #[test]
 fn an_endpoint_deleted_by_hand_is_planned_again_and_repaired() {
-    let fx = fixture(true);
-    let ws = fx.workspace("");
+    let fx = fixture_with(true);
+    let ws = workspace(&fx, "");
     ws.apply_ok();
     let api = ws.output_json()["network"]["value"]["endpoints"]["sagemaker_api"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    ec2(
-        moto::shared(),
-        &fx.account,
-        &[("Action", "DeleteVpcEndpoints"), ("VpcEndpointId.1", &api)],
-    );
+    fx.ec2(&[("Action", "DeleteVpcEndpoints"), ("VpcEndpointId.1", &api)]);
 
     let drift = ws.run(&["plan", "-detailed-exitcode", "-no-color"]);
     assert_eq!(
@@ -295,78 +186,54 @@ fn an_endpoint_deleted_by_hand_is_planned_again_and_repaired() {
         .unwrap()
         .to_owned();
     assert_ne!(repaired, api, "a new endpoint replaces the deleted one");
-    assert_eq!(fx.live_endpoints().len(), 3);
+    assert_eq!(fx.endpoints().len(), 3);
     ws.plan_no_changes();
     ws.destroy_ok();
-    assert!(fx.live_endpoints().is_empty());
+    assert!(fx.endpoints().is_empty());
 }
 
 #[test]
 fn endpoints_made_outside_terraform_are_imported_and_plan_clean() {
-    let fx = fixture(true);
-    let moto = moto::shared();
-    let group = ec2(
-        moto,
-        &fx.account,
-        &[
+    let fx = fixture_with(true);
+    let [first, second] = subnets(&fx);
+    let group = fx
+        .ec2(&[
             ("Action", "CreateSecurityGroup"),
             ("GroupName", "hand-made"),
             ("GroupDescription", "by hand"),
             ("VpcId", &fx.vpc_id),
-        ],
-    )
-    .xml_text("groupId");
-    ec2(
-        moto,
-        &fx.account,
-        &[
-            ("Action", "AuthorizeSecurityGroupIngress"),
-            ("GroupId", &group),
-            ("IpPermissions.1.IpProtocol", "tcp"),
-            ("IpPermissions.1.FromPort", "443"),
-            ("IpPermissions.1.ToPort", "443"),
-            ("IpPermissions.1.IpRanges.1.CidrIp", "10.20.0.0/16"),
-        ],
-    );
+        ])
+        .text("groupId");
+    fx.ec2(&[
+        ("Action", "AuthorizeSecurityGroupIngress"),
+        ("GroupId", &group),
+        ("IpPermissions.1.IpProtocol", "tcp"),
+        ("IpPermissions.1.FromPort", "443"),
+        ("IpPermissions.1.ToPort", "443"),
+        ("IpPermissions.1.IpRanges.1.CidrIp", "10.20.0.0/16"),
+    ]);
     for service in ["sagemaker.api", "sagemaker.runtime"] {
-        ec2(
-            moto,
-            &fx.account,
-            &[
-                ("Action", "CreateVpcEndpoint"),
-                ("VpcId", &fx.vpc_id),
-                ("VpcEndpointType", "Interface"),
-                ("ServiceName", &format!("com.amazonaws.us-east-1.{service}")),
-                ("SubnetId.1", &fx.subnets[0]),
-                ("SubnetId.2", &fx.subnets[1]),
-                ("SecurityGroupId.1", &group),
-                ("PrivateDnsEnabled", "true"),
-            ],
-        );
-    }
-    let main_table = ec2(
-        moto,
-        &fx.account,
-        &[
-            ("Action", "DescribeRouteTables"),
-            ("Filter.1.Name", "vpc-id"),
-            ("Filter.1.Value.1", &fx.vpc_id),
-        ],
-    )
-    .xml_text("routeTableId");
-    ec2(
-        moto,
-        &fx.account,
-        &[
+        fx.ec2(&[
             ("Action", "CreateVpcEndpoint"),
             ("VpcId", &fx.vpc_id),
-            ("VpcEndpointType", "Gateway"),
-            ("ServiceName", "com.amazonaws.us-east-1.s3"),
-            ("RouteTableId.1", &main_table),
-        ],
-    );
+            ("VpcEndpointType", "Interface"),
+            ("ServiceName", &format!("com.amazonaws.us-east-1.{service}")),
+            ("SubnetId.1", first),
+            ("SubnetId.2", second),
+            ("SecurityGroupId.1", &group),
+            ("PrivateDnsEnabled", "true"),
+        ]);
+    }
+    let main_table = &fx.main_table;
+    fx.ec2(&[
+        ("Action", "CreateVpcEndpoint"),
+        ("VpcId", &fx.vpc_id),
+        ("VpcEndpointType", "Gateway"),
+        ("ServiceName", "com.amazonaws.us-east-1.s3"),
+        ("RouteTableId.1", main_table),
+    ]);
 
-    let ws = fx.workspace("");
+    let ws = workspace(&fx, "");
     ws.import_ok("sagemaker_private_network.this", &fx.vpc_id);
     let state = ws.show_json();
     let resource = &state["values"]["root_module"]["resources"][0]["values"];
@@ -375,30 +242,21 @@ fn endpoints_made_outside_terraform_are_imported_and_plan_clean() {
     ws.plan_no_changes();
     ws.destroy_ok();
     assert!(
-        fx.live_endpoints().is_empty(),
+        fx.endpoints().is_empty(),
         "destroy removes the adopted endpoints"
     );
 }
 
 #[test]
 fn moving_to_another_subnet_updates_the_endpoints_in_place() {
-    let fx = fixture(true);
-    let ws = fx.workspace("");
+    let fx = fixture_with(true);
+    let ws = workspace(&fx, "");
     ws.apply_ok();
-    let third = ec2(
-        moto::shared(),
-        &fx.account,
-        &[
-            ("Action", "CreateSubnet"),
-            ("VpcId", &fx.vpc_id),
-            ("CidrBlock", "10.20.3.0/24"),
-            ("AvailabilityZone", "us-east-1c"),
-        ],
-    )
-    .xml_text("subnetId");
+    let [first, second] = subnets(&fx);
+    let third = create_subnet(&fx.account, &fx.vpc_id, "10.20.4.0/24", "us-east-1d");
     let main = ws
         .read("main.tf")
-        .replace(&format!("\"{}\"]", fx.subnets[1]), &format!("\"{third}\"]"));
+        .replace(&format!("\"{second}\"]"), &format!("\"{third}\"]"));
     ws.write("main.tf", &main);
     let plan = ws.plan_ok().combined();
     assert!(
@@ -411,22 +269,19 @@ fn moving_to_another_subnet_updates_the_endpoints_in_place() {
         .as_str()
         .unwrap()
         .to_owned();
-    let body = ec2(
-        moto::shared(),
-        &fx.account,
-        &[
-            ("Action", "DescribeVpcEndpoints"),
-            ("VpcEndpointId.1", &api),
-        ],
-    )
-    .body;
+    let endpoint = fx
+        .endpoints()
+        .into_iter()
+        .find(|endpoint| endpoint.id == api)
+        .expect("the API endpoint exists");
+    let body = &endpoint.subnets;
     assert!(
-        body.contains(&fx.subnets[0]) && body.contains(&third),
-        "endpoint subnets: {body}"
+        body.contains(first) && body.contains(&third),
+        "endpoint subnets: {body:?}"
     );
     assert!(
-        !body.contains(&fx.subnets[1]),
-        "the old subnet is removed: {body}"
+        !body.contains(second),
+        "the old subnet is removed: {body:?}"
     );
     ws.plan_no_changes();
     ws.destroy_ok();

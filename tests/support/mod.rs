@@ -7,6 +7,7 @@
 //! different subset, so unused-item warnings are silenced here.
 #![allow(dead_code)]
 
+pub mod ec2_fixture;
 pub mod moto;
 pub mod plugin_client;
 pub mod terraform;
