@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod ec2_fixture;
+pub mod fault_proxy;
 pub mod moto;
 pub mod plugin_client;
 pub mod terraform;
