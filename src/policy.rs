@@ -797,6 +797,103 @@ fn is_ipv4_like(name: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// `Ok` when `arn` is an IAM role ARN,
+/// `arn:aws[-PARTITION]:iam::ACCOUNT_ID:role/[PATH/]NAME`, with a role name
+/// of at most 64 characters from IAM's set (letters, digits, `+=,.@_-`).
+pub fn check_role_arn(arn: &str) -> Result<(), String> {
+    match role_arn_problem(arn) {
+        None => Ok(()),
+        Some(why) => Err(format!(
+            "{:?} is not an IAM role ARN: {why}. Use the form \
+             \"arn:aws:iam::ACCOUNT_ID:role/NAME\", e.g. \"arn:aws:iam::123456789012:role/SageMakerExecution\".",
+            excerpt(arn)
+        )),
+    }
+}
+
+fn role_arn_problem(arn: &str) -> Option<String> {
+    let parts = match arn_of(arn, "iam") {
+        Ok(parts) => parts,
+        Err(why) => return Some(why),
+    };
+    if !parts.region.is_empty() {
+        return Some("IAM ARNs have an empty Region field (`iam::`)".to_owned());
+    }
+    if !is_account(parts.account) {
+        return Some(format!(
+            "the account ID {:?} is not 12 digits",
+            excerpt(parts.account)
+        ));
+    }
+    let Some(path_and_name) = parts.resource.strip_prefix("role/") else {
+        return Some(format!(
+            "it names {:?}, not \"role/NAME\"",
+            excerpt(parts.resource)
+        ));
+    };
+    let name = path_and_name.rsplit('/').next().unwrap_or_default();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+    if name.is_empty() || name.len() > 64 {
+        Some("the role name must have 1 to 64 characters".to_owned())
+    } else if !path_and_name.chars().all(|c| allowed(c) || c == '/') {
+        Some("the role name may hold only letters, digits and +=,.@_- (no wildcards)".to_owned())
+    } else {
+        None
+    }
+}
+
+/// The least-privilege IAM policy a SageMaker execution role needs to run
+/// containers in a VPC: the read-only EC2 calls SageMaker makes to check the
+/// network (which IAM cannot scope below `*`), and the network-interface
+/// calls scoped to network interfaces of `account` in `region` — plus, for
+/// CreateNetworkInterface, exactly `subnet_ids` and `security_group_ids`.
+pub fn execution_role_network_policy(
+    region: &str,
+    account: &str,
+    subnet_ids: &[String],
+    security_group_ids: &[String],
+) -> String {
+    let partition = partition_of(region);
+    let arn = |kind: &str, id: &str| format!("arn:{partition}:ec2:{region}:{account}:{kind}/{id}");
+    let placement = subnet_ids.iter().map(|id| arn("subnet", id)).chain(
+        security_group_ids
+            .iter()
+            .map(|id| arn("security-group", id)),
+    );
+    document(vec![
+        json!({
+            "Sid": "DescribeNetworkForVpcConfig",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:DescribeDhcpOptions",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcEndpoints",
+                "ec2:DescribeVpcs",
+            ],
+            "Resource": "*",
+        }),
+        json!({
+            "Sid": "ManageOwnNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:CreateNetworkInterfacePermission",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DeleteNetworkInterfacePermission",
+            ],
+            "Resource": arn("network-interface", "*"),
+        }),
+        json!({
+            "Sid": "AttachToConfiguredSubnetsAndGroups",
+            "Effect": "Allow",
+            "Action": "ec2:CreateNetworkInterface",
+            "Resource": sorted_unique(placement),
+        }),
+    ])
+}
+
 fn is_partition(partition: &str) -> bool {
     partition == "aws"
         || partition.strip_prefix("aws-").is_some_and(|rest| {
@@ -1392,5 +1489,50 @@ mod tests {
         let huge = format!("arn:aws:s3:::{}", "x".repeat(5000));
         let err = check_bucket_arn(&huge).unwrap_err();
         assert!(err.len() < 400, "{} chars", err.len());
+    }
+    #[test]
+    fn role_arns_are_checked() {
+        assert!(check_role_arn("arn:aws:iam::123456789012:role/SageMakerExecution").is_ok());
+        assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/service-role/Exec_1").is_ok());
+        for (bad, why) in [
+            ("SageMakerExecution", "six"),
+            ("arn:aws:iam::12345:role/x", "12 digits"),
+            ("arn:aws:iam:us-east-1:123456789012:role/x", "empty Region"),
+            ("arn:aws:iam::123456789012:user/x", "role/NAME"),
+            ("arn:aws:s3:::bucket", "not \"iam\""),
+            ("arn:aws:iam::123456789012:role/a*", "no wildcards"),
+        ] {
+            let err = check_role_arn(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn execution_role_policy_scopes_interfaces_to_account_and_placement() {
+        let text = execution_role_network_policy(
+            "us-gov-west-1",
+            "123456789012",
+            &["subnet-b".into(), "subnet-a".into()],
+            &["sg-1".into()],
+        );
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let statements = doc["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 3);
+        assert_eq!(statements[0]["Resource"], "*");
+        assert_eq!(statements[0]["Action"].as_array().unwrap().len(), 6);
+        assert_eq!(
+            statements[1]["Resource"],
+            "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:network-interface/*"
+        );
+        assert_eq!(
+            statements[2]["Resource"],
+            json!([
+                "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:security-group/sg-1",
+                "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:subnet/subnet-a",
+                "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:subnet/subnet-b",
+            ])
+        );
+        assert!(text.find('*').is_some());
+        assert!(!text.contains("\"Action\":\"*\""));
     }
 }

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod ec2;
 pub mod endpoint_services;
 pub mod pace;
+pub mod sagemaker;
 
 pub use clients::{Aws, Clients};
 

@@ -9,6 +9,7 @@ use crate::data_sources::endpoint_services::EndpointServices;
 use crate::framework::typed::from_value;
 use crate::framework::{Context, DataSource, Diagnostics, Provider, Resource, Schema};
 use crate::resources::private_network::PrivateNetwork;
+use crate::resources::vpc_model_config::VpcModelConfig;
 use crate::value::Value;
 use async_trait::async_trait;
 use config::ProviderConfig;
@@ -58,9 +59,14 @@ impl Provider for SageMakerProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(PrivateNetwork {
-            configured: self.configured.clone(),
-        })]
+        vec![
+            Arc::new(PrivateNetwork {
+                configured: self.configured.clone(),
+            }),
+            Arc::new(VpcModelConfig {
+                configured: self.configured.clone(),
+            }),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {

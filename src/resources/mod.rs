@@ -3,3 +3,4 @@
 
 pub mod private_network;
 pub mod timeouts;
+pub mod vpc_model_config;

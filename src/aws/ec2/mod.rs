@@ -1,12 +1,14 @@
 //! EC2 building blocks for the composite resources, in the
 //! terraform-provider-aws shape: [`find`] (typed finders with a first-class
-//! not-found), [`wait`] (waiters and retries with backoff), and [`tags`]
-//! (ownership tags, tag specifications, tag updates).
+//! not-found), [`wait`] (waiters and retries with backoff), [`tags`]
+//! (ownership tags, tag specifications, tag updates) and [`groups`] (owned
+//! security groups and their rules as lines).
 //!
 //! Everything returns plain Rust types, never SDK types, so resource code
 //! reads as a short story built from these calls.
 
 pub mod find;
+pub mod groups;
 pub mod tags;
 pub mod wait;
 

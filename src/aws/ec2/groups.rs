@@ -1,0 +1,234 @@
+//! Security groups the composites own: creation with no rule at all (the
+//! default allow-all egress removed), and rules kept equal to a wanted set
+//! of rule lines (`egress tcp 443 10.0.0.0/16`, `ingress tcp 443 sg-…`),
+//! so rules added or removed by hand are put back.
+
+use crate::aws::describe_error;
+use crate::aws::ec2::find::SecurityGroup;
+use crate::aws::ec2::tags::tag_specification;
+use aws_sdk_ec2::types::{
+    IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, UserIdGroupPair,
+};
+use std::collections::BTreeMap;
+
+/// Creates a group in `vpc_id` with no ingress and no egress; returns its id.
+pub async fn create_closed_group(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    name: &str,
+    description: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, String> {
+    let created = ec2
+        .create_security_group()
+        .group_name(name)
+        .description(description)
+        .vpc_id(vpc_id)
+        .tag_specifications(tag_specification(ResourceType::SecurityGroup, tags))
+        .send()
+        .await
+        .map_err(|e| {
+            describe_error(
+                &format!("creating EC2 Security Group {name} in {vpc_id}"),
+                &e,
+            )
+        })?;
+    let id = created.group_id.unwrap_or_default();
+    let default_egress = vec!["egress all 0.0.0.0/0".to_owned()];
+    sync_rule_lines(ec2, &id, &default_egress, &[]).await?;
+    Ok(id)
+}
+
+/// A group's rules as lines, one per direction, protocol, port range and
+/// source or destination (`ingress tcp 22 10.0.0.0/8`, `egress all 0.0.0.0/0`).
+pub fn rule_lines(group: &SecurityGroup) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (direction, rules) in [("ingress", &group.ingress), ("egress", &group.egress)] {
+        for rule in rules {
+            let protocol = if rule.protocol == "-1" {
+                "all"
+            } else {
+                rule.protocol.as_str()
+            };
+            let ports = match (rule.from_port, rule.to_port) {
+                _ if protocol == "all" => String::new(),
+                (Some(from), Some(to)) if from == to => format!(" {from}"),
+                (Some(from), Some(to)) => format!(" {from}-{to}"),
+                _ => String::new(),
+            };
+            let peers = rule
+                .cidr_ipv4
+                .iter()
+                .chain(&rule.cidr_ipv6)
+                .chain(&rule.source_group_ids)
+                .chain(&rule.prefix_list_ids);
+            for peer in peers {
+                lines.push(format!("{direction} {protocol}{ports} {peer}"));
+            }
+        }
+    }
+    lines.sort();
+    lines.dedup();
+    lines
+}
+
+/// One rule line as an EC2 permission, with its direction; `None` for a
+/// line that is not a rule.
+fn permission(line: &str) -> Option<(bool, IpPermission)> {
+    let parts: Vec<&str> = line.split(' ').collect();
+    let (direction, protocol, ports, peer) = match parts[..] {
+        [d, p, peer] => (d, p, None, peer),
+        [d, p, range, peer] => {
+            let (from, to) = match range.split_once('-') {
+                Some((a, b)) => (a.parse().ok()?, b.parse().ok()?),
+                None => (range.parse().ok()?, range.parse().ok()?),
+            };
+            (d, p, Some((from, to)), peer)
+        }
+        _ => return None,
+    };
+    let ingress = match direction {
+        "ingress" => true,
+        "egress" => false,
+        _ => return None,
+    };
+    let mut builder =
+        IpPermission::builder().ip_protocol(if protocol == "all" { "-1" } else { protocol });
+    if let Some((from, to)) = ports {
+        builder = builder.from_port(from).to_port(to);
+    }
+    builder = if peer.starts_with("pl-") {
+        builder.prefix_list_ids(PrefixListId::builder().prefix_list_id(peer).build())
+    } else if peer.starts_with("sg-") {
+        builder.user_id_group_pairs(UserIdGroupPair::builder().group_id(peer).build())
+    } else if peer.contains(':') {
+        builder.ipv6_ranges(Ipv6Range::builder().cidr_ipv6(peer).build())
+    } else {
+        builder.ip_ranges(IpRange::builder().cidr_ip(peer).build())
+    };
+    Some((ingress, builder.build()))
+}
+
+/// Changes the rules of `group_id` from the lines `now` to the lines
+/// `wanted`: one revoke and one authorize call per direction that differs.
+pub async fn sync_rule_lines(
+    ec2: &aws_sdk_ec2::Client,
+    group_id: &str,
+    now: &[String],
+    wanted: &[String],
+) -> Result<(), String> {
+    let split = |lines: Vec<&String>| -> (Vec<IpPermission>, Vec<IpPermission>) {
+        let mut ingress = Vec::new();
+        let mut egress = Vec::new();
+        for (is_ingress, p) in lines.into_iter().filter_map(|l| permission(l)) {
+            if is_ingress {
+                ingress.push(p);
+            } else {
+                egress.push(p);
+            }
+        }
+        (ingress, egress)
+    };
+    let (revoke_in, revoke_out) = split(now.iter().filter(|l| !wanted.contains(l)).collect());
+    let (add_in, add_out) = split(wanted.iter().filter(|l| !now.contains(l)).collect());
+    let action = |what: &str| format!("{what} of EC2 Security Group ({group_id})");
+    if !revoke_in.is_empty() {
+        ec2.revoke_security_group_ingress()
+            .group_id(group_id)
+            .set_ip_permissions(Some(revoke_in))
+            .send()
+            .await
+            .map_err(|e| describe_error(&action("revoking ingress"), &e))?;
+    }
+    if !revoke_out.is_empty() {
+        ec2.revoke_security_group_egress()
+            .group_id(group_id)
+            .set_ip_permissions(Some(revoke_out))
+            .send()
+            .await
+            .map_err(|e| describe_error(&action("revoking egress"), &e))?;
+    }
+    if !add_in.is_empty() {
+        ec2.authorize_security_group_ingress()
+            .group_id(group_id)
+            .set_ip_permissions(Some(add_in))
+            .send()
+            .await
+            .map_err(|e| describe_error(&action("authorizing ingress"), &e))?;
+    }
+    if !add_out.is_empty() {
+        ec2.authorize_security_group_egress()
+            .group_id(group_id)
+            .set_ip_permissions(Some(add_out))
+            .send()
+            .await
+            .map_err(|e| describe_error(&action("authorizing egress"), &e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ec2::find::Rule;
+
+    #[test]
+    fn rules_become_lines_and_lines_become_permissions() {
+        let group = SecurityGroup {
+            id: "sg-9".into(),
+            vpc_id: "vpc-1".into(),
+            name: "g".into(),
+            description: String::new(),
+            ingress: vec![Rule {
+                protocol: "tcp".into(),
+                from_port: Some(22),
+                to_port: Some(23),
+                source_group_ids: vec!["sg-1".into()],
+                ..Rule::default()
+            }],
+            egress: vec![
+                Rule {
+                    protocol: "tcp".into(),
+                    from_port: Some(443),
+                    to_port: Some(443),
+                    cidr_ipv4: vec!["10.0.0.0/16".into()],
+                    prefix_list_ids: vec!["pl-1".into()],
+                    ..Rule::default()
+                },
+                Rule {
+                    protocol: "-1".into(),
+                    cidr_ipv4: vec!["0.0.0.0/0".into()],
+                    ..Rule::default()
+                },
+            ],
+            tags: BTreeMap::new(),
+        };
+        let lines = rule_lines(&group);
+        assert_eq!(
+            lines,
+            vec![
+                "egress all 0.0.0.0/0",
+                "egress tcp 443 10.0.0.0/16",
+                "egress tcp 443 pl-1",
+                "ingress tcp 22-23 sg-1",
+            ]
+        );
+        for line in &lines {
+            assert!(permission(line).is_some(), "{line}");
+        }
+        let (ingress, p) = permission("egress tcp 443 pl-123").unwrap();
+        assert!(!ingress);
+        assert_eq!(p.ip_protocol(), Some("tcp"));
+        assert_eq!((p.from_port(), p.to_port()), (Some(443), Some(443)));
+        assert_eq!(p.prefix_list_ids()[0].prefix_list_id(), Some("pl-123"));
+        let (ingress, p) = permission("ingress all sg-1").unwrap();
+        assert!(ingress);
+        assert_eq!(p.ip_protocol(), Some("-1"));
+        assert_eq!(p.user_id_group_pairs()[0].group_id(), Some("sg-1"));
+        let (_, p) = permission("ingress tcp 1000-2000 ::/0").unwrap();
+        assert_eq!(p.ipv6_ranges()[0].cidr_ipv6(), Some("::/0"));
+        assert_eq!(p.from_port(), Some(1000));
+        assert!(permission("sideways tcp 1 10.0.0.0/8").is_none());
+        assert!(permission("ingress tcp x 10.0.0.0/8").is_none());
+    }
+}

@@ -1,0 +1,650 @@
+//! Checks of `sagemaker_vpc_model_config`: formats and cross-attribute rules
+//! at validate, and the account checks at plan (or at the start of apply
+//! when an input was unknown at plan) — subnets, one VPC, two zones,
+//! addresses, extra groups, the S3 path, the model name — before anything
+//! is created. Each names the attribute, what is wrong and the fix.
+
+use super::state::{addresses_per_instance, Desired};
+use crate::aws::ec2::find::{self, FindError, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint};
+use crate::aws::ec2::tags::{MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
+use crate::aws::sagemaker::{find_model, Model};
+use crate::aws::Clients;
+use crate::framework::{AttrPath, Diagnostics};
+use crate::resources::private_network::checks::known_strings;
+use crate::value::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The most security groups a SageMaker VpcConfig takes.
+pub const MAX_GROUPS: usize = 5;
+
+/// `Ok` for a SageMaker model name: letters, digits and hyphens, starting
+/// and ending with a letter or digit, at most 63 characters.
+pub fn check_model_name(name: &str) -> Result<(), String> {
+    let ok_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let problem = if name.is_empty() || name.len() > 63 {
+        Some("it must have 1 to 63 characters")
+    } else if !ok_chars {
+        Some("it may hold only letters, digits and hyphens")
+    } else if name.starts_with('-') || name.ends_with('-') {
+        Some("it must start and end with a letter or digit")
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(why) => Err(format!(
+            "{name:?} is not a valid SageMaker model name: {why}. Example: \"churn-xgboost-v2\"."
+        )),
+    }
+}
+
+/// `Ok` for a container image reference `[REGISTRY/]REPOSITORY[:TAG][@DIGEST]`
+/// (at most 255 characters), with a 12-digit account in ECR registry hosts.
+pub fn check_image_uri(uri: &str) -> Result<(), String> {
+    match image_problem(uri) {
+        None => Ok(()),
+        Some(why) => Err(format!(
+            "{uri:?} is not a container image URI: {why}. Use the form \
+             \"123456789012.dkr.ecr.us-east-1.amazonaws.com/repository:tag\"."
+        )),
+    }
+}
+
+fn image_problem(uri: &str) -> Option<String> {
+    if uri.is_empty() || uri.len() > 255 {
+        return Some("it must have 1 to 255 characters".into());
+    }
+    if uri.chars().any(char::is_whitespace) {
+        return Some("it contains whitespace".into());
+    }
+    let (reference, digest) = match uri.split_once('@') {
+        Some((reference, digest)) => (reference, Some(digest)),
+        None => (uri, None),
+    };
+    if let Some(digest) = digest {
+        let hex = digest.strip_prefix("sha256:").unwrap_or_default();
+        if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Some("the digest after `@` must be `sha256:` and 64 hex digits".into());
+        }
+    }
+    let (host, path) = match reference.split_once('/') {
+        Some((host, path)) if host.contains('.') || host.contains(':') || host == "localhost" => {
+            (Some(host), path)
+        }
+        _ => (None, reference),
+    };
+    let (repository, tag) = match path.rsplit_once(':') {
+        Some((repository, tag)) => (repository, Some(tag)),
+        None => (path, None),
+    };
+    if let Some(tag) = tag {
+        let ok = !tag.is_empty()
+            && tag.len() <= 128
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+            && !tag.starts_with(['.', '-']);
+        if !ok {
+            return Some(format!("the tag {tag:?} is not a valid image tag"));
+        }
+    }
+    let repository_ok = !repository.is_empty()
+        && repository.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
+        });
+    if !repository_ok {
+        return Some(
+            "the repository must be lowercase letters, digits and `._-`, in `/`-separated parts"
+                .into(),
+        );
+    }
+    if let Some(host) = host.filter(|h| h.contains(".dkr.ecr.")) {
+        let account = host.split('.').next().unwrap_or_default();
+        if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+            return Some(format!(
+                "the ECR registry {host:?} does not start with a 12-digit account ID"
+            ));
+        }
+    }
+    None
+}
+
+/// `Ok` for `s3://BUCKET/KEY` or `https://HOST/PATH` (at most 1024 characters).
+pub fn check_model_data_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("s3://")
+        .or_else(|| url.strip_prefix("https://"));
+    let host = rest.map(|r| r.split('/').next().unwrap_or_default());
+    let problem = if url.len() > 1024 {
+        Some("it is longer than 1024 characters")
+    } else if url.chars().any(char::is_whitespace) {
+        Some("it contains whitespace")
+    } else if host.is_none() {
+        Some("it must start with `s3://` or `https://`")
+    } else if host.is_some_and(str::is_empty) {
+        Some("it names no bucket or host")
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(why) => Err(format!(
+            "{url:?} is not a model data URL: {why}. Use the form \"s3://my-bucket/models/model.tar.gz\"."
+        )),
+    }
+}
+
+/// Static rules that span attributes.
+pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    let has_model = config.get("model").is_some_and(|m| !m.is_null());
+    let name_set = config.get("name").is_some_and(|n| !n.is_null());
+    if !has_model && !name_set {
+        diags.attribute_error(
+            AttrPath::root("name"),
+            "No name for this configuration",
+            "Without a model block the configuration needs a name (it names the security group and tags \
+             every object). Set name = \"my-model-network\", or add a model block.",
+        );
+    }
+    let creates_group = config.get("create_security_group").and_then(Value::as_bool) != Some(false);
+    let extra = known_strings(config, "security_group_ids");
+    let no_extra = config.get("security_group_ids").is_none_or(Value::is_null);
+    if !creates_group && no_extra {
+        diags.attribute_error(
+            AttrPath::root("security_group_ids"),
+            "No security group for the model",
+            "create_security_group = false leaves the model without a group. List its groups in \
+             security_group_ids, or let this resource create one (create_security_group = true).",
+        );
+    }
+    if let Some(extra) = extra {
+        let total = extra.len() + usize::from(creates_group);
+        if total > MAX_GROUPS {
+            diags.attribute_error(
+                AttrPath::root("security_group_ids"),
+                "Too many security groups",
+                format!(
+                    "A SageMaker model takes at most {MAX_GROUPS} security groups, and this configuration \
+                     gives it {total} ({} here plus the model group). Remove {} of them, or set \
+                     create_security_group = false.",
+                    extra.len(),
+                    total - MAX_GROUPS
+                ),
+            );
+        }
+    }
+    let creates_s3 = config.get("create_s3_endpoint").and_then(Value::as_bool) != Some(false);
+    for helper in ["s3_bucket_arns", "deny_amazon_linux_repositories"] {
+        let set = config
+            .get(helper)
+            .is_some_and(|v| !v.is_null() && v.as_bool() != Some(false));
+        if set && !creates_s3 {
+            diags.attribute_error(
+                AttrPath::root(helper),
+                "No S3 endpoint to put this policy on",
+                format!(
+                    "{helper} sets the policy of the S3 endpoint this resource creates, but \
+                     create_s3_endpoint = false. Remove {helper}, or allow the endpoint."
+                ),
+            );
+        }
+    }
+}
+
+/// What the account checks need.
+pub struct RemoteInputs<'a> {
+    pub want: &'a Desired,
+    /// The S3 endpoint this resource recorded as its own.
+    pub recorded_endpoint: Option<&'a str>,
+    /// The model ARN this resource recorded.
+    pub recorded_model_arn: Option<&'a str>,
+}
+
+/// What the account says about where the model goes.
+#[derive(Debug)]
+pub struct Placement {
+    pub vpc: Vpc,
+    pub subnets: Vec<Subnet>,
+    pub s3_prefix_list_id: String,
+    /// The S3 gateway endpoint this configuration already owns, if any.
+    pub own_endpoint: Option<VpcEndpoint>,
+    /// Route tables that need this configuration's own S3 endpoint.
+    pub own_route_tables: Vec<String>,
+    /// An S3 gateway endpoint of someone else already routed for a subnet.
+    pub reused_endpoint: Option<String>,
+    /// The model of this name, when this configuration owns it.
+    pub own_model: Option<Model>,
+    /// The model group this configuration made (found by its owner tag).
+    pub own_group: Option<SecurityGroup>,
+}
+
+impl Placement {
+    /// The CIDRs the model group allows HTTPS to: as configured, else the VPC's.
+    pub fn egress_cidrs(&self, want: &Desired) -> Vec<String> {
+        want.egress_cidrs
+            .clone()
+            .unwrap_or_else(|| self.vpc.cidr_blocks.clone())
+    }
+
+    /// The S3 endpoint the subnets will use, when already known.
+    pub fn s3_endpoint_id(&self) -> Option<String> {
+        if self.own_route_tables.is_empty() {
+            self.reused_endpoint.clone()
+        } else {
+            self.own_endpoint.as_ref().map(|e| e.id.clone())
+        }
+    }
+}
+
+fn owned_by(tags: &BTreeMap<String, String>, owner: &str) -> bool {
+    tags.get(OWNER_KEY).map(String::as_str) == Some(owner)
+        && tags.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE)
+}
+
+fn lookup_error(e: FindError, attribute: &str, hint: &str) -> Diagnostics {
+    if e.is_not_found() {
+        Diagnostics::from_attribute_error(
+            AttrPath::root(attribute),
+            "Not found",
+            format!("{e}. {hint}"),
+        )
+    } else {
+        Diagnostics::from_error(
+            "Cannot check the network",
+            format!("{e}. Check the credentials and their EC2 and SageMaker Describe permissions."),
+        )
+    }
+}
+
+/// Runs every account check. `Err` when a fact could not be fetched or a
+/// check failed; warnings come back with the placement.
+pub async fn check_remote(
+    clients: &Clients,
+    inputs: &RemoteInputs<'_>,
+) -> Result<(Placement, Diagnostics), Diagnostics> {
+    let ec2 = &clients.ec2;
+    let want = inputs.want;
+    let model_name = want.model.as_ref().map(|m| m.name.clone());
+    let (subnets, groups, prefix_list, model) = tokio::join!(
+        find::find_subnets(ec2, &want.subnet_ids),
+        find::find_security_groups(ec2, &want.extra_group_ids),
+        find::find_s3_prefix_list_id(ec2, &clients.region),
+        async {
+            match &model_name {
+                Some(name) => find_model(&clients.sagemaker, name).await,
+                None => Ok(None),
+            }
+        },
+    );
+    let subnets = subnets.map_err(|e| {
+        lookup_error(
+            e,
+            "subnet_ids",
+            "Check subnet_ids: each must exist in the provider's Region.",
+        )
+    })?;
+    let mut diags = Diagnostics::new();
+    let groups = match groups {
+        Ok(groups) => groups,
+        Err(e) => {
+            diags.extend(lookup_error(
+                e,
+                "security_group_ids",
+                "Check security_group_ids: each must exist in the subnets' VPC.",
+            ));
+            Vec::new()
+        }
+    };
+    let s3_prefix_list_id = prefix_list.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
+    let model = model.map_err(|e| Diagnostics::from_error("Cannot check the model name", e))?;
+    let vpc_id = check_one_vpc(&subnets, &mut diags).ok_or(diags.clone())?;
+    check_zones(&subnets, &mut diags);
+    check_capacity(&subnets, want, &mut diags);
+    check_groups(&groups, &vpc_id, &mut diags);
+    let own_model = check_model_name_free(model, inputs, &mut diags);
+    let (vpc, tables, endpoints, own_groups) = tokio::join!(
+        find::find_vpc(ec2, &vpc_id),
+        async {
+            let by_subnet =
+                find::find_route_tables_for_subnets(ec2, &vpc_id, &want.subnet_ids).await?;
+            let ids: Vec<String> = by_subnet
+                .values()
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            find::find_route_tables(ec2, &ids, Some(&s3_prefix_list_id))
+                .await
+                .map(|tables| (by_subnet, tables))
+        },
+        find::find_vpc_endpoints_in_vpc(ec2, &vpc_id, false),
+        find::find_security_groups_by_tag(ec2, &vpc_id, OWNER_KEY, &want.name),
+    );
+    let vpc = vpc.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
+    let (by_subnet, tables) = tables.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
+    let endpoints = endpoints.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
+    let own_group = own_groups
+        .map_err(|e| lookup_error(e, "subnet_ids", ""))?
+        .into_iter()
+        .find(|g| owned_by(&g.tags, &want.name));
+    let own_endpoint = endpoints
+        .iter()
+        .filter(|e| !e.is_gone() && e.endpoint_type.eq_ignore_ascii_case("gateway"))
+        .find(|e| owned_by(&e.tags, &want.name) || inputs.recorded_endpoint == Some(e.id.as_str()))
+        .cloned();
+    let s3 = plan_s3(
+        &by_subnet,
+        &tables,
+        &s3_prefix_list_id,
+        own_endpoint.as_ref().map(|e| e.id.as_str()),
+        want.create_s3_endpoint,
+        &mut diags,
+    );
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok((
+        Placement {
+            vpc,
+            subnets,
+            s3_prefix_list_id,
+            own_endpoint,
+            own_route_tables: s3.own_route_tables,
+            reused_endpoint: s3.reused_endpoint,
+            own_model,
+            own_group,
+        },
+        diags,
+    ))
+}
+
+/// The VPC all subnets are in; an error when they span several.
+fn check_one_vpc(subnets: &[Subnet], diags: &mut Diagnostics) -> Option<String> {
+    let mut by_vpc: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for subnet in subnets {
+        by_vpc.entry(&subnet.vpc_id).or_default().push(&subnet.id);
+    }
+    if by_vpc.len() > 1 {
+        let listing: Vec<String> = by_vpc
+            .iter()
+            .map(|(vpc, ids)| format!("{} in {vpc}", ids.join(", ")))
+            .collect();
+        diags.attribute_error(
+            AttrPath::root("subnet_ids"),
+            "Subnets in more than one VPC",
+            format!(
+                "A model's subnets must all be in one VPC, but these span {}: {}. Use subnets of one VPC.",
+                by_vpc.len(),
+                listing.join("; ")
+            ),
+        );
+        return None;
+    }
+    by_vpc.keys().next().map(|vpc| (*vpc).to_owned())
+}
+
+fn check_zones(subnets: &[Subnet], diags: &mut Diagnostics) {
+    let zones: BTreeSet<&str> = subnets
+        .iter()
+        .map(|s| s.availability_zone.as_str())
+        .collect();
+    if zones.len() < 2 {
+        diags.attribute_error(
+            AttrPath::root("subnet_ids"),
+            "Subnets in one Availability Zone",
+            format!(
+                "SageMaker needs subnets in at least two Availability Zones, even for one instance, but \
+                 {} {} all in {}. Add a subnet in another zone.",
+                subnets.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", "),
+                if subnets.len() == 1 { "is" } else { "are" },
+                zones.into_iter().next().unwrap_or("one zone"),
+            ),
+        );
+    }
+}
+
+fn check_capacity(subnets: &[Subnet], want: &Desired, diags: &mut Diagnostics) {
+    let each = addresses_per_instance(want.efa);
+    let needed = want.instance_count.saturating_mul(each);
+    for subnet in subnets
+        .iter()
+        .filter(|s| s.available_ip_address_count < needed)
+    {
+        diags.attribute_error(
+            AttrPath::root("subnet_ids"),
+            "Not enough free addresses",
+            format!(
+                "Subnet {} has {} free addresses, but {} instance(s) need {needed} ({each} each{}), and \
+                 SageMaker may place any instance in any subnet. Free addresses in it, use a larger subnet, \
+                 or lower instance_count.",
+                subnet.id,
+                subnet.available_ip_address_count,
+                want.instance_count,
+                if want.efa { " with EFA" } else { "" },
+            ),
+        );
+    }
+}
+
+fn check_groups(groups: &[SecurityGroup], vpc_id: &str, diags: &mut Diagnostics) {
+    for group in groups.iter().filter(|g| g.vpc_id != vpc_id) {
+        diags.attribute_error(
+            AttrPath::root("security_group_ids"),
+            "Security group in another VPC",
+            format!(
+                "Security group {} is in {}, but the subnets are in {vpc_id}. Use groups of {vpc_id}.",
+                group.id, group.vpc_id
+            ),
+        );
+    }
+}
+
+/// The existing model of this name when this configuration owns it; an
+/// error when someone else's model has the name.
+fn check_model_name_free(
+    model: Option<Model>,
+    inputs: &RemoteInputs<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Model> {
+    let model = model?;
+    let ours = owned_by(&model.tags, &inputs.want.name)
+        || inputs.recorded_model_arn == Some(model.arn.as_str());
+    if ours {
+        return Some(model);
+    }
+    diags.attribute_error(
+        AttrPath::root("model").attr("name"),
+        "Model name already taken",
+        format!(
+            "A SageMaker model named {:?} already exists ({}) and was not made by this configuration; \
+             creating it would fail. Choose another model name, delete that model, or adopt it with \
+             `terraform import` (import id: the model name).",
+            model.name, model.arn
+        ),
+    );
+    None
+}
+
+/// How the subnets will reach S3.
+struct S3Plan {
+    own_route_tables: Vec<String>,
+    reused_endpoint: Option<String>,
+}
+
+/// Decides the S3 path of each subnet's route table: a gateway endpoint of
+/// someone else already routed there is reused; otherwise this
+/// configuration's own endpoint is routed there (when allowed), or a NAT
+/// route is accepted; with neither, an error.
+fn plan_s3(
+    by_subnet: &BTreeMap<String, String>,
+    tables: &[RouteTable],
+    prefix_list_id: &str,
+    own_endpoint: Option<&str>,
+    create_allowed: bool,
+    diags: &mut Diagnostics,
+) -> S3Plan {
+    let mut own_route_tables = BTreeSet::new();
+    let mut reused_endpoint = None;
+    for table in tables {
+        let foreign: Vec<&str> = table
+            .gateway_endpoints_for(prefix_list_id)
+            .into_iter()
+            .filter(|id| Some(*id) != own_endpoint)
+            .collect();
+        if let Some(id) = foreign.first() {
+            reused_endpoint.get_or_insert_with(|| (*id).to_owned());
+            continue;
+        }
+        if create_allowed {
+            own_route_tables.insert(table.id.clone());
+            continue;
+        }
+        if table.has_nat_route {
+            continue;
+        }
+        let subnets: Vec<&str> = by_subnet
+            .iter()
+            .filter(|(_, t)| **t == table.id)
+            .map(|(s, _)| s.as_str())
+            .collect();
+        diags.attribute_error(
+            AttrPath::root("create_s3_endpoint"),
+            "No path to S3",
+            format!(
+                "Subnet(s) {} use route table {}, which has neither an S3 gateway endpoint route nor a NAT \
+                 route, so the model cannot download its artefacts. Set create_s3_endpoint = true to let this \
+                 resource create one, add an S3 gateway endpoint for that table (sagemaker_private_network \
+                 with s3), or route the table through a NAT gateway.",
+                subnets.join(", "),
+                table.id
+            ),
+        );
+    }
+    S3Plan {
+        own_route_tables: own_route_tables.into_iter().collect(),
+        reused_endpoint,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names() {
+        assert!(check_model_name("churn-xgboost-v2").is_ok());
+        assert!(check_model_name("A1").is_ok());
+        for bad in ["", "-a", "a-", "a_b", "a.b", &"x".repeat(64)] {
+            assert!(check_model_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn image_uris() {
+        for good in [
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1.7-1",
+            "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "registry.example.com:5000/team/model",
+            "busybox",
+        ] {
+            assert!(check_image_uri(good).is_ok(), "{good}");
+        }
+        for (bad, why) in [
+            ("", "1 to 255"),
+            ("repo name", "whitespace"),
+            ("12345.dkr.ecr.us-east-1.amazonaws.com/x", "12-digit"),
+            (
+                "123456789012.dkr.ecr.us-east-1.amazonaws.com/Repo",
+                "lowercase",
+            ),
+            ("repo:", "tag"),
+            ("repo@sha256:zz", "digest"),
+        ] {
+            let err = check_image_uri(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn model_data_urls() {
+        assert!(check_model_data_url("s3://bucket/model.tar.gz").is_ok());
+        assert!(check_model_data_url("https://bucket.s3.amazonaws.com/m.tar.gz").is_ok());
+        for bad in [
+            "bucket/model",
+            "s3://",
+            "s3:///key",
+            "ftp://x/y",
+            "s3://b/a b",
+        ] {
+            assert!(check_model_data_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn table(id: &str, routes: &[(&str, &str)], nat: bool) -> RouteTable {
+        RouteTable {
+            id: id.into(),
+            vpc_id: "vpc-1".into(),
+            main: false,
+            subnet_ids: vec![],
+            has_nat_route: nat,
+            has_s3_gateway_route: false,
+            routes: routes
+                .iter()
+                .map(|(d, t)| find::Route {
+                    destination: (*d).into(),
+                    target: (*t).into(),
+                    state: "active".into(),
+                })
+                .collect(),
+            tags: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn s3_path_reuses_foreign_endpoints_and_routes_the_rest_to_its_own() {
+        let by_subnet = BTreeMap::from([
+            ("subnet-a".to_owned(), "rtb-a".to_owned()),
+            ("subnet-b".to_owned(), "rtb-b".to_owned()),
+        ]);
+        let tables = [
+            table("rtb-a", &[("pl-s3", "vpce-theirs")], false),
+            table("rtb-b", &[("pl-s3", "vpce-mine")], true),
+        ];
+        let mut diags = Diagnostics::new();
+        let plan = plan_s3(
+            &by_subnet,
+            &tables,
+            "pl-s3",
+            Some("vpce-mine"),
+            true,
+            &mut diags,
+        );
+        assert_eq!(plan.own_route_tables, vec!["rtb-b"]);
+        assert_eq!(plan.reused_endpoint.as_deref(), Some("vpce-theirs"));
+        assert!(diags.is_empty());
+
+        let plan = plan_s3(
+            &by_subnet,
+            &tables,
+            "pl-s3",
+            Some("vpce-mine"),
+            false,
+            &mut diags,
+        );
+        assert!(
+            plan.own_route_tables.is_empty(),
+            "NAT is a path when creation is off"
+        );
+        assert!(diags.is_empty());
+
+        let bare = [table("rtb-a", &[], false), table("rtb-b", &[], false)];
+        let plan = plan_s3(&by_subnet, &bare, "pl-s3", None, false, &mut diags);
+        assert!(plan.own_route_tables.is_empty());
+        let errors: Vec<String> = diags.iter().map(|d| d.detail.clone()).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("subnet-a") && errors[0].contains("rtb-a"));
+    }
+}
