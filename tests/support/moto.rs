@@ -201,6 +201,28 @@ impl Moto {
         self.call(service, key, &[], params)
     }
 
+    /// Sends an AWS JSON-protocol call (`X-Amz-Target: PREFIX.OPERATION`) as
+    /// `account`, e.g. `json_call("sagemaker", "SageMaker", Some(&a),
+    /// "DescribeModel", r#"{"ModelName":"m"}"#)`.
+    pub fn json_call(
+        &self,
+        service: &str,
+        target_prefix: &str,
+        account: Option<&Account>,
+        operation: &str,
+        body: &str,
+    ) -> HttpResponse {
+        let key = account.map_or(DEFAULT_ACCESS_KEY, |a| a.access_key_id.as_str());
+        let authorization = dummy_authorization(key, service);
+        let target = format!("{target_prefix}.{operation}");
+        let headers = [
+            ("Authorization", authorization.as_str()),
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", target.as_str()),
+        ];
+        self.request("POST", "/", &headers, body)
+    }
+
     /// One raw HTTP/1.1 exchange with the server; panics (with the server log)
     /// only if the connection fails, not on an error status.
     pub fn request(

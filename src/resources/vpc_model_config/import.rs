@@ -10,6 +10,7 @@ use crate::aws::ec2::tags::{MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
 use crate::aws::sagemaker::find_model;
 use crate::aws::Clients;
 use crate::framework::{Diagnostics, Schema};
+use crate::resources::private_network::state::tags_all;
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -170,7 +171,14 @@ pub async fn import_state(
     };
     state.insert("model".into(), model_block(&spec));
     state.insert("timeouts".into(), Value::Null);
-    Ok(Value::Object(state))
+    let vpc = find::find_vpc(ec2, &vpc_id)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let mut state = Value::Object(state);
+    let merged = tags_all(&state, default_tags);
+    super::set(&mut state, "tags_all", merged);
+    super::derive_outputs(&mut state, &vpc.owner_id, &clients.region);
+    Ok(state)
 }
 
 fn model_block(spec: &ModelSpec) -> Value {

@@ -28,8 +28,8 @@ use crate::value::Value;
 use async_trait::async_trait;
 use checks::{check_remote, Placement, RemoteInputs};
 use state::{
-    desired, model_group_ids, model_spec, name_of, security_group_name, string_set,
-    vpc_config_value, wanted_rules, Desired, ModelSpec,
+    desired, model_group_ids, model_spec, security_group_name, string_set, vpc_config_value,
+    wanted_rules, Desired, ModelSpec,
 };
 use std::collections::BTreeMap;
 
@@ -252,7 +252,7 @@ impl VpcModelConfig {
         planned: &mut Value,
     ) -> Result<Diagnostics, Diagnostics> {
         let (clients, default_tags) = self.clients().await?;
-        fill_input_defaults(planned);
+        fill_input_defaults(config, planned);
         set(planned, "tags_all", tags_all(planned, &default_tags));
         let mut diags = Diagnostics::new();
         if !prior.is_null() && !changed(prior, planned) {
@@ -299,11 +299,24 @@ impl VpcModelConfig {
             Value::Null
         };
         set(planned, "security_group_rules", rules);
-        let endpoint = match placement.s3_endpoint_id() {
-            Some(id) => Value::String(id),
-            None if placement.own_route_tables.is_empty() => Value::Null,
-            None => Value::Unknown,
+        // Whether a route table still needs this configuration's own S3
+        // endpoint is decided again at apply: another resource of the same
+        // apply (a private network with s3) may route it first.
+        let endpoint = match (
+            &placement.own_endpoint,
+            placement.own_route_tables.is_empty(),
+        ) {
+            (_, true) => placement
+                .reused_endpoint
+                .clone()
+                .map_or(Value::Null, Value::String),
+            (Some(own), false) => Value::String(own.id.clone()),
+            (None, false) => Value::Unknown,
         };
+        if endpoint.is_unknown() {
+            set(planned, "s3_endpoint_managed", Value::Unknown);
+            set(planned, "s3_route_table_ids", Value::Unknown);
+        }
         set(planned, "s3_endpoint_id", endpoint);
         derive_outputs(planned, &placement.vpc.owner_id, &clients.region);
         let replaced = model_replacement(prior, planned);
@@ -370,6 +383,14 @@ impl VpcModelConfig {
             Err(more) => diags.extend(more),
         }
         derive_outputs(&mut planned, &placement.vpc.owner_id, &clients.region);
+        set(&mut planned, "name", Value::String(want.name.clone()));
+        set(&mut planned, "id", Value::String(want.name.clone()));
+        // A partial state after an error: what was never decided is null.
+        if let Value::Object(attributes) = &mut planned {
+            for value in attributes.values_mut().filter(|v| v.is_unknown()) {
+                *value = Value::Null;
+            }
+        }
         ApplyResult {
             state: Some(planned),
             diags,
@@ -668,49 +689,40 @@ fn set(value: &mut Value, name: &str, new: Value) {
     }
 }
 
-/// Defaults of the inputs that have one.
-fn fill_input_defaults(planned: &mut Value) {
-    let unset = |v: &Value, name: &str| v.get(name).is_none_or(Value::is_null);
+/// Defaults of the inputs that have one, where `config` leaves them null.
+fn fill_input_defaults(config: &Value, planned: &mut Value) {
+    let unset = |name: &str| config.get(name).is_none_or(Value::is_null);
     for (name, default) in [
         ("create_security_group", Value::Bool(true)),
         ("create_s3_endpoint", Value::Bool(true)),
         ("efa", Value::Bool(false)),
         ("instance_count", Value::Number(1.into())),
     ] {
-        if unset(planned, name) {
+        if unset(name) {
             set(planned, name, default);
         }
     }
     if let Some(Value::Object(model)) = planned.get("model").cloned() {
         let mut model = model;
-        if model
-            .get("enable_network_isolation")
-            .is_none_or(Value::is_null)
-        {
+        let configured = config
+            .get("model")
+            .and_then(|m| m.get("enable_network_isolation"))
+            .is_some_and(|v| !v.is_null());
+        if !configured {
             model.insert("enable_network_isolation".into(), Value::Bool(true));
         }
         set(planned, "model", Value::Object(model));
     }
-    if unset(planned, "name") {
-        let name = if planned.get("model").is_some_and(|m| !m.is_null()) {
-            name_of(planned).map_or(Value::Unknown, Value::String)
-        } else {
-            Value::Null
-        };
-        set(planned, "name", name);
-    }
-    if planned.get("name").is_some_and(|n| n.is_unknown())
-        && planned
+    if planned
+        .get("name")
+        .is_none_or(|n| n.is_null() || n.is_unknown())
+    {
+        let model_name = planned
             .get("model")
             .and_then(|m| m.get("name"))
-            .is_some_and(Value::is_wholly_known)
-    {
-        let name = name_of(&{
-            let mut v = planned.clone();
-            set(&mut v, "name", Value::Null);
-            v
-        });
-        set(planned, "name", name.map_or(Value::Unknown, Value::String));
+            .cloned()
+            .unwrap_or(Value::Null);
+        set(planned, "name", model_name);
     }
     let id = planned.get("name").cloned().unwrap_or(Value::Unknown);
     set(planned, "id", id);
