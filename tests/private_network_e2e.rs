@@ -286,3 +286,175 @@ fn moving_to_another_subnet_updates_the_endpoints_in_place() {
     ws.plan_no_changes();
     ws.destroy_ok();
 }
+
+/// The id of endpoint `short_name` in the applied state.
+fn endpoint_id(ws: &Workspace, short_name: &str) -> String {
+    ws.output_json()["network"]["value"]["endpoints"][short_name]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {short_name} endpoint in state"))
+        .to_owned()
+}
+
+/// `terraform plan -detailed-exitcode`: asserts it plans a change (exit 2)
+/// and returns what it printed.
+fn plan_shows_drift(ws: &Workspace, what: &str) -> String {
+    let drift = ws.run(&["plan", "-input=false", "-detailed-exitcode"]);
+    assert_eq!(
+        drift.status.code(),
+        Some(2),
+        "{what} must show as a change:\n{}",
+        drift.combined()
+    );
+    drift.stdout
+}
+
+/// The `Action` of the single statement of `endpoint`'s policy.
+fn policy_actions(fx: &Fixture, endpoint: &str) -> serde_json::Value {
+    let live = fx.endpoints();
+    let found = live
+        .iter()
+        .find(|e| e.id == endpoint)
+        .unwrap_or_else(|| panic!("{endpoint} exists: {live:?}"));
+    let policy = found.policy.as_ref().expect("the endpoint has a policy");
+    let statements = policy["Statement"].as_array().expect("Statement array");
+    assert_eq!(statements.len(), 1, "{policy}");
+    statements[0]["Action"].clone()
+}
+
+#[test]
+fn an_endpoint_policy_changed_by_hand_is_planned_back_and_restored() {
+    let fx = fixture_with(true);
+    let ws = workspace(
+        &fx,
+        r#"  endpoint_policies = {
+    sagemaker_api = jsonencode({
+      Version   = "2012-10-17"
+      Statement = [{ Effect = "Allow", Principal = "*", Action = ["sagemaker:Describe*", "sagemaker:List*"], Resource = "*" }]
+    })
+  }"#,
+    );
+    ws.apply_ok();
+    let api = endpoint_id(&ws, "sagemaker_api");
+    let runtime = endpoint_id(&ws, "sagemaker_runtime");
+    let set_policy = |endpoint: &str, policy: &str| {
+        fx.ec2(&[
+            ("Action", "ModifyVpcEndpoint"),
+            ("VpcEndpointId", endpoint),
+            ("PolicyDocument", policy),
+        ]);
+    };
+
+    // The same meaning written differently is not drift.
+    set_policy(
+        &api,
+        r#"{"Statement":{"Resource":["*"],"Principal":{"AWS":"*"},"Effect":"Allow","Action":["sagemaker:list*","sagemaker:Describe*"]},"Version":"2012-10-17"}"#,
+    );
+    ws.plan_no_changes();
+
+    // A wider policy on the configured endpoint, and a policy on an
+    // endpoint that has none configured (AWS's default: full access).
+    set_policy(
+        &api,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"sagemaker:*","Resource":"*"}]}"#,
+    );
+    set_policy(
+        &runtime,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}"#,
+    );
+    let plan = plan_shows_drift(&ws, "policies changed by hand");
+    assert!(
+        plan.contains("endpoint_policies") && plan.contains("update in-place"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("sagemaker_runtime") && plan.contains("Deny"),
+        "the plan shows the hand-made policy it removes:\n{plan}"
+    );
+
+    ws.apply_ok();
+    assert_eq!(
+        policy_actions(&fx, &api),
+        serde_json::json!(["sagemaker:Describe*", "sagemaker:List*"]),
+        "the configured policy is back"
+    );
+    assert_eq!(
+        policy_actions(&fx, &runtime),
+        serde_json::json!("*"),
+        "the unconfigured endpoint is back to full access"
+    );
+    ws.plan_no_changes();
+    ws.destroy_ok();
+    assert!(fx.endpoints().is_empty());
+}
+
+#[test]
+fn ingress_rules_changed_by_hand_are_planned_back_and_restored() {
+    let fx = fixture_with(true);
+    let ws = workspace(&fx, "");
+    ws.apply_ok();
+    let network = ws.output_json()["network"]["value"].clone();
+    let group = network["security_group_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        network["ingress_rules"],
+        serde_json::json!(["ingress tcp 443 10.20.0.0/16"])
+    );
+    let rule = |action: &str, port: &str, cidr: &str| {
+        fx.ec2(&[
+            ("Action", action),
+            ("GroupId", &group),
+            ("IpPermissions.1.IpProtocol", "tcp"),
+            ("IpPermissions.1.FromPort", port),
+            ("IpPermissions.1.ToPort", port),
+            ("IpPermissions.1.IpRanges.1.CidrIp", cidr),
+        ]);
+    };
+    let assert_only_https_from_the_vpc = || {
+        let live = fx.groups();
+        let found = live
+            .iter()
+            .find(|g| g.id == group)
+            .expect("the group exists");
+        let rules: Vec<(String, String, String, Vec<String>)> = found
+            .ingress
+            .iter()
+            .map(|p| {
+                let cidrs = p.cidrs.iter().cloned().collect();
+                (p.protocol.clone(), p.from.clone(), p.to.clone(), cidrs)
+            })
+            .collect();
+        assert_eq!(
+            rules,
+            [(
+                "tcp".to_owned(),
+                "443".to_owned(),
+                "443".to_owned(),
+                vec!["10.20.0.0/16".to_owned()]
+            )],
+            "ingress is TCP 443 from the VPC only: {:?}",
+            found.ingress
+        );
+        assert!(found.egress.is_empty(), "no egress: {:?}", found.egress);
+    };
+
+    // Added by hand: SSH from anywhere, HTTPS from another network.
+    rule("AuthorizeSecurityGroupIngress", "22", "0.0.0.0/0");
+    rule("AuthorizeSecurityGroupIngress", "443", "192.168.0.0/16");
+    let plan = plan_shows_drift(&ws, "rules added by hand");
+    assert!(
+        plan.contains("ingress tcp 22 0.0.0.0/0")
+            && plan.contains("ingress tcp 443 192.168.0.0/16"),
+        "the plan shows the rules it removes:\n{plan}"
+    );
+    ws.apply_ok();
+    assert_only_https_from_the_vpc();
+    ws.plan_no_changes();
+
+    // Removed by hand: the VPC's HTTPS rule.
+    rule("RevokeSecurityGroupIngress", "443", "10.20.0.0/16");
+    plan_shows_drift(&ws, "a rule removed by hand");
+    ws.apply_ok();
+    assert_only_https_from_the_vpc();
+    ws.plan_no_changes();
+    ws.destroy_ok();
+    assert!(!fx.group_exists(&group));
+}

@@ -11,6 +11,7 @@ pub mod schema;
 pub mod state;
 
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
+use crate::aws::ec2::groups::sync_rule_lines;
 use crate::aws::ec2::tags::{sync_tags, OWNER_KEY};
 use crate::aws::ec2::wait::{retry_dependency_violation, wait_endpoints, Target};
 use crate::aws::Clients;
@@ -21,12 +22,12 @@ use crate::provider::Configured;
 use crate::resources::timeouts;
 use crate::value::Value;
 use async_trait::async_trait;
-use checks::{check_remote, wanted_services, Network, RemoteInputs};
+use checks::{check_remote, known_strings, wanted_services, Network, RemoteInputs};
 use futures::stream::{self, StreamExt};
 use ops::{EndpointChange, EndpointRequest};
 use state::{
-    desired, endpoint_urls, endpoint_value, planned_endpoint, short_name_of, tags_all, text,
-    Desired,
+    desired, endpoint_urls, endpoint_value, ingress_lines, is_full_access, planned_endpoint,
+    rule_lines_value, short_name_of, string_map, tags_all, text, wanted_rule_lines, Desired,
 };
 use std::collections::BTreeMap;
 
@@ -92,14 +93,8 @@ impl Resource for PrivateNetwork {
             }
         };
         let cidrs = network.allowed_cidrs(&want);
-        if let Err(e) = ops::sync_ingress(
-            &clients.ec2,
-            &group_id,
-            (&[], &[]),
-            (&cidrs, &want.allowed_groups),
-        )
-        .await
-        {
+        let rules = wanted_rule_lines(&cidrs, &want.allowed_groups);
+        if let Err(e) = sync_rule_lines(&clients.ec2, &group_id, &[], &rules).await {
             diags.error("Cannot open HTTPS to the endpoints", e);
         }
         if !diags.has_errors() {
@@ -122,16 +117,13 @@ impl Resource for PrivateNetwork {
         let vpc_id = text(&prior, "vpc_id").unwrap_or_default();
         let group_id = text(&prior, "security_group_id");
         let (group, endpoints) = observe(&clients, &vpc_id, group_id.as_deref()).await?;
-        if group.is_none() && endpoints.is_empty() {
+        if group.is_none() && owned(&endpoints, &vpc_id, &prior).next().is_none() {
             return Ok((None, Diagnostics::new()));
         }
+        let region = &clients.region;
+        let state = with_observed(prior, region, group.as_ref(), &endpoints);
         Ok((
-            Some(with_observed(
-                prior,
-                &clients.region,
-                group.as_ref(),
-                &endpoints,
-            )),
+            Some(with_observed_policies(state, region, &endpoints)),
             Diagnostics::new(),
         ))
     }
@@ -166,16 +158,16 @@ impl Resource for PrivateNetwork {
         };
         let group_id = text(&prior, "security_group_id").unwrap_or_default();
         let mut diags = Diagnostics::new();
-        let old_cidrs = had.allowed_cidrs.clone().unwrap_or_default();
         let new_cidrs = network.allowed_cidrs(&want);
-        if let Err(e) = ops::sync_ingress(
-            &clients.ec2,
-            &group_id,
-            (&old_cidrs, &had.allowed_groups),
-            (&new_cidrs, &want.allowed_groups),
-        )
-        .await
-        {
+        // From the group as it is now, so rules changed by hand are repaired.
+        let rules = wanted_rule_lines(&new_cidrs, &want.allowed_groups);
+        let synced = match find::find_security_group(&clients.ec2, &group_id).await {
+            Ok(group) => {
+                sync_rule_lines(&clients.ec2, &group_id, &ingress_lines(&group), &rules).await
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = synced {
             diags.error("Cannot update HTTPS access to the endpoints", e);
         }
         if let Err(e) = sync_tags(&clients.ec2, &group_id, &had.tags, &want.tags).await {
@@ -356,6 +348,7 @@ impl PrivateNetwork {
             );
         }
         set(planned, "endpoints", endpoints);
+        plan_ingress_rules(prior, planned);
         Ok(diags)
     }
 
@@ -472,6 +465,106 @@ fn recorded_ids(state: &Value) -> Vec<String> {
     }
 }
 
+/// Plans `ingress_rules`: TCP 443 from the allowed sources when that is
+/// what the group has (the prior state, as read), else unknown until apply
+/// reads the repaired group back — so a rule added or removed by hand is a
+/// change.
+fn plan_ingress_rules(prior: &Value, planned: &mut Value) {
+    let cidrs = known_strings(planned, "allowed_cidr_blocks");
+    let groups = match planned.get("allowed_security_group_ids") {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(_) => known_strings(planned, "allowed_security_group_ids"),
+    };
+    let rules = match (cidrs, groups) {
+        (Some(cidrs), Some(groups)) => {
+            let wanted = rule_lines_value(wanted_rule_lines(&cidrs, &groups));
+            let before = prior.get("ingress_rules").unwrap_or(&Value::Null);
+            if semantic_eq(&wanted, before) {
+                wanted
+            } else {
+                Value::Unknown
+            }
+        }
+        _ => Value::Unknown,
+    };
+    set(planned, "ingress_rules", rules);
+}
+
+/// Records in the refreshed `state` each endpoint policy that no longer
+/// means what `state` asks for (changed outside Terraform): the policy
+/// AWS reports goes into `endpoint_policies` (removed when it is AWS's
+/// default full access), and the helper that generated the expected one is
+/// cleared, so the next plan shows the difference and apply restores it.
+/// Policies are compared by meaning: a reformatted policy is no drift.
+fn with_observed_policies(mut state: Value, region: &str, endpoints: &[VpcEndpoint]) -> Value {
+    let expected = desired(&state, region, &BTreeMap::new()).policies;
+    let mut policies = string_map(&state, "endpoint_policies");
+    let mut drifted = false;
+    let recorded: Vec<(String, String)> = match state.get("endpoints") {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .filter_map(|(name, e)| Some((name.clone(), e.get("id")?.as_str()?.to_owned())))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for (short_name, id) in recorded {
+        let Some(spec) = crate::catalog::service(&short_name) else {
+            continue;
+        };
+        let Some(endpoint) = endpoints.iter().find(|e| e.id == id) else {
+            continue;
+        };
+        if !spec.accepts_policy {
+            continue;
+        }
+        let meaningful = |text: &&str| !is_full_access(text);
+        let actual = endpoint.policy_document.as_deref().filter(meaningful);
+        let wanted = expected
+            .get(spec.short_name)
+            .map(String::as_str)
+            .filter(meaningful);
+        let same = match (wanted, actual) {
+            (Some(a), Some(b)) => crate::policy::equivalent(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        if same {
+            continue;
+        }
+        drifted = true;
+        match actual {
+            Some(text) => policies.insert(short_name.clone(), text.to_owned()),
+            None => policies.remove(&short_name),
+        };
+        let helpers: &[&str] = match spec.short_name {
+            "sagemaker_runtime" => &["runtime_invoke_endpoint_arns"],
+            "s3" => &["s3_bucket_arns", "deny_amazon_linux_repositories"],
+            _ => &[],
+        };
+        for helper in helpers {
+            let used = state
+                .get(helper)
+                .is_some_and(|v| !v.is_null() && *v != Value::Bool(false));
+            if used {
+                set(&mut state, helper, Value::Null);
+            }
+        }
+    }
+    if drifted {
+        let value = if policies.is_empty() {
+            Value::Null
+        } else {
+            Value::Map(
+                policies
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect(),
+            )
+        };
+        set(&mut state, "endpoint_policies", value);
+    }
+    state
+}
+
 /// Policies are compared by meaning: when every configured policy means
 /// what the prior one meant, the plan keeps the prior text (Terraform allows
 /// the prior value for a changed config), so reformatting shows no diff.
@@ -586,6 +679,11 @@ fn with_observed(
         &mut base,
         "security_group_id",
         group.map_or(Value::Null, |g| Value::String(g.id.clone())),
+    );
+    set(
+        &mut base,
+        "ingress_rules",
+        group.map_or(Value::Null, |g| rule_lines_value(ingress_lines(g))),
     );
     set(&mut base, "id", Value::String(owner));
     base

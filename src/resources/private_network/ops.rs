@@ -1,11 +1,13 @@
 //! The EC2 changes `sagemaker_private_network` makes: its security group and
 //! rules, and its VPC endpoints — each call paced and tagged with its owner.
 
+use super::state::FULL_ACCESS_POLICY;
 use crate::aws::describe_error;
+use crate::aws::ec2::groups;
 use crate::aws::ec2::tags::tag_specification;
 use crate::aws::pace::TokenBucket;
 use crate::catalog::{EndpointKind, ServiceSpec};
-use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType, UserIdGroupPair, VpcEndpointType};
+use aws_sdk_ec2::types::{ResourceType, VpcEndpointType};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -20,105 +22,21 @@ pub fn security_group_name(vpc_id: &str) -> String {
     format!("sagemaker-private-network-{vpc_id}")
 }
 
-/// Creates the endpoints' security group with no egress and TCP 443
-/// ingress from the allowed sources.
+/// Creates the endpoints' security group of `vpc_id`, with no rule at all
+/// (ingress is added by [`groups::sync_rule_lines`]); returns its id.
 pub async fn create_security_group(
     ec2: &aws_sdk_ec2::Client,
     vpc_id: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, String> {
-    let created = ec2
-        .create_security_group()
-        .group_name(security_group_name(vpc_id))
-        .description("SageMaker VPC endpoints: HTTPS from allowed sources only (terraform-provider-sagemaker)")
-        .vpc_id(vpc_id)
-        .tag_specifications(tag_specification(ResourceType::SecurityGroup, tags))
-        .send()
-        .await
-        .map_err(|e| describe_error(&format!("creating EC2 Security Group in {vpc_id}"), &e))?;
-    let id = created.group_id.unwrap_or_default();
-    let all_traffic = IpPermission::builder()
-        .ip_protocol("-1")
-        .ip_ranges(IpRange::builder().cidr_ip("0.0.0.0/0").build())
-        .build();
-    ec2.revoke_security_group_egress()
-        .group_id(&id)
-        .ip_permissions(all_traffic)
-        .send()
-        .await
-        .map_err(|e| {
-            describe_error(
-                &format!("removing default egress of EC2 Security Group ({id})"),
-                &e,
-            )
-        })?;
-    Ok(id)
-}
-
-/// The single TCP 443 permission from `cidrs` and `groups`.
-fn https_from(cidrs: &[String], groups: &[String]) -> IpPermission {
-    let mut permission = IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(443)
-        .to_port(443);
-    for cidr in cidrs {
-        permission = permission.ip_ranges(
-            IpRange::builder()
-                .cidr_ip(cidr)
-                .description("SageMaker endpoints")
-                .build(),
-        );
-    }
-    for group in groups {
-        permission =
-            permission.user_id_group_pairs(UserIdGroupPair::builder().group_id(group).build());
-    }
-    permission.build()
-}
-
-/// Changes the group's HTTPS ingress from `old` sources to `new` sources.
-pub async fn sync_ingress(
-    ec2: &aws_sdk_ec2::Client,
-    group_id: &str,
-    old: (&[String], &[String]),
-    new: (&[String], &[String]),
-) -> Result<(), String> {
-    let gone = |now: &[String], before: &[String]| -> Vec<String> {
-        before
-            .iter()
-            .filter(|x| !now.contains(x))
-            .cloned()
-            .collect()
-    };
-    let (revoke_cidrs, revoke_groups) = (gone(new.0, old.0), gone(new.1, old.1));
-    let (add_cidrs, add_groups) = (gone(old.0, new.0), gone(old.1, new.1));
-    if !revoke_cidrs.is_empty() || !revoke_groups.is_empty() {
-        ec2.revoke_security_group_ingress()
-            .group_id(group_id)
-            .ip_permissions(https_from(&revoke_cidrs, &revoke_groups))
-            .send()
-            .await
-            .map_err(|e| {
-                describe_error(
-                    &format!("revoking ingress of EC2 Security Group ({group_id})"),
-                    &e,
-                )
-            })?;
-    }
-    if !add_cidrs.is_empty() || !add_groups.is_empty() {
-        ec2.authorize_security_group_ingress()
-            .group_id(group_id)
-            .ip_permissions(https_from(&add_cidrs, &add_groups))
-            .send()
-            .await
-            .map_err(|e| {
-                describe_error(
-                    &format!("authorizing ingress of EC2 Security Group ({group_id})"),
-                    &e,
-                )
-            })?;
-    }
-    Ok(())
+    groups::create_closed_group(
+        ec2,
+        vpc_id,
+        &security_group_name(vpc_id),
+        "SageMaker VPC endpoints: HTTPS from allowed sources only (terraform-provider-sagemaker)",
+        tags,
+    )
+    .await
 }
 
 /// Where and how one endpoint is made.
@@ -186,7 +104,8 @@ pub struct EndpointChange {
     pub remove_subnets: Vec<String>,
     pub add_route_tables: Vec<String>,
     pub remove_route_tables: Vec<String>,
-    /// `Some(None)`: back to AWS's default full-access policy.
+    /// `Some(None)`: back to AWS's default full-access policy (sent as a
+    /// document: `ResetPolicy` is not honoured everywhere — moto ignores it).
     pub policy: Option<Option<String>>,
     pub private_dns: Option<bool>,
 }
@@ -224,7 +143,7 @@ pub async fn modify_endpoint(
         .set_private_dns_enabled(change.private_dns);
     call = match change.policy {
         Some(Some(policy)) => call.policy_document(policy),
-        Some(None) => call.reset_policy(true),
+        Some(None) => call.policy_document(FULL_ACCESS_POLICY),
         None => call,
     };
     call.send()

@@ -136,6 +136,14 @@ pub fn schema() -> Schema {
                 .description("The endpoints' security group, created and owned by this resource.")
                 .use_state_for_unknown(),
         )
+        .attribute(
+            Attribute::computed("ingress_rules", strings()).description(
+                "The endpoints' security group ingress as AWS reports it, one line per protocol, ports \
+                 and source (`ingress tcp 443 10.0.0.0/16`). Only TCP 443 from the allowed sources \
+                 belongs there: a rule added or removed outside Terraform shows in the next plan, and \
+                 apply restores the group.",
+            ),
+        )
         .attribute(Attribute::computed("endpoints", Type::map(endpoint_type())).description(
             "The endpoints by short name: `id`, `service_name`, `type` (`Interface` or `Gateway`), \
              `state`, `dns_names` and `network_interface_ids`.",

@@ -2,12 +2,24 @@
 //! value, and writing its computed attributes from what AWS reports.
 
 use super::checks::{known_strings, wanted_services};
-use crate::aws::ec2::find::VpcEndpoint;
+use crate::aws::ec2::find::{Rule, SecurityGroup, VpcEndpoint};
+use crate::aws::ec2::groups::rule_lines;
 use crate::aws::ec2::tags::owner_tags;
 use crate::catalog::{self, ServiceSpec};
 use crate::policy;
 use crate::value::Value;
 use std::collections::BTreeMap;
+
+/// AWS's default endpoint policy: full access. An endpoint without a
+/// configured policy has it; going back to "no policy" sends it.
+pub const FULL_ACCESS_POLICY: &str = r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+
+/// True when `text` means AWS's default full-access policy (any `Version`).
+pub fn is_full_access(text: &str) -> bool {
+    const UNVERSIONED: &str =
+        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+    policy::equivalent(text, UNVERSIONED)
+}
 
 /// The inputs, wholly known (as at apply).
 pub struct Desired {
@@ -170,6 +182,42 @@ pub fn endpoint_urls(endpoints: &Value, region: &str) -> [(&'static str, Value);
     ]
 }
 
+/// The ingress the endpoints' group must have, as [`rule_lines`] writes
+/// it: TCP 443 from `cidrs` and `groups`, nothing else.
+pub fn wanted_rule_lines(cidrs: &[String], groups: &[String]) -> Vec<String> {
+    let https = Rule {
+        protocol: "tcp".to_owned(),
+        from_port: Some(443),
+        to_port: Some(443),
+        cidr_ipv4: cidrs.to_vec(),
+        source_group_ids: groups.to_vec(),
+        ..Rule::default()
+    };
+    rule_lines(&SecurityGroup {
+        id: String::new(),
+        vpc_id: String::new(),
+        name: String::new(),
+        description: String::new(),
+        ingress: vec![https],
+        egress: Vec::new(),
+        tags: BTreeMap::new(),
+    })
+}
+
+/// The ingress lines of `group`, as [`rule_lines`] writes them. Egress is
+/// not tracked: endpoint network interfaces never open connections.
+pub fn ingress_lines(group: &SecurityGroup) -> Vec<String> {
+    rule_lines(group)
+        .into_iter()
+        .filter(|line| line.starts_with("ingress "))
+        .collect()
+}
+
+/// An `ingress_rules` value.
+pub fn rule_lines_value(lines: Vec<String>) -> Value {
+    Value::Set(lines.into_iter().map(Value::String).collect())
+}
+
 /// The short name of a catalog service called `service_name` in `region`.
 pub fn short_name_of(service_name: &str, kind: &str, region: &str) -> Option<&'static ServiceSpec> {
     catalog::SERVICES.iter().find(|s| {
@@ -196,5 +244,25 @@ mod tests {
             Value::String("https://vpce-1.api.sagemaker.eu-west-1.vpce.amazonaws.com".into())
         );
         assert_eq!(runtime.1, Value::Null);
+    }
+
+    #[test]
+    fn the_group_wants_https_in_from_each_source_and_nothing_else() {
+        let lines = wanted_rule_lines(&["10.0.0.0/16".into()], &["sg-1".into()]);
+        assert_eq!(
+            lines,
+            ["ingress tcp 443 10.0.0.0/16", "ingress tcp 443 sg-1"]
+        );
+    }
+
+    #[test]
+    fn the_default_policy_is_recognised_whatever_its_version_and_layout() {
+        assert!(is_full_access(FULL_ACCESS_POLICY));
+        assert!(is_full_access(
+            r#"{"Version":"2012-10-17","Statement":{"Action":"*","Resource":["*"],"Effect":"Allow","Principal":{"AWS":"*"}}}"#
+        ));
+        assert!(!is_full_access(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sagemaker:*","Resource":"*"}]}"#
+        ));
     }
 }
