@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine:
-#   make demo   build, start the local AWS emulator, plan+apply+destroy examples/quickstart
-#               and examples/private-network (on a VPC it makes there), then check nothing is left
+#   make demo   build, start the local AWS emulator, plan+apply+destroy examples/quickstart,
+#               examples/private-network and examples/vpc-model (on VPCs it makes there), then
+#               check nothing is left
 #               (DEMO_TARGET=aws: against your real account with your AWS credentials)
 #   make test   every test: unit, property, protocol and end-to-end (terraform + emulator)
 
@@ -44,9 +45,13 @@ docs:
 demo: venv build
 	scripts/demo.sh
 
-# Measures the release provider; the measuring client uses the warm dev build.
-bench: release
-	SAGEMAKER_PROVIDER_BINARY=$(CARGO_TARGET_DIR)/release/terraform-provider-sagemaker cargo bench --profile dev --bench startup
+# Benchmarks of the release provider (bench/), results in bench/results/: process cost
+# (startup.md), then the composites against the emulator side by side with the AWS CLI
+# and a concurrent boto3 floor (composites.md; ~20 min, mostly EC2's pacing). The AWS CLI
+# comes from requirements-bench.txt; the measuring client uses the warm dev build.
+bench: release venv
+	.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	SAGEMAKER_PROVIDER_BINARY=$(CARGO_TARGET_DIR)/release/terraform-provider-sagemaker cargo bench --profile dev --bench startup --bench composites
 
 install: release
 	mkdir -p $(PLUGIN_DIR)

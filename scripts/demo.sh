@@ -7,7 +7,7 @@
 #   DEMO_TARGET=aws                 your real account: uses your usual AWS
 #                                   credentials (AWS_PROFILE, env, SSO…) and
 #                                   DEMO_REGION (default us-east-1)
-#   DEMO_EXAMPLE=all (default)      quickstart, then private-network
+#   DEMO_EXAMPLE=all (default)      quickstart, private-network, then vpc-model
 #   DEMO_EXAMPLE=quickstart         reads the endpoint services; creates nothing
 #   DEMO_EXAMPLE=private-network    a sagemaker_private_network in a VPC:
 #                                   - emulator: scripts/demo_network.py makes the
@@ -18,6 +18,11 @@
 #                                     (skipped when they are not set). This
 #                                     creates billed VPC endpoints for a few
 #                                     minutes, and destroys them.
+#   DEMO_EXAMPLE=vpc-model          a private network and a sagemaker_vpc_model_config
+#                                   with a model, on a second emulator VPC (checked
+#                                   clean after destroy: no endpoint, group or model);
+#                                   aws: DEMO_VPC_ID, DEMO_SUBNET_IDS and
+#                                   DEMO_EXECUTION_ROLE_ARN, DEMO_IMAGE, DEMO_MODEL_DATA_URL
 #   KEEP=1                          keep the workspace and print where it is
 set -euo pipefail
 
@@ -35,9 +40,9 @@ case "$target" in
     *) echo "demo: DEMO_TARGET must be 'emulator' or 'aws', not '$target'" >&2; exit 2 ;;
 esac
 case "$example" in
-    all) examples=(quickstart private-network) ;;
-    quickstart | private-network) examples=("$example") ;;
-    *) echo "demo: DEMO_EXAMPLE must be 'quickstart', 'private-network' or 'all', not '$example'" >&2; exit 2 ;;
+    all) examples=(quickstart private-network vpc-model) ;;
+    quickstart | private-network | vpc-model) examples=("$example") ;;
+    *) echo "demo: DEMO_EXAMPLE must be 'quickstart', 'private-network', 'vpc-model' or 'all', not '$example'" >&2; exit 2 ;;
 esac
 
 work="$(mktemp -d -t sagemaker-demo.XXXXXX)"
@@ -145,6 +150,37 @@ demo_private_network() {
         step "[private-network] In $DEMO_VPC_ID, subnets $DEMO_SUBNET_IDS (billed VPC endpoints, destroyed at the end)"
         run_example private-network -var "vpc_id=$DEMO_VPC_ID" -var "subnet_ids=$subnets" \
             -var "runtime_invoke_endpoint_arns=$arns"
+    fi
+}
+
+demo_vpc_model() {
+    if [[ "$target" == emulator ]]; then
+        step "[vpc-model] Another VPC with two private subnets in the emulator (scripts/demo_network.py)"
+        mkdir -p "$work/vpc-model"
+        "$python" "$repo/scripts/demo_network.py" create --endpoint-url "$endpoint_url" \
+            --region "$region" --out-dir "$work/vpc-model"
+        local vpc_id
+        vpc_id="$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["vpc_id"])' \
+            "$work/vpc-model/demo.auto.tfvars.json")"
+        run_example vpc-model
+        step "[vpc-model] After destroy: nothing left in $vpc_id, no SageMaker model left"
+        "$python" "$repo/scripts/demo_network.py" --endpoint-url "$endpoint_url" \
+            --region "$region" --verify-clean "$vpc_id"
+    elif [[ -z "${DEMO_VPC_ID:-}" || -z "${DEMO_SUBNET_IDS:-}" || -z "${DEMO_EXECUTION_ROLE_ARN:-}" ]]; then
+        step "[vpc-model] skipped: DEMO_VPC_ID, DEMO_SUBNET_IDS and DEMO_EXECUTION_ROLE_ARN are not set"
+        skipped+=(vpc-model)
+        echo "With DEMO_TARGET=aws this example needs your VPC, subnets in two zones, and a SageMaker execution role:"
+        echo "  make demo DEMO_TARGET=aws DEMO_EXAMPLE=vpc-model DEMO_VPC_ID=vpc-… \\"
+        echo "       DEMO_SUBNET_IDS=subnet-…,subnet-… DEMO_EXECUTION_ROLE_ARN=arn:aws:iam::…:role/… \\"
+        echo "       [DEMO_IMAGE=… DEMO_MODEL_DATA_URL=s3://…]"
+    else
+        local ids="${DEMO_SUBNET_IDS// /}" subnets
+        subnets="[\"${ids//,/\",\"}\"]"
+        local extra=(-var "execution_role_arn=$DEMO_EXECUTION_ROLE_ARN")
+        [[ -n "${DEMO_IMAGE:-}" ]] && extra+=(-var "image=$DEMO_IMAGE")
+        [[ -n "${DEMO_MODEL_DATA_URL:-}" ]] && extra+=(-var "model_data_url=$DEMO_MODEL_DATA_URL")
+        step "[vpc-model] In $DEMO_VPC_ID, subnets $DEMO_SUBNET_IDS (billed VPC endpoints, destroyed at the end)"
+        run_example vpc-model -var "vpc_id=$DEMO_VPC_ID" -var "subnet_ids=$subnets" "${extra[@]}"
     fi
 }
 

@@ -12,7 +12,8 @@ gateway and no NAT: the only way out is the VPC endpoints Terraform adds.
     demo_network.py --verify-clean VPC_ID
         Exits 1 when the VPC still has a VPC endpoint that is not deleted,
         a security group other than the VPC's default one, or a route to a
-        VPC endpoint: `terraform destroy` must leave the bare fixture.
+        VPC endpoint, or when the account has a SageMaker model left:
+        `terraform destroy` must leave the bare fixture.
 
 Endpoint and Region come from --endpoint-url / --region, else from
 AWS_ENDPOINT_URL / AWS_REGION (default us-east-1). Credentials are dummies
@@ -36,8 +37,16 @@ TAGS = [{"Key": "Project", "Value": "sagemaker-private-network-demo"}]
 
 
 def ec2_client(endpoint_url, region):
+    return client("ec2", endpoint_url, region)
+
+
+def sagemaker_client(endpoint_url, region):
+    return client("sagemaker", endpoint_url, region)
+
+
+def client(service, endpoint_url, region):
     return boto3.client(
-        "ec2",
+        service,
         endpoint_url=endpoint_url,
         region_name=region,
         aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
@@ -103,6 +112,11 @@ def leftovers(ec2, vpc_id):
     return {"VPC endpoint": endpoints, "security group": groups, "route": routes}
 
 
+def leftover_models(sagemaker):
+    """SageMaker models left in the (emulator) account."""
+    return [m["ModelName"] for m in sagemaker.list_models()["Models"]]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", nargs="?", choices=["create"], default="create")
@@ -115,13 +129,14 @@ def main():
 
     if args.verify_clean:
         left = leftovers(ec2, args.verify_clean)
+        left["SageMaker model"] = leftover_models(sagemaker_client(args.endpoint_url, args.region))
         for what, items in left.items():
             for item in items:
                 print(f"demo_network: {what} left in {args.verify_clean}: {item}", file=sys.stderr)
         if any(left.values()):
             sys.exit(1)
         print(f"{args.verify_clean} is clean: no VPC endpoint, no security group but "
-              "'default', no route to an endpoint")
+              "'default', no route to an endpoint, no SageMaker model")
         return
 
     if not args.endpoint_url:

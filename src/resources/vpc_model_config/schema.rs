@@ -84,8 +84,7 @@ pub fn schema() -> Schema {
              group (no ingress; HTTPS egress to the VPC and to S3 only), an S3 path for the model artefacts \
              (an existing S3 gateway endpoint is reused, else one is created and owned), the IAM policy the \
              execution role needs, the `vpc_config` to hand to models and jobs — and, with a `model` block, \
-             the model itself. Checked against the account at `terraform plan`. Import with the model name \
-             (or `name`).",
+             the model itself. Checked against the account at `terraform plan`. Import with the model name.",
         )
         .attribute(
             Attribute::computed("id", Type::String)
