@@ -458,3 +458,51 @@ fn ingress_rules_changed_by_hand_are_planned_back_and_restored() {
     ws.destroy_ok();
     assert!(!fx.group_exists(&group));
 }
+
+#[test]
+fn the_s3_prefix_list_is_known_at_plan_even_when_the_vpc_is_not() {
+    let fx = fixture_with(true);
+    let [first, second] = subnets(&fx);
+    let ws = fx.workspace(&format!(
+        r#"
+terraform {{
+  required_providers {{
+    sagemaker = {{ source = "privatelink/sagemaker" }}
+  }}
+}}
+resource "terraform_data" "vpc" {{
+  input = "{}"
+}}
+resource "sagemaker_private_network" "this" {{
+  vpc_id     = terraform_data.vpc.output
+  subnet_ids = ["{first}", "{second}"]
+}}
+output "network" {{ value = sagemaker_private_network.this }}
+"#,
+        fx.vpc_id
+    ));
+    let plan = ws.plan_json();
+    let change = plan["resource_changes"]
+        .as_array()
+        .expect("resource_changes")
+        .iter()
+        .find(|c| c["address"] == "sagemaker_private_network.this")
+        .expect("the network is planned")["change"]
+        .clone();
+    assert_eq!(
+        change["after_unknown"]["vpc_id"], true,
+        "the VPC id is unknown at plan: {change}"
+    );
+    let prefix_list = fx.s3_prefix_list();
+    assert_eq!(
+        change["after"]["s3_prefix_list_id"], prefix_list,
+        "the S3 prefix list depends on the Region only: {change}"
+    );
+    ws.apply_ok();
+    assert_eq!(
+        ws.output_json()["network"]["value"]["s3_prefix_list_id"],
+        prefix_list
+    );
+    ws.destroy_ok();
+    assert!(fx.endpoints().is_empty());
+}

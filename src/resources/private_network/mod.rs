@@ -308,6 +308,15 @@ impl PrivateNetwork {
             let cidrs = network.allowed_cidrs(&want);
             fill_defaults(planned, &network, &cidrs);
         }
+        if planned
+            .get("s3_prefix_list_id")
+            .is_some_and(Value::is_unknown)
+        {
+            if let Some(services) = &services {
+                let prefix_list = plan_prefix_list(&clients, services).await?;
+                set(planned, "s3_prefix_list_id", prefix_list);
+            }
+        }
         let endpoints = match &services {
             Some(services) => {
                 let prior_endpoints = prior.get("endpoints").cloned().unwrap_or(Value::Null);
@@ -463,6 +472,31 @@ fn recorded_ids(state: &Value) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The Region's S3 prefix list when `services` include the S3 gateway, else
+/// null: it depends on the Region only, so it is known at plan even when
+/// the VPC is not.
+async fn plan_prefix_list(
+    clients: &Clients,
+    services: &[&'static crate::catalog::ServiceSpec],
+) -> Result<Value, Diagnostics> {
+    if !services.iter().any(|s| s.kind == EndpointKind::Gateway) {
+        return Ok(Value::Null);
+    }
+    find::find_s3_prefix_list_id(&clients.ec2, &clients.region)
+        .await
+        .map(Value::String)
+        .map_err(|e| {
+            Diagnostics::from_error(
+                "Cannot find the S3 prefix list",
+                format!(
+                    "{e}. Check the provider's region ({}) and the credentials' \
+                     ec2:DescribePrefixLists permission.",
+                    clients.region
+                ),
+            )
+        })
 }
 
 /// Plans `ingress_rules`: TCP 443 from the allowed sources when that is
