@@ -4,6 +4,7 @@
 //! to `Ok(None)` / success here so callers never match messages themselves.
 
 use crate::aws::describe_error;
+use crate::aws::ec2::tags::OWNER_KEY;
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use aws_sdk_sagemaker::types::{ContainerDefinition, Tag, VpcConfig};
 use std::collections::BTreeMap;
@@ -118,11 +119,38 @@ fn to_sdk(tags: &BTreeMap<String, String>) -> Vec<Tag> {
         .collect()
 }
 
-/// Creates the model and returns its ARN.
+/// Creates the model and returns its ARN. When SageMaker says the name is
+/// taken by a model carrying the same owner tag (a retried call whose first
+/// answer was lost, or a crashed apply), that model is the one made.
 pub async fn create_model(
     sagemaker: &aws_sdk_sagemaker::Client,
     model: &NewModel<'_>,
 ) -> Result<String, String> {
+    let created = match send_create_model(sagemaker, model).await {
+        Ok(arn) => return Ok(arn),
+        Err(e) => e,
+    };
+    // A retried CreateModel whose first answer was lost finds the model made:
+    // the same owner's model is the one asked for.
+    let (code, message) = created;
+    let exists = code.as_deref() == Some("ValidationException")
+        && message.to_ascii_lowercase().contains("already exist");
+    let owner = model.tags.get(OWNER_KEY);
+    if exists && owner.is_some() {
+        if let Some(found) = find_model(sagemaker, model.name).await? {
+            if found.tags.get(OWNER_KEY) == owner {
+                return Ok(found.arn);
+            }
+        }
+    }
+    Err(message)
+}
+
+/// One CreateModel call: the ARN, or the error code and the described error.
+async fn send_create_model(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    model: &NewModel<'_>,
+) -> Result<String, (Option<String>, String)> {
     let environment = (!model.environment.is_empty()).then(|| {
         model
             .environment
@@ -149,7 +177,13 @@ pub async fn create_model(
         .set_tags(Some(to_sdk(model.tags)))
         .send()
         .await
-        .map_err(|e| describe_error(&format!("creating SageMaker Model ({})", model.name), &e))?;
+        .map_err(|e| {
+            let code = e.code().map(str::to_owned);
+            (
+                code,
+                describe_error(&format!("creating SageMaker Model ({})", model.name), &e),
+            )
+        })?;
     Ok(created.model_arn().unwrap_or_default().to_owned())
 }
 

@@ -4,14 +4,16 @@
 //! so rules added or removed by hand are put back.
 
 use crate::aws::describe_error;
-use crate::aws::ec2::find::SecurityGroup;
-use crate::aws::ec2::tags::tag_specification;
+use crate::aws::ec2::find::{find_security_groups_by_tag, SecurityGroup};
+use crate::aws::ec2::tags::{tag_specification, OWNER_KEY};
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, UserIdGroupPair,
 };
 use std::collections::BTreeMap;
 
-/// Creates a group in `vpc_id` with no ingress and no egress; returns its id.
+/// Creates a group in `vpc_id` with no ingress and no egress; returns its
+/// id. A group of that name already made by the same owner (see
+/// [`OWNER_KEY`] in `tags`) is adopted and emptied instead.
 pub async fn create_closed_group(
     ec2: &aws_sdk_ec2::Client,
     vpc_id: &str,
@@ -19,6 +21,8 @@ pub async fn create_closed_group(
     description: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, String> {
+    use aws_sdk_ec2::error::ProvideErrorMetadata;
+    let action = format!("creating EC2 Security Group {name} in {vpc_id}");
     let created = ec2
         .create_security_group()
         .group_name(name)
@@ -26,16 +30,32 @@ pub async fn create_closed_group(
         .vpc_id(vpc_id)
         .tag_specifications(tag_specification(ResourceType::SecurityGroup, tags))
         .send()
-        .await
-        .map_err(|e| {
-            describe_error(
-                &format!("creating EC2 Security Group {name} in {vpc_id}"),
-                &e,
-            )
-        })?;
-    let id = created.group_id.unwrap_or_default();
-    let default_egress = vec!["egress all 0.0.0.0/0".to_owned()];
-    sync_rule_lines(ec2, &id, &default_egress, &[]).await?;
+        .await;
+    let (id, rules) = match created {
+        Ok(created) => (
+            created.group_id.unwrap_or_default(),
+            vec!["egress all 0.0.0.0/0".to_owned()],
+        ),
+        // The name is taken: by this owner's group when a retried create
+        // lost its first answer, or a crashed apply made it — adopt it.
+        Err(e) if e.code() == Some("InvalidGroup.Duplicate") => {
+            let owner = tags.get(OWNER_KEY).map(String::as_str).unwrap_or_default();
+            let found = find_security_groups_by_tag(ec2, vpc_id, OWNER_KEY, owner)
+                .await
+                .map_err(|e| e.to_string())?;
+            let Some(group) = found.into_iter().find(|g| g.name == name) else {
+                return Err(format!(
+                    "{}: a security group named {name} already exists in {vpc_id} and was not made by \
+                     this resource. Delete or rename it, or choose another name.",
+                    describe_error(&action, &e)
+                ));
+            };
+            let rules = rule_lines(&group);
+            (group.id, rules)
+        }
+        Err(e) => return Err(describe_error(&action, &e)),
+    };
+    sync_rule_lines(ec2, &id, &rules, &[]).await?;
     Ok(id)
 }
 
@@ -109,8 +129,94 @@ fn permission(line: &str) -> Option<(bool, IpPermission)> {
     Some((ingress, builder.build()))
 }
 
+/// One kind of rule change.
+#[derive(Clone, Copy)]
+enum Change {
+    RevokeIngress,
+    RevokeEgress,
+    AuthorizeIngress,
+    AuthorizeEgress,
+}
+
+impl Change {
+    /// The error code that means the rule is already as wanted: a revoke
+    /// or authorize retried after its first answer was lost, or a rule
+    /// changed by someone else meanwhile.
+    fn settled_code(self) -> &'static str {
+        match self {
+            Change::RevokeIngress | Change::RevokeEgress => "InvalidPermission.NotFound",
+            Change::AuthorizeIngress | Change::AuthorizeEgress => "InvalidPermission.Duplicate",
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            Change::RevokeIngress => "revoking ingress",
+            Change::RevokeEgress => "revoking egress",
+            Change::AuthorizeIngress => "authorizing ingress",
+            Change::AuthorizeEgress => "authorizing egress",
+        }
+    }
+}
+
+/// One call for `change` with `permissions`: `Err((code, message))`.
+async fn send(
+    ec2: &aws_sdk_ec2::Client,
+    group_id: &str,
+    change: Change,
+    permissions: Vec<IpPermission>,
+) -> Result<(), (Option<String>, String)> {
+    use aws_sdk_ec2::error::ProvideErrorMetadata;
+    let action = format!("{} of EC2 Security Group ({group_id})", change.action());
+    let permissions = Some(permissions);
+    macro_rules! call {
+        ($builder:expr) => {
+            $builder
+                .group_id(group_id)
+                .set_ip_permissions(permissions)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| (e.code().map(str::to_owned), describe_error(&action, &e)))
+        };
+    }
+    match change {
+        Change::RevokeIngress => call!(ec2.revoke_security_group_ingress()),
+        Change::RevokeEgress => call!(ec2.revoke_security_group_egress()),
+        Change::AuthorizeIngress => call!(ec2.authorize_security_group_ingress()),
+        Change::AuthorizeEgress => call!(ec2.authorize_security_group_egress()),
+    }
+}
+
+/// Applies `change` to all `permissions` in one call; when AWS answers that
+/// a rule is already as wanted, applies them one by one, skipping those.
+async fn apply(
+    ec2: &aws_sdk_ec2::Client,
+    group_id: &str,
+    change: Change,
+    permissions: Vec<IpPermission>,
+) -> Result<(), String> {
+    if permissions.is_empty() {
+        return Ok(());
+    }
+    let settled = |code: &Option<String>| code.as_deref() == Some(change.settled_code());
+    match send(ec2, group_id, change, permissions.clone()).await {
+        Ok(()) => Ok(()),
+        Err((code, _)) if settled(&code) => {
+            for permission in permissions {
+                match send(ec2, group_id, change, vec![permission]).await {
+                    Err((code, message)) if !settled(&code) => return Err(message),
+                    _ => {}
+                }
+            }
+            Ok(())
+        }
+        Err((_, message)) => Err(message),
+    }
+}
+
 /// Changes the rules of `group_id` from the lines `now` to the lines
-/// `wanted`: one revoke and one authorize call per direction that differs.
+/// `wanted`: one call per direction and kind of change, revokes first.
 pub async fn sync_rule_lines(
     ec2: &aws_sdk_ec2::Client,
     group_id: &str,
@@ -131,40 +237,10 @@ pub async fn sync_rule_lines(
     };
     let (revoke_in, revoke_out) = split(now.iter().filter(|l| !wanted.contains(l)).collect());
     let (add_in, add_out) = split(wanted.iter().filter(|l| !now.contains(l)).collect());
-    let action = |what: &str| format!("{what} of EC2 Security Group ({group_id})");
-    if !revoke_in.is_empty() {
-        ec2.revoke_security_group_ingress()
-            .group_id(group_id)
-            .set_ip_permissions(Some(revoke_in))
-            .send()
-            .await
-            .map_err(|e| describe_error(&action("revoking ingress"), &e))?;
-    }
-    if !revoke_out.is_empty() {
-        ec2.revoke_security_group_egress()
-            .group_id(group_id)
-            .set_ip_permissions(Some(revoke_out))
-            .send()
-            .await
-            .map_err(|e| describe_error(&action("revoking egress"), &e))?;
-    }
-    if !add_in.is_empty() {
-        ec2.authorize_security_group_ingress()
-            .group_id(group_id)
-            .set_ip_permissions(Some(add_in))
-            .send()
-            .await
-            .map_err(|e| describe_error(&action("authorizing ingress"), &e))?;
-    }
-    if !add_out.is_empty() {
-        ec2.authorize_security_group_egress()
-            .group_id(group_id)
-            .set_ip_permissions(Some(add_out))
-            .send()
-            .await
-            .map_err(|e| describe_error(&action("authorizing egress"), &e))?;
-    }
-    Ok(())
+    apply(ec2, group_id, Change::RevokeIngress, revoke_in).await?;
+    apply(ec2, group_id, Change::RevokeEgress, revoke_out).await?;
+    apply(ec2, group_id, Change::AuthorizeIngress, add_in).await?;
+    apply(ec2, group_id, Change::AuthorizeEgress, add_out).await
 }
 
 #[cfg(test)]
