@@ -11,10 +11,25 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_sdk_ec2::config::retry::{RetryPartition, TokenBucket};
 use tokio::sync::OnceCell;
 
 /// Retries when `max_retries` is not set: enough to ride out EC2 throttling.
 const DEFAULT_MAX_RETRIES: u32 = 8;
+
+/// Standard retry mode also keeps a client-side retry quota: a bucket of 500
+/// tokens shared by every call to a service, each retry costing 5
+/// (throttling) to 10 (5xx, lost connection), refilled by 1 per first-try
+/// success. A large apply on a throttled account empties it, and every call
+/// after that fails on its first error however many retries are allowed.
+/// Retries here are already bounded — `max_retries` per call, `timeouts` per
+/// operation — so, like terraform-provider-aws, the quota is turned off: one
+/// unlimited bucket per service, separate from other SDK users in the process.
+fn retry_partition(service: &'static str) -> RetryPartition {
+    RetryPartition::custom(service)
+        .token_bucket(TokenBucket::unlimited())
+        .build()
+}
 
 /// The service clients, with the Region they talk to.
 #[derive(Clone, Debug)]
@@ -78,15 +93,21 @@ async fn build_clients(config: &ProviderConfig) -> Result<Clients, Diagnostics> 
         ));
     };
     let endpoints = config.endpoints.clone().unwrap_or_default();
-    let mut ec2 = aws_sdk_ec2::config::Builder::from(&sdk).interceptor(CallLogger);
+    let mut ec2 = aws_sdk_ec2::config::Builder::from(&sdk)
+        .interceptor(CallLogger)
+        .retry_partition(retry_partition("terraform-provider-sagemaker-ec2"));
     if let Some(url) = &endpoints.ec2 {
         ec2 = ec2.endpoint_url(url);
     }
-    let mut sagemaker = aws_sdk_sagemaker::config::Builder::from(&sdk).interceptor(CallLogger);
+    let mut sagemaker = aws_sdk_sagemaker::config::Builder::from(&sdk)
+        .interceptor(CallLogger)
+        .retry_partition(retry_partition("terraform-provider-sagemaker-sagemaker"));
     if let Some(url) = &endpoints.sagemaker {
         sagemaker = sagemaker.endpoint_url(url);
     }
-    let mut sts = aws_sdk_sts::config::Builder::from(&sdk).interceptor(CallLogger);
+    let mut sts = aws_sdk_sts::config::Builder::from(&sdk)
+        .interceptor(CallLogger)
+        .retry_partition(retry_partition("terraform-provider-sagemaker-sts"));
     if let Some(url) = &endpoints.sts {
         sts = sts.endpoint_url(url);
     }

@@ -171,14 +171,22 @@ pub async fn wait_endpoints_with(
         let listing = tokio::select! {
             biased;
             () = cancel.cancelled() => return Err(WaitError::Cancelled { target, pending }),
-            listing = find_vpc_endpoints_in_vpc(ec2, vpc_id, true) => listing?,
+            listing = find_vpc_endpoints_in_vpc(ec2, vpc_id, true) => listing,
         };
-        let progress = assess(&listing, ids, target)?;
-        if progress.pending.is_empty() {
-            return Ok(progress.reached);
+        match listing {
+            Ok(listing) => {
+                let progress = assess(&listing, ids, target)?;
+                if progress.pending.is_empty() {
+                    return Ok(progress.reached);
+                }
+                pending = progress.pending;
+                log_pending(vpc_id, target, &pending);
+            }
+            // A throttled or failed poll (after the SDK's own retries) is a
+            // missed poll, not the end of the wait: the deadline decides.
+            Err(e) if is_transient(&e) => log_missed_poll(vpc_id, &e),
+            Err(e) => return Err(e.into()),
         }
-        pending = progress.pending;
-        log_pending(vpc_id, target, &pending);
         let now = Instant::now();
         if now >= deadline {
             return Err(WaitError::Timeout {
@@ -195,6 +203,40 @@ pub async fn wait_endpoints_with(
         }
     }
     unreachable!("the poll loop only ends by returning")
+}
+
+/// Whether a failed listing is worth another poll: throttling, an HTTP 5xx
+/// answer, a timeout or no answer at all. [`FindError::Api`] carries the
+/// text [`crate::aws::describe_error`] made — `ACTION: CODE: MESSAGE`,
+/// `ACTION: HTTP STATUS from the service`, `ACTION: the request timed out`
+/// or `ACTION: could not reach the service (…)` — so the cause is read back
+/// from the part after the action.
+pub fn is_transient(err: &FindError) -> bool {
+    use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
+    const SERVER_ERRORS: [&str; 4] = [
+        "InternalError",
+        "InternalFailure",
+        "Unavailable",
+        "ServiceUnavailable",
+    ];
+    let FindError::Api(text) = err else {
+        return false;
+    };
+    text.split(": ").nth(1).is_some_and(|part| {
+        THROTTLING_ERRORS.contains(&part)
+            || TRANSIENT_ERRORS.contains(&part)
+            || SERVER_ERRORS.contains(&part)
+            || part.starts_with("HTTP 5")
+            || part == "the request timed out"
+            || part.starts_with("could not reach the service")
+    })
+}
+
+fn log_missed_poll(vpc_id: &str, err: &FindError) {
+    crate::log::debug(
+        "VPC endpoint poll failed, polling again",
+        &[("vpc_id", json!(vpc_id)), ("error", json!(err.to_string()))],
+    );
 }
 
 fn log_pending(vpc_id: &str, target: Target, pending: &[(String, String)]) {
@@ -526,6 +568,36 @@ mod tests {
             "waiting for VPC endpoints vpce-1, vpce-2 to be deleted: still pending after 300ms \
              (last states: vpce-1 deleting, vpce-2 available)"
         );
+    }
+
+    #[test]
+    fn throttling_5xx_and_lost_answers_are_transient_other_errors_are_not() {
+        let api = |text: &str| {
+            FindError::Api(format!(
+                "describing EC2 VPC Endpoints of VPC (vpc-1): {text}"
+            ))
+        };
+        for text in [
+            "RequestLimitExceeded: Request limit exceeded.",
+            "InternalError: An internal error has occurred.",
+            "Unavailable: The server is overloaded",
+            "HTTP 503 from the service",
+            "the request timed out",
+            "could not reach the service (DispatchFailure)",
+        ] {
+            assert!(is_transient(&api(text)), "{text}");
+        }
+        for text in [
+            "UnauthorizedOperation: You are not authorized",
+            "InvalidParameterValue: RequestLimitExceeded is not a filter",
+        ] {
+            assert!(!is_transient(&api(text)), "{text}");
+        }
+        let missing = FindError::NotFound {
+            what: "EC2 VPC".into(),
+            id: "vpc-1".into(),
+        };
+        assert!(!is_transient(&missing));
     }
 
     #[test]

@@ -442,10 +442,12 @@ fn check_conflicts(
     region: &str,
     diags: &mut Diagnostics,
 ) {
+    // The owner tag value is the VPC id, so endpoints tagged with it are this
+    // resource's even when Terraform plans it without a prior state (a
+    // tainted resource after a failed create, being replaced or destroyed).
+    let owner = inputs.owner.unwrap_or(inputs.vpc_id);
     let foreign = |e: &&VpcEndpoint| {
-        let tagged = inputs
-            .owner
-            .is_some_and(|owner| e.tags.get(OWNER_KEY).map(String::as_str) == Some(owner));
+        let tagged = e.tags.get(OWNER_KEY).map(String::as_str) == Some(owner);
         !tagged && !inputs.recorded.contains(&e.id)
     };
     for spec in inputs
