@@ -506,3 +506,32 @@ output "network" {{ value = sagemaker_private_network.this }}
     ws.destroy_ok();
     assert!(fx.endpoints().is_empty());
 }
+
+#[test]
+fn a_change_runs_the_account_checks_again_at_plan() {
+    let fx = fixture_with(true);
+    let ws = workspace(&fx, "");
+    ws.apply_ok();
+    ws.plan_no_changes();
+    // A plan that changes nothing skips the checks; one that changes
+    // something runs them: a subnet of another VPC is caught at plan.
+    let other = fx.other_vpc();
+    let [_, second] = subnets(&fx);
+    let applied = ws.read("main.tf");
+    let main = applied.replace(
+        &format!("\"{second}\"]"),
+        &format!("\"{second}\", \"{}\"]", other.subnet_id),
+    );
+    ws.write("main.tf", &main);
+    let err = ws.plan_err();
+    assert!(
+        err.contains("Subnet in another VPC") && err.contains(&other.subnet_id),
+        "{err}"
+    );
+    let unchanged: Vec<String> = fx.endpoints().into_iter().map(|e| e.id).collect();
+    assert_eq!(unchanged.len(), 3, "nothing changed: {unchanged:?}");
+    // Destroy plans with the configuration too (its refresh is a normal plan).
+    ws.write("main.tf", &applied);
+    ws.destroy_ok();
+    assert!(fx.endpoints().is_empty());
+}

@@ -282,6 +282,12 @@ impl PrivateNetwork {
         set(planned, "tags_all", tags_all(planned, &default_tags));
         keep_equivalent_policies(prior, planned);
         let services = wanted_services(planned);
+        plan_computed(prior, planned, services.as_deref(), &region);
+        // Terraform plans every resource on every refresh: when nothing will
+        // change, the checks already passed when it was made or last changed.
+        if !prior.is_null() && semantic_eq(prior, planned) {
+            return Ok(Diagnostics::new());
+        }
         let mut diags = Diagnostics::new();
         // Defaulted inputs (route tables, CIDRs) are unknown in the plan until
         // the checks fill them in: what counts is whether the config knows them.
@@ -317,47 +323,7 @@ impl PrivateNetwork {
                 set(planned, "s3_prefix_list_id", prefix_list);
             }
         }
-        let endpoints = match &services {
-            Some(services) => {
-                let prior_endpoints = prior.get("endpoints").cloned().unwrap_or(Value::Null);
-                let placement_same = ["subnet_ids", "private_dns_enabled", "s3_route_table_ids"]
-                    .iter()
-                    .all(|name| {
-                        semantic_eq(
-                            prior.get(name).unwrap_or(&Value::Null),
-                            planned.get(name).unwrap_or(&Value::Null),
-                        )
-                    });
-                let entries = services.iter().map(|spec| {
-                    let before = prior_endpoints.get(spec.short_name);
-                    let entry = match before {
-                        Some(entry) if placement_same => entry.clone(),
-                        Some(entry) => planned_endpoint(
-                            spec,
-                            &region,
-                            entry.get("id").cloned().unwrap_or(Value::Unknown),
-                        ),
-                        None => planned_endpoint(spec, &region, Value::Unknown),
-                    };
-                    (spec.short_name.to_owned(), entry)
-                });
-                Value::Map(entries.collect())
-            }
-            None => Value::Unknown,
-        };
-        for (name, url) in endpoint_urls(&endpoints, &region) {
-            set(
-                planned,
-                name,
-                if endpoints.is_unknown() {
-                    Value::Unknown
-                } else {
-                    url
-                },
-            );
-        }
-        set(planned, "endpoints", endpoints);
-        plan_ingress_rules(prior, planned);
+        plan_computed(prior, planned, services.as_deref(), &region);
         Ok(diags)
     }
 
@@ -472,6 +438,57 @@ fn recorded_ids(state: &Value) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// Plans the attributes that follow from the others: the endpoint set (ids
+/// kept while the placement stays), the URL attributes, `ingress_rules`.
+fn plan_computed(
+    prior: &Value,
+    planned: &mut Value,
+    services: Option<&[&'static crate::catalog::ServiceSpec]>,
+    region: &str,
+) {
+    let endpoints = match services {
+        Some(services) => {
+            let prior_endpoints = prior.get("endpoints").cloned().unwrap_or(Value::Null);
+            let placement_same = ["subnet_ids", "private_dns_enabled", "s3_route_table_ids"]
+                .iter()
+                .all(|name| {
+                    semantic_eq(
+                        prior.get(name).unwrap_or(&Value::Null),
+                        planned.get(name).unwrap_or(&Value::Null),
+                    )
+                });
+            let entries = services.iter().map(|spec| {
+                let before = prior_endpoints.get(spec.short_name);
+                let entry = match before {
+                    Some(entry) if placement_same => entry.clone(),
+                    Some(entry) => planned_endpoint(
+                        spec,
+                        region,
+                        entry.get("id").cloned().unwrap_or(Value::Unknown),
+                    ),
+                    None => planned_endpoint(spec, region, Value::Unknown),
+                };
+                (spec.short_name.to_owned(), entry)
+            });
+            Value::Map(entries.collect())
+        }
+        None => Value::Unknown,
+    };
+    for (name, url) in endpoint_urls(&endpoints, region) {
+        set(
+            planned,
+            name,
+            if endpoints.is_unknown() {
+                Value::Unknown
+            } else {
+                url
+            },
+        );
+    }
+    set(planned, "endpoints", endpoints);
+    plan_ingress_rules(prior, planned);
 }
 
 /// The Region's S3 prefix list when `services` include the S3 gateway, else
