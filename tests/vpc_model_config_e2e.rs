@@ -6,43 +6,7 @@ mod support;
 
 use serde_json::Value;
 use support::ec2_fixture::{fixture, service, Fixture};
-use support::moto;
-
-const ROLE: &str = "arn:aws:iam::123456789012:role/SageMakerExecution";
-const IMAGE: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1";
-
-/// A `model` block for `name` with `image`; `extra` goes inside the block.
-fn model_block(name: &str, image: &str, extra: &str) -> String {
-    format!(
-        r#"
-  model {{
-    name               = "{name}"
-    execution_role_arn = "{ROLE}"
-    primary_container {{
-      image          = "{image}"
-      model_data_url = "s3://models/{name}/model.tar.gz"
-    }}
-{extra}
-  }}"#
-    )
-}
-
-/// The configuration: provider with default tags, then `resources`.
-fn main_tf(resources: &str) -> String {
-    format!(
-        r#"
-terraform {{
-  required_providers {{
-    sagemaker = {{ source = "privatelink/sagemaker" }}
-  }}
-}}
-provider "sagemaker" {{
-  default_tags {{ tags = {{ Team = "ml-platform" }} }}
-}}
-{resources}
-"#
-    )
-}
+use support::sagemaker::{describe_model, main_tf, model_block, sagemaker_call, IMAGE};
 
 /// The model configuration on subnets `b` and `c` (main route table, no
 /// S3 route yet) with `body`.
@@ -59,29 +23,8 @@ output "config" {{ value = sagemaker_vpc_model_config.this }}
     )
 }
 
-/// DescribeModel in the fixture's account; `None` when there is no such model.
-fn describe_model(fx: &Fixture, name: &str) -> Option<Value> {
-    let answer = moto::shared().json_call(
-        "sagemaker",
-        "SageMaker",
-        Some(&fx.account),
-        "DescribeModel",
-        &serde_json::json!({ "ModelName": name }).to_string(),
-    );
-    answer
-        .is_success()
-        .then(|| serde_json::from_str(&answer.body).expect("DescribeModel answers JSON"))
-}
-
 fn delete_model_by_hand(fx: &Fixture, name: &str) {
-    moto::shared()
-        .json_call(
-            "sagemaker",
-            "SageMaker",
-            Some(&fx.account),
-            "DeleteModel",
-            &serde_json::json!({ "ModelName": name }).to_string(),
-        )
+    sagemaker_call(fx, "DeleteModel", &serde_json::json!({ "ModelName": name }))
         .expect_ok("DeleteModel");
 }
 

@@ -11,6 +11,7 @@ pub mod ec2_fixture;
 pub mod fault_proxy;
 pub mod moto;
 pub mod plugin_client;
+pub mod sagemaker;
 pub mod terraform;
 
 use std::net::TcpListener;
