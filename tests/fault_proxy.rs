@@ -476,3 +476,35 @@ async fn lost_create_answers_are_retried_by_the_sdk_without_duplicates() {
         assert!(live.contains(id), "{id} exists");
     }
 }
+
+/// Calls at once in the retry-quota test.
+const CONCURRENT: usize = 150;
+
+#[tokio::test]
+async fn the_provider_clients_have_no_retry_quota_to_run_out_of() {
+    // 40 % HTTP 500/503 over 150 calls means ~100 retried attempts, each of
+    // which costs 10 tokens of the SDK's default 500-token retry quota: with
+    // that quota, calls would start failing on their first error.
+    let account = moto::shared().new_account();
+    let config = Config::new(9).server_errors(0.4).only(&["DescribeVpcs"]);
+    let proxy = FaultProxy::start(&moto::shared().endpoint, config);
+    let ec2 = clients(&proxy, &account, None).await.ec2;
+    let calls = (0..CONCURRENT).map(|_| ec2.describe_vpcs().send());
+    let results = futures::future::join_all(calls).await;
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .map(|e| format!("{e:?}"))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {CONCURRENT} calls failed: {:?}",
+        failed.len(),
+        failed.first()
+    );
+    let retried = proxy.counters().faults(Fault::ServerError);
+    assert!(
+        retried * 10 > 500 + CONCURRENT as u64,
+        "only {retried} retries: not enough to empty the default quota"
+    );
+}
