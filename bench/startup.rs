@@ -10,9 +10,11 @@
 //! profile — `make bench` uses the warm dev profile, because building the
 //! benchmark's dev-dependencies in release would rebuild the AWS SDK.
 
+mod common;
 #[path = "../tests/support/plugin_client.rs"]
 mod plugin_client;
 
+use common::{machine_description, median, ms, percentile, provider_binary, vm_hwm_kib};
 use plugin_client::{launch, ClientIdentity};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -23,10 +25,7 @@ const LAUNCHES: usize = 25;
 const SCHEMA_CALLS: usize = 100;
 
 fn main() {
-    let binary = std::env::var_os("SAGEMAKER_PROVIDER_BINARY").map_or_else(
-        || std::path::PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-sagemaker")),
-        std::path::PathBuf::from,
-    );
+    let binary = provider_binary();
     let size = std::fs::metadata(&binary).expect("release binary").len();
     let floor = median(
         &(0..LAUNCHES)
@@ -75,7 +74,9 @@ fn main() {
          | spawn → handshake line (p90) | {handshake_p90:.1} ms | |\n\
          | first GetProviderSchema incl. TLS connect (median) | {first_ms:.2} ms | |\n\
          | warm GetProviderSchema (median of {SCHEMA_CALLS}) | {warm_ms:.3} ms | |\n\
-         | peak RSS after schema calls | {rss_mib:.1} MiB | |\n",
+         | peak RSS after schema calls | {rss_mib:.1} MiB | |\n\n\
+         Peak RSS during real `terraform apply`, `plan` and `destroy` runs: see \
+         [composites.md](composites.md).\n",
         machine = machine_description(),
         size_mib = size as f64 / 1048576.0,
         handshake_ms = ms(handshake),
@@ -87,7 +88,7 @@ fn main() {
         rss_mib = peak_rss_kib as f64 / 1024.0,
     );
     eprintln!("{report}");
-    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/results/startup.md");
+    let out = common::results_file("startup.md");
     std::fs::write(&out, report).expect("write results");
     eprintln!("written to {}", out.display());
 }
@@ -107,54 +108,4 @@ fn spawn_and_read_line() -> Duration {
     let elapsed = started.elapsed();
     child.wait().unwrap();
     elapsed
-}
-
-fn vm_hwm_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-fn machine_description() -> String {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo
-        .lines()
-        .find_map(|l| l.strip_prefix("model name"))
-        .map_or("unknown CPU", |m| m.trim_start_matches([' ', '\t', ':']));
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
-    let mem_kib: u64 = meminfo
-        .lines()
-        .find_map(|l| l.strip_prefix("MemTotal:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0);
-    let provider =
-        std::env::var("SAGEMAKER_PROVIDER_BINARY").unwrap_or_else(|_| "this build's".into());
-    let client = if cfg!(debug_assertions) {
-        "dev profile"
-    } else {
-        "release profile"
-    };
-    format!(
-        "Machine: {model}, {cores} cores, {:.0} GiB RAM. Provider {}: `{provider}`; measuring client: {client}.",
-        mem_kib as f64 / 1048576.0,
-        env!("CARGO_PKG_VERSION")
-    )
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn median(samples: &[Duration]) -> Duration {
-    percentile(samples, 0.5)
-}
-
-fn percentile(samples: &[Duration], p: f64) -> Duration {
-    let mut sorted = samples.to_vec();
-    sorted.sort();
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
