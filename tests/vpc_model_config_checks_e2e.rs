@@ -293,11 +293,11 @@ fn one_subnet_fails_validate() {
         &fx,
         &main_tf,
         &Expect {
-            summary: "Wrong number of elements in subnet_ids",
+            summary: "One subnet is not enough",
             line: "  subnet_ids = ",
             says: &[
-                "subnet_ids has 1 elements",
-                "must hold from 2 to 16 elements",
+                "at least two Availability Zones",
+                "Add a subnet in another zone",
             ],
         },
     );

@@ -139,6 +139,14 @@ pub fn check_model_data_url(url: &str) -> Result<(), String> {
 
 /// Static rules that span attributes.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    if known_strings(config, "subnet_ids").is_some_and(|ids| ids.len() == 1) {
+        diags.attribute_error(
+            AttrPath::root("subnet_ids"),
+            "One subnet is not enough",
+            "SageMaker needs subnets in at least two Availability Zones, even for a single instance, so \
+             that it can place and replace instances. Add a subnet in another zone.",
+        );
+    }
     let has_model = config.get("model").is_some_and(|m| !m.is_null());
     let name_set = config.get("name").is_some_and(|n| !n.is_null());
     if !has_model && !name_set {
@@ -249,7 +257,7 @@ fn lookup_error(e: FindError, attribute: &str, hint: &str) -> Diagnostics {
         Diagnostics::from_attribute_error(
             AttrPath::root(attribute),
             "Not found",
-            format!("{e}. {hint}"),
+            format!("{e}. {hint}").trim_end().to_owned(),
         )
     } else {
         Diagnostics::from_error(

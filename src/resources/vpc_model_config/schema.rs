@@ -108,7 +108,7 @@ pub fn schema() -> Schema {
                     "Subnets for the model's network interfaces: at least two, in different Availability \
                      Zones, all in one VPC.",
                 )
-                .validator(SizeBetween(2, 16))
+                .validator(SizeBetween(1, 16))
                 .validator(Each(check("must be a subnet id (`subnet-…`)", check_subnet_id))),
         )
         .attribute(
