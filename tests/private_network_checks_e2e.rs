@@ -1143,21 +1143,7 @@ fn refresh_calls(preset: &str) -> Vec<String> {
     );
     let mut ws = fx.workspace(&main_tf);
     ws.apply_ok();
-    let log = ws.path().join("refresh.log");
-    ws.set_env("TF_LOG_PROVIDER", "DEBUG");
-    ws.set_env("TF_LOG_PATH", &log.to_string_lossy());
-    ws.run_ok(&["refresh", "-input=false"]);
-    let text =
-        std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("read {}: {e}", log.display()));
-    text.lines()
-        .filter(|l| l.contains("AWS call"))
-        .map(|l| {
-            l.split_whitespace()
-                .find_map(|w| w.strip_prefix("aws_operation="))
-                .unwrap_or("?")
-                .to_owned()
-        })
-        .collect()
+    ws.aws_calls_of(&["refresh", "-input=false"])
 }
 
 #[test]

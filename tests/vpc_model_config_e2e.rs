@@ -311,3 +311,108 @@ fn import_by_model_name_then_no_changes() {
     assert!(describe_model(&fx, "churn-3").is_none());
     assert!(s3_endpoints(&fx).is_empty());
 }
+
+#[test]
+fn moving_subnets_reroutes_its_s3_endpoint_in_place_and_replaces_the_model() {
+    let fx = fixture();
+    let body = model_block("churn-4", IMAGE, "");
+    let on = |subnets: [&str; 2]| {
+        main_tf(&format!(
+            r#"
+resource "sagemaker_vpc_model_config" "this" {{
+  subnet_ids = ["{}", "{}"]
+{body}
+}}
+output "config" {{ value = sagemaker_vpc_model_config.this }}
+"#,
+            subnets[0], subnets[1]
+        ))
+    };
+    let ws = fx.workspace(&on([&fx.subnet_b, &fx.subnet_c]));
+    ws.apply_ok();
+    let before = ws.output_json()["config"]["value"].clone();
+    let endpoint_id = before["s3_endpoint_id"].as_str().unwrap().to_owned();
+
+    // Subnet a has its own route table: the endpoint gains a route there.
+    ws.write("main.tf", &on([&fx.subnet_a, &fx.subnet_b]));
+    let plan = ws.plan_ok().combined();
+    assert!(
+        plan.contains("update in-place") && !plan.contains("must be replaced"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("The SageMaker model will be replaced"),
+        "{plan}"
+    );
+    ws.apply_ok();
+    let after = ws.output_json()["config"]["value"].clone();
+    assert_eq!(
+        after["s3_endpoint_id"],
+        endpoint_id.as_str(),
+        "same endpoint, rerouted"
+    );
+    assert_eq!(after["security_group_id"], before["security_group_id"]);
+    let endpoint = s3_endpoints(&fx)
+        .into_iter()
+        .find(|e| e.id == endpoint_id)
+        .unwrap();
+    let mut tables: Vec<&String> = endpoint.route_tables.iter().collect();
+    tables.sort();
+    let mut wanted = vec![&fx.main_table, &fx.table_a];
+    wanted.sort();
+    assert_eq!(tables, wanted);
+    let model = describe_model(&fx, "churn-4").unwrap();
+    let mut subnets = strings(&model["VpcConfig"]["Subnets"]);
+    subnets.sort();
+    let mut expected = vec![fx.subnet_a.clone(), fx.subnet_b.clone()];
+    expected.sort();
+    assert_eq!(
+        subnets, expected,
+        "the model was made again in the new subnets"
+    );
+    ws.plan_no_changes();
+
+    // Back to b and c: the route on table a goes.
+    ws.write("main.tf", &on([&fx.subnet_b, &fx.subnet_c]));
+    ws.apply_ok();
+    let endpoint = s3_endpoints(&fx)
+        .into_iter()
+        .find(|e| e.id == endpoint_id)
+        .unwrap();
+    assert_eq!(
+        endpoint.route_tables.iter().collect::<Vec<_>>(),
+        vec![&fx.main_table]
+    );
+    ws.plan_no_changes();
+    ws.destroy_ok();
+    assert!(s3_endpoints(&fx).is_empty() && describe_model(&fx, "churn-4").is_none());
+}
+
+#[test]
+fn a_refresh_reads_each_object_once_and_an_unchanged_plan_calls_nothing_more() {
+    let fx = fixture();
+    let mut ws = fx.workspace(&main_tf(&config_on_b_and_c(
+        &fx,
+        &model_block("churn-5", IMAGE, ""),
+    )));
+    ws.apply_ok();
+    let mut refresh = ws.aws_calls_of(&["refresh", "-input=false"]);
+    refresh.sort();
+    assert_eq!(
+        refresh,
+        [
+            "DescribeModel",
+            "DescribeSecurityGroups",
+            "DescribeVpcEndpoints",
+            "ListTags"
+        ],
+        "one read of the group, the endpoints, the model and its tags"
+    );
+    let mut plan = ws.aws_calls_of(&["plan", "-input=false", "-detailed-exitcode"]);
+    plan.sort();
+    assert_eq!(
+        plan, refresh,
+        "a plan with nothing to change refreshes, and runs no account check"
+    );
+    ws.destroy_ok();
+}

@@ -160,6 +160,32 @@ impl Workspace {
         }
     }
 
+    /// Runs `terraform ARGS` (which must succeed) with the provider logging
+    /// at debug level, and returns the AWS operations it called, in log
+    /// order (from the provider's "AWS call" lines).
+    pub fn aws_calls_of(&mut self, args: &[&str]) -> Vec<String> {
+        let log = self
+            .path()
+            .join(format!("aws-calls-{}.log", args.join("-")));
+        let saved = self.env.clone();
+        self.set_env("TF_LOG_PROVIDER", "DEBUG");
+        self.set_env("TF_LOG_PATH", &log.to_string_lossy());
+        let output = self.run(args);
+        self.env = saved;
+        assert!(output.success(), "{}", self.report(args, "failed", &output));
+        let text =
+            std::fs::read_to_string(&log).unwrap_or_else(|e| panic!("read {}: {e}", log.display()));
+        text.lines()
+            .filter(|l| l.contains("AWS call"))
+            .map(|l| {
+                l.split_whitespace()
+                    .find_map(|w| w.strip_prefix("aws_operation="))
+                    .unwrap_or("?")
+                    .to_owned()
+            })
+            .collect()
+    }
+
     /// Runs `terraform ARGS`; panics with the full output unless it succeeds.
     pub fn run_ok(&self, args: &[&str]) -> Output {
         let output = self.run(args);
