@@ -12,10 +12,10 @@ pub mod state;
 
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ec2::groups::sync_rule_lines;
-use crate::aws::ec2::tags::{sync_tags, OWNER_KEY};
+use crate::aws::ec2::tags::{sync_tags, MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
 use crate::aws::ec2::wait::{retry_dependency_violation, wait_endpoints, Target};
 use crate::aws::Clients;
-use crate::catalog::EndpointKind;
+use crate::catalog::{EndpointKind, ServiceSpec};
 use crate::framework::plan::semantic_eq;
 use crate::framework::{ApplyResult, Context, Diagnostics, PlanResult, Resource, Schema};
 use crate::provider::Configured;
@@ -98,9 +98,7 @@ impl Resource for PrivateNetwork {
             diags.error("Cannot open HTTPS to the endpoints", e);
         }
         if !diags.has_errors() {
-            let created =
-                create_endpoints(&clients, &want, &network, &group_id, &want.services).await;
-            diags.extend(created);
+            diags.extend(adopt_and_create_endpoints(&clients, &want, &network, &group_id).await);
         }
         self.settle(
             ctx, &clients, planned, &network, &cidrs, &group_id, "create", diags,
@@ -445,7 +443,7 @@ fn recorded_ids(state: &Value) -> Vec<String> {
 fn plan_computed(
     prior: &Value,
     planned: &mut Value,
-    services: Option<&[&'static crate::catalog::ServiceSpec]>,
+    services: Option<&[&'static ServiceSpec]>,
     region: &str,
 ) {
     let endpoints = match services {
@@ -496,7 +494,7 @@ fn plan_computed(
 /// the VPC is not.
 async fn plan_prefix_list(
     clients: &Clients,
-    services: &[&'static crate::catalog::ServiceSpec],
+    services: &[&'static ServiceSpec],
 ) -> Result<Value, Diagnostics> {
     if !services.iter().any(|s| s.kind == EndpointKind::Gateway) {
         return Ok(Value::Null);
@@ -665,8 +663,16 @@ fn fill_defaults(value: &mut Value, network: &Network, cidrs: &[String]) {
     set(value, "s3_prefix_list_id", prefix_list);
 }
 
-/// The endpoints this network owns: tagged with its owner id, or recorded
-/// in `state` (adopted by import).
+/// True when `tags` mark an object this provider made for the network
+/// `owner` (its VPC id): both ownership tags.
+fn owned_by(tags: &BTreeMap<String, String>, owner: &str) -> bool {
+    tags.get(OWNER_KEY).map(String::as_str) == Some(owner)
+        && tags.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE)
+}
+
+/// The endpoints this network owns: tagged with its ownership tags, or
+/// recorded in `state` (adopted by import) — except those already being
+/// deleted.
 fn owned<'a>(
     endpoints: &'a [VpcEndpoint],
     owner: &'a str,
@@ -674,7 +680,7 @@ fn owned<'a>(
 ) -> impl Iterator<Item = &'a VpcEndpoint> {
     let recorded = recorded_ids(state);
     endpoints.iter().filter(move |e| {
-        e.tags.get(OWNER_KEY).map(String::as_str) == Some(owner) || recorded.contains(&e.id)
+        e.state != "deleting" && (owned_by(&e.tags, owner) || recorded.contains(&e.id))
     })
 }
 
@@ -740,6 +746,75 @@ fn with_observed(
     base
 }
 
+/// Makes the endpoints of `want`, adopting those an earlier apply made but
+/// could not record (the provider was killed before it returned): an
+/// endpoint of the VPC carrying this network's ownership tags is changed to
+/// match `want` instead of made again, and extra ones — a second endpoint
+/// for a service, or one for a service no longer wanted — are deleted. So
+/// the next apply finishes a crashed create with no duplicate and no leak.
+async fn adopt_and_create_endpoints(
+    clients: &Clients,
+    want: &Desired,
+    network: &Network,
+    group_id: &str,
+) -> Diagnostics {
+    let mut adopted: Vec<(&'static ServiceSpec, &VpcEndpoint)> = Vec::new();
+    let mut extra: Vec<String> = Vec::new();
+    for endpoint in owned(&network.endpoints, &want.vpc_id, &Value::Null) {
+        let wanted = short_name_of(
+            &endpoint.service_name,
+            &endpoint.endpoint_type,
+            &clients.region,
+        )
+        .filter(|spec| want.services.contains(spec));
+        match wanted {
+            Some(spec) if !adopted.iter().any(|(s, _)| *s == spec) => {
+                adopted.push((spec, endpoint));
+            }
+            _ => extra.push(endpoint.id.clone()),
+        }
+    }
+    if !adopted.is_empty() || !extra.is_empty() {
+        let ids = |ids: Vec<&str>| serde_json::json!(ids);
+        crate::log::info(
+            "adopting the VPC endpoints an earlier apply made for this network",
+            &[
+                ("vpc_id", serde_json::json!(want.vpc_id)),
+                (
+                    "adopted",
+                    ids(adopted.iter().map(|(_, e)| e.id.as_str()).collect()),
+                ),
+                ("deleted", ids(extra.iter().map(String::as_str).collect())),
+            ],
+        );
+    }
+    let mut diags = Diagnostics::new();
+    if let Err(e) = ops::delete_endpoints(&clients.ec2, &extra).await {
+        diags.error("Cannot delete an extra VPC endpoint", e);
+    }
+    for (spec, endpoint) in &adopted {
+        let change = endpoint_change(
+            spec.kind,
+            &Placement::observed(endpoint),
+            &Placement::of(spec, want, &network.route_table_ids),
+        );
+        if let Err(e) = ops::modify_endpoint(&clients.ec2, &endpoint.id, change).await {
+            diags.error("Cannot update an adopted VPC endpoint", e);
+        }
+        if let Err(e) = sync_tags(&clients.ec2, &endpoint.id, &endpoint.tags, &want.tags).await {
+            diags.error("Cannot update tags", e);
+        }
+    }
+    let missing: Vec<&'static ServiceSpec> = want
+        .services
+        .iter()
+        .copied()
+        .filter(|spec| !adopted.iter().any(|(s, _)| s == spec))
+        .collect();
+    diags.extend(create_endpoints(clients, want, network, group_id, &missing).await);
+    diags
+}
+
 /// Creates `services`' endpoints concurrently; errors are collected, never
 /// short-circuited, so every endpoint that could be made is made.
 async fn create_endpoints(
@@ -747,7 +822,7 @@ async fn create_endpoints(
     want: &Desired,
     network: &Network,
     group_id: &str,
-    services: &[&'static crate::catalog::ServiceSpec],
+    services: &[&'static ServiceSpec],
 ) -> Diagnostics {
     let requests: Vec<EndpointRequest<'_>> = services
         .iter()
@@ -822,7 +897,11 @@ async fn update_endpoints(
         .filter(|s| existing.contains_key(s.short_name))
     {
         let id = &existing[spec.short_name];
-        let change = endpoint_change(spec.kind, spec.short_name, had, want, network);
+        let change = endpoint_change(
+            spec.kind,
+            &Placement::of(spec, had, &[]),
+            &Placement::of(spec, want, &network.route_table_ids),
+        );
         if let Err(e) = ops::modify_endpoint(&clients.ec2, id, change).await {
             diags.error("Cannot update a VPC endpoint", e);
         }
@@ -836,14 +915,49 @@ async fn update_endpoints(
     diags
 }
 
-/// What differs for one kept endpoint between `had` and `want`.
-fn endpoint_change(
-    kind: EndpointKind,
-    short_name: &str,
-    had: &Desired,
-    want: &Desired,
-    network: &Network,
-) -> EndpointChange {
+/// Where an endpoint is and what policy it has: as recorded, as wanted, or
+/// as AWS reports it.
+struct Placement<'a> {
+    subnets: &'a [String],
+    route_tables: &'a [String],
+    private_dns: bool,
+    /// `None`: AWS's default full access.
+    policy: Option<&'a str>,
+}
+
+impl<'a> Placement<'a> {
+    /// What `desired` asks for endpoint `spec`; `default_route_tables` when
+    /// it names no route tables.
+    fn of(
+        spec: &ServiceSpec,
+        desired: &'a Desired,
+        default_route_tables: &'a [String],
+    ) -> Placement<'a> {
+        Placement {
+            subnets: &desired.subnet_ids,
+            route_tables: desired
+                .route_table_ids
+                .as_deref()
+                .unwrap_or(default_route_tables),
+            private_dns: desired.private_dns,
+            policy: desired.policies.get(spec.short_name).map(String::as_str),
+        }
+    }
+
+    /// What AWS reports for `endpoint`.
+    fn observed(endpoint: &'a VpcEndpoint) -> Placement<'a> {
+        Placement {
+            subnets: &endpoint.subnet_ids,
+            route_tables: &endpoint.route_table_ids,
+            private_dns: endpoint.private_dns_enabled,
+            policy: endpoint.policy_document.as_deref(),
+        }
+    }
+}
+
+/// What changes one endpoint of kind `kind` from `old` to `new`. Policies
+/// are compared by meaning, AWS's default full access counting as none.
+fn endpoint_change(kind: EndpointKind, old: &Placement<'_>, new: &Placement<'_>) -> EndpointChange {
     let diff = |old: &[String], new: &[String]| -> (Vec<String>, Vec<String>) {
         let add = new.iter().filter(|x| !old.contains(x)).cloned().collect();
         let remove = old.iter().filter(|x| !new.contains(x)).cloned().collect();
@@ -852,28 +966,23 @@ fn endpoint_change(
     let mut change = EndpointChange::default();
     match kind {
         EndpointKind::Interface => {
-            (change.add_subnets, change.remove_subnets) = diff(&had.subnet_ids, &want.subnet_ids);
-            if had.private_dns != want.private_dns {
-                change.private_dns = Some(want.private_dns);
+            (change.add_subnets, change.remove_subnets) = diff(old.subnets, new.subnets);
+            if old.private_dns != new.private_dns {
+                change.private_dns = Some(new.private_dns);
             }
         }
         EndpointKind::Gateway => {
-            let old = had.route_table_ids.clone().unwrap_or_default();
-            let new = want
-                .route_table_ids
-                .clone()
-                .unwrap_or_else(|| network.route_table_ids.clone());
-            (change.add_route_tables, change.remove_route_tables) = diff(&old, &new);
+            (change.add_route_tables, change.remove_route_tables) =
+                diff(old.route_tables, new.route_tables);
         }
     }
-    let (old, new) = (had.policies.get(short_name), want.policies.get(short_name));
-    let same = match (old, new) {
+    let meaningful = |text: &&str| !is_full_access(text);
+    let same = match (old.policy.filter(meaningful), new.policy.filter(meaningful)) {
         (Some(a), Some(b)) => crate::policy::equivalent(a, b),
-        (None, None) => true,
-        _ => false,
+        (a, b) => a.is_none() && b.is_none(),
     };
     if !same {
-        change.policy = Some(new.cloned());
+        change.policy = Some(new.policy.map(str::to_owned));
     }
     change
 }
