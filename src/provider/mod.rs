@@ -28,6 +28,21 @@ pub fn aws(configured: &Configured) -> Result<&Aws, Diagnostics> {
     })
 }
 
+/// The AWS clients and the provider's `default_tags`, for a resource's
+/// create, read, update, delete or import.
+pub async fn clients(
+    configured: &Configured,
+) -> Result<
+    (
+        crate::aws::Clients,
+        std::collections::BTreeMap<String, String>,
+    ),
+    Diagnostics,
+> {
+    let aws = aws(configured)?;
+    Ok((aws.clients().await?.clone(), aws.config().default_tags()))
+}
+
 /// The provider.
 #[derive(Default)]
 pub struct SageMakerProvider {

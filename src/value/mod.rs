@@ -90,6 +90,14 @@ impl Value {
         }
     }
 
+    /// Sets the attribute `name` of an object to `value` (nothing for
+    /// other values).
+    pub fn set_attribute(&mut self, name: &str, value: Value) {
+        if let Value::Object(attributes) = self {
+            attributes.insert(name.to_owned(), value);
+        }
+    }
+
     /// Compares two sets as sets (order-insensitive); other values with `==`.
     pub fn set_eq(&self, other: &Value) -> bool {
         match (self, other) {

@@ -6,6 +6,7 @@
 use crate::aws::describe_error;
 use crate::aws::ec2::find::{find_security_groups_by_tag, SecurityGroup};
 use crate::aws::ec2::tags::{tag_specification, OWNER_KEY};
+use crate::aws::ec2::wait::retry_dependency_violation;
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, UserIdGroupPair,
 };
@@ -57,6 +58,29 @@ pub async fn create_closed_group(
     };
     sync_rule_lines(ec2, &id, &rules, &[]).await?;
     Ok(id)
+}
+
+/// Deletes the group `group_id`, retrying `DependencyViolation` while
+/// network interfaces drain (within `timeout`, until `cancel`); a group
+/// already gone is fine.
+pub async fn delete_group(
+    ec2: &aws_sdk_ec2::Client,
+    group_id: &str,
+    timeout: std::time::Duration,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<(), String> {
+    use aws_sdk_ec2::error::ProvideErrorMetadata;
+    let deleted = retry_dependency_violation(
+        || ec2.delete_security_group().group_id(group_id).send(),
+        timeout,
+        cancel,
+    )
+    .await;
+    match deleted {
+        Ok(_) => Ok(()),
+        Err(e) if e.last().code() == Some("InvalidGroup.NotFound") => Ok(()),
+        Err(e) => Err(format!("deleting EC2 Security Group ({group_id}): {e}")),
+    }
 }
 
 /// A group's rules as lines, one per direction, protocol, port range and

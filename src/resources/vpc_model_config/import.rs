@@ -176,7 +176,7 @@ pub async fn import_state(
         .map_err(|e| fail(e.to_string()))?;
     let mut state = Value::Object(state);
     let merged = tags_all(&state, default_tags);
-    super::set(&mut state, "tags_all", merged);
+    state.set_attribute("tags_all", merged);
     super::derive_outputs(&mut state, &vpc.owner_id, &clients.region);
     Ok(state)
 }

@@ -11,9 +11,9 @@ pub mod schema;
 pub mod state;
 
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
-use crate::aws::ec2::groups::{create_closed_group, rule_lines, sync_rule_lines};
+use crate::aws::ec2::groups::{self, create_closed_group, rule_lines, sync_rule_lines};
 use crate::aws::ec2::tags::sync_tags;
-use crate::aws::ec2::wait::{retry_dependency_violation, wait_endpoints, Target};
+use crate::aws::ec2::wait::{wait_endpoints, Target};
 use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::aws::Clients;
 use crate::framework::plan::semantic_eq;
@@ -239,8 +239,7 @@ struct Recorded {
 
 impl VpcModelConfig {
     async fn clients(&self) -> Result<(Clients, BTreeMap<String, String>), Diagnostics> {
-        let aws = crate::provider::aws(&self.configured)?;
-        Ok((aws.clients().await?.clone(), aws.config().default_tags()))
+        crate::provider::clients(&self.configured).await
     }
 
     /// Fills the planned value: defaults, tags, and — when something changes
@@ -253,11 +252,11 @@ impl VpcModelConfig {
     ) -> Result<Diagnostics, Diagnostics> {
         let (clients, default_tags) = self.clients().await?;
         fill_input_defaults(config, planned);
-        set(planned, "tags_all", tags_all(planned, &default_tags));
+        planned.set_attribute("tags_all", tags_all(planned, &default_tags));
         let mut diags = Diagnostics::new();
         if !prior.is_null() && !changed(prior, planned) {
             for (name, value) in computed_of(prior) {
-                set(planned, &name, value);
+                planned.set_attribute(&name, value);
             }
             return Ok(diags);
         }
@@ -289,7 +288,7 @@ impl VpcModelConfig {
         } else {
             Value::Null
         };
-        set(planned, "security_group_id", group_id);
+        planned.set_attribute("security_group_id", group_id);
         let rules = if want.create_security_group {
             string_set(&wanted_rules(
                 &placement.egress_cidrs(&want),
@@ -298,7 +297,7 @@ impl VpcModelConfig {
         } else {
             Value::Null
         };
-        set(planned, "security_group_rules", rules);
+        planned.set_attribute("security_group_rules", rules);
         // Whether a route table still needs this configuration's own S3
         // endpoint is decided again at apply: another resource of the same
         // apply (a private network with s3) may route it first.
@@ -314,10 +313,10 @@ impl VpcModelConfig {
             (None, false) => Value::Unknown,
         };
         if endpoint.is_unknown() {
-            set(planned, "s3_endpoint_managed", Value::Unknown);
-            set(planned, "s3_route_table_ids", Value::Unknown);
+            planned.set_attribute("s3_endpoint_managed", Value::Unknown);
+            planned.set_attribute("s3_route_table_ids", Value::Unknown);
         }
-        set(planned, "s3_endpoint_id", endpoint);
+        planned.set_attribute("s3_endpoint_id", endpoint);
         derive_outputs(planned, &placement.vpc.owner_id, &clients.region);
         let replaced = model_replacement(prior, planned);
         let model_arn = match (&want.model, &replaced, text(prior, "model_arn")) {
@@ -325,7 +324,7 @@ impl VpcModelConfig {
             (Some(_), None, Some(arn)) => Value::String(arn),
             (Some(_), _, _) => Value::Unknown,
         };
-        set(planned, "model_arn", model_arn);
+        planned.set_attribute("model_arn", model_arn);
         if let (Some(reason), false) = (replaced, prior.is_null()) {
             diags.attribute_warning(
                 AttrPath::root("model"),
@@ -351,8 +350,7 @@ impl VpcModelConfig {
         mut diags: Diagnostics,
     ) -> ApplyResult {
         fill_from_placement(&mut planned, want, placement);
-        set(
-            &mut planned,
+        planned.set_attribute(
             "security_group_id",
             recorded.group_id.clone().map_or(Value::Null, Value::String),
         );
@@ -360,18 +358,15 @@ impl VpcModelConfig {
             .endpoint_id
             .clone()
             .or_else(|| placement.reused_endpoint.clone());
-        set(
-            &mut planned,
+        planned.set_attribute(
             "s3_endpoint_id",
             endpoint.map_or(Value::Null, Value::String),
         );
-        set(
-            &mut planned,
+        planned.set_attribute(
             "s3_endpoint_managed",
             Value::Bool(recorded.endpoint_id.is_some()),
         );
-        set(
-            &mut planned,
+        planned.set_attribute(
             "model_arn",
             recorded
                 .model
@@ -383,8 +378,8 @@ impl VpcModelConfig {
             Err(more) => diags.extend(more),
         }
         derive_outputs(&mut planned, &placement.vpc.owner_id, &clients.region);
-        set(&mut planned, "name", Value::String(want.name.clone()));
-        set(&mut planned, "id", Value::String(want.name.clone()));
+        planned.set_attribute("name", Value::String(want.name.clone()));
+        planned.set_attribute("id", Value::String(want.name.clone()));
         // A partial state after an error: what was never decided is null.
         if let Value::Object(attributes) = &mut planned {
             for value in attributes.values_mut().filter(|v| v.is_unknown()) {
@@ -658,34 +653,12 @@ async fn delete_group(
     group_id: &str,
     timeout: std::time::Duration,
 ) -> Diagnostics {
-    let ec2 = &clients.ec2;
-    let deleted = retry_dependency_violation(
-        || ec2.delete_security_group().group_id(group_id).send(),
-        timeout,
-        &ctx.cancel,
-    )
-    .await;
-    match deleted {
-        Ok(_) => Diagnostics::new(),
-        Err(e)
-            if aws_smithy_types::error::metadata::ProvideErrorMetadata::code(e.last())
-                == Some("InvalidGroup.NotFound") =>
-        {
-            Diagnostics::new()
-        }
+    match groups::delete_group(&clients.ec2, group_id, timeout, &ctx.cancel).await {
+        Ok(()) => Diagnostics::new(),
         Err(e) => Diagnostics::from_error(
             "Cannot delete the model security group",
-            format!(
-                "deleting EC2 Security Group ({group_id}): {e}. Network interfaces of a job or endpoint \
-                 may still use it: retry once they are gone."
-            ),
+            format!("{e}. Network interfaces of a job or endpoint may still use it: retry once they are gone."),
         ),
-    }
-}
-
-fn set(value: &mut Value, name: &str, new: Value) {
-    if let Value::Object(attributes) = value {
-        attributes.insert(name.to_owned(), new);
     }
 }
 
@@ -699,7 +672,7 @@ fn fill_input_defaults(config: &Value, planned: &mut Value) {
         ("instance_count", Value::Number(1.into())),
     ] {
         if unset(name) {
-            set(planned, name, default);
+            planned.set_attribute(name, default);
         }
     }
     if let Some(Value::Object(model)) = planned.get("model").cloned() {
@@ -711,7 +684,7 @@ fn fill_input_defaults(config: &Value, planned: &mut Value) {
         if !configured {
             model.insert("enable_network_isolation".into(), Value::Bool(true));
         }
-        set(planned, "model", Value::Object(model));
+        planned.set_attribute("model", Value::Object(model));
     }
     if planned
         .get("name")
@@ -722,10 +695,10 @@ fn fill_input_defaults(config: &Value, planned: &mut Value) {
             .and_then(|m| m.get("name"))
             .cloned()
             .unwrap_or(Value::Null);
-        set(planned, "name", model_name);
+        planned.set_attribute("name", model_name);
     }
     let id = planned.get("name").cloned().unwrap_or(Value::Unknown);
-    set(planned, "id", id);
+    planned.set_attribute("id", id);
 }
 
 /// True when an input differs from `prior`, or something drifted that the
@@ -814,24 +787,20 @@ fn model_replacement(prior: &Value, planned: &Value) -> Option<String> {
 
 /// Sets what the checks decided: the VPC, the egress default, the S3 path.
 fn fill_from_placement(value: &mut Value, want: &Desired, placement: &Placement) {
-    set(value, "vpc_id", Value::String(placement.vpc.id.clone()));
-    set(
-        value,
+    value.set_attribute("vpc_id", Value::String(placement.vpc.id.clone()));
+    value.set_attribute(
         "egress_cidr_blocks",
         string_set(&placement.egress_cidrs(want)),
     );
-    set(
-        value,
+    value.set_attribute(
         "s3_prefix_list_id",
         Value::String(placement.s3_prefix_list_id.clone()),
     );
-    set(
-        value,
+    value.set_attribute(
         "s3_endpoint_managed",
         Value::Bool(!placement.own_route_tables.is_empty()),
     );
-    set(
-        value,
+    value.set_attribute(
         "s3_route_table_ids",
         string_set(&placement.own_route_tables),
     );
@@ -855,8 +824,8 @@ fn derive_outputs(value: &mut Value, account: &str, region: &str) {
             region, account, &subnets, groups,
         ))
     });
-    set(value, "vpc_config", vpc_config_value(&subnets, groups));
-    set(value, "execution_role_policy_json", policy);
+    value.set_attribute("vpc_config", vpc_config_value(&subnets, groups));
+    value.set_attribute("execution_role_policy_json", policy);
 }
 
 /// The S3 endpoint id this configuration owns, from a state value.
@@ -936,31 +905,23 @@ async fn observe(clients: &Clients, value: &Value) -> Result<Observed, Diagnosti
 fn with_observed(mut base: Value, observed: &Observed) -> Value {
     match &observed.group {
         Some(group) => {
-            set(
-                &mut base,
-                "security_group_id",
-                Value::String(group.id.clone()),
-            );
-            set(
-                &mut base,
-                "security_group_rules",
-                string_set(&rule_lines(group)),
-            );
+            base.set_attribute("security_group_id", Value::String(group.id.clone()));
+            base.set_attribute("security_group_rules", string_set(&rule_lines(group)));
         }
         None => {
-            set(&mut base, "security_group_id", Value::Null);
-            set(&mut base, "security_group_rules", Value::Null);
+            base.set_attribute("security_group_id", Value::Null);
+            base.set_attribute("security_group_rules", Value::Null);
         }
     }
     if observed.endpoint.is_none() {
-        set(&mut base, "s3_endpoint_id", Value::Null);
+        base.set_attribute("s3_endpoint_id", Value::Null);
     }
     if observed.wants_model {
         let arn = observed
             .model
             .as_ref()
             .map_or(Value::Null, |m| Value::String(m.arn.clone()));
-        set(&mut base, "model_arn", arn);
+        base.set_attribute("model_arn", arn);
     }
     base
 }
