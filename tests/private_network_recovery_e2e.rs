@@ -101,6 +101,19 @@ output "network" {{ value = sagemaker_private_network.this }}
             .trim()
             .to_owned()
     }
+
+    /// The pid of terraform: the parent of the last provider process.
+    fn terraform_pid(&self) -> String {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.last_provider_pid()))
+            .expect("the provider process is alive");
+        // `pid (comm) state ppid …`: comm may hold spaces, so split after ')'.
+        let after_comm = &stat[stat.rfind(')').expect("stat has (comm)") + 1..];
+        after_comm
+            .split_whitespace()
+            .nth(1)
+            .expect("stat has a ppid")
+            .to_owned()
+    }
 }
 
 /// Sends `signal` (`-9`, `-INT`) to process `pid`.
@@ -260,5 +273,64 @@ fn after_the_provider_is_killed_mid_create_the_next_apply_adopts_what_it_made() 
         );
     }
     assert_eq!(network_groups(&fx), groups, "the group is adopted");
+    assert_finished_then_destroy(&fx, &recorded.ws);
+}
+
+#[test]
+fn ctrl_c_mid_create_stops_within_two_seconds_and_the_state_lists_what_was_made() {
+    let fx = fixture();
+    let recorded = Recorded::new(&fx);
+    let (interrupted, took) = apply_and_stop(&fx, &recorded, || {
+        send("-INT", &recorded.terraform_pid());
+    });
+    let output = interrupted.combined();
+    eprintln!("terraform exited {took:?} after SIGINT");
+    assert!(
+        !interrupted.success(),
+        "the interrupted apply must fail:\n{output}"
+    );
+    assert!(
+        took <= Duration::from_secs(2),
+        "terraform exited {took:?} after SIGINT: in-flight work must stop within 2 s:\n{output}"
+    );
+    assert!(
+        output.contains("Stopped before every VPC endpoint was made"),
+        "the provider says what it did not make:\n{output}"
+    );
+    let made = endpoints_by_service(&fx);
+    assert!(
+        made.len() < STUDIO_SERVICES.len(),
+        "the interrupt came before the create finished: {made:?}"
+    );
+    let in_state: BTreeSet<String> = state_endpoints(&recorded.ws).into_values().collect();
+    let live: BTreeSet<String> = made.values().cloned().collect();
+    assert_eq!(
+        in_state, live,
+        "the state lists every endpoint made before the interrupt"
+    );
+    let state = recorded.ws.show_json();
+    let network = &state["values"]["root_module"]["resources"][0]["values"];
+    assert_eq!(
+        vec![network["security_group_id"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()],
+        network_groups(&fx),
+        "the state lists the group"
+    );
+
+    // Terraform marks a create that failed (here: was interrupted) tainted,
+    // so the next apply replaces it: destroy what was made, then create.
+    assert_eq!(
+        state["values"]["root_module"]["resources"][0]["tainted"], true,
+        "an interrupted create is tainted"
+    );
+    let next = recorded.ws.apply_ok();
+    assert!(
+        next.stdout
+            .contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+        "the tainted network is replaced:\n{}",
+        next.stdout
+    );
     assert_finished_then_destroy(&fx, &recorded.ws);
 }

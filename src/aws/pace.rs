@@ -4,6 +4,12 @@
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// A wait for a token given up because Terraform asked the provider to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("stopped while waiting for EC2's request pacing (Terraform asked the provider to stop)")]
+pub struct Cancelled;
 
 /// A token bucket: `capacity` calls at once, refilled at `per_second`.
 pub struct TokenBucket {
@@ -47,6 +53,16 @@ impl TokenBucket {
             tokio::time::sleep(wait).await;
         }
     }
+
+    /// [`TokenBucket::take`], unless `cancel` fires first (StopProvider):
+    /// then no token is taken and the caller must not make its call.
+    pub async fn take_or_cancel(&self, cancel: &CancellationToken) -> Result<(), Cancelled> {
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => Err(Cancelled),
+            () = self.take() => Ok(()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -67,5 +83,35 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_wait_ends_at_once_and_takes_no_token() {
+        let bucket = TokenBucket::new(1.0, 0.1);
+        let cancel = CancellationToken::new();
+        bucket
+            .take_or_cancel(&cancel)
+            .await
+            .expect("a token is free");
+        let waiting = bucket.take_or_cancel(&cancel);
+        let stop = async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            cancel.cancel();
+        };
+        let started = tokio::time::Instant::now();
+        let (waited, ()) = tokio::join!(waiting, stop);
+        assert_eq!(waited, Err(Cancelled));
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(bucket.take_or_cancel(&cancel).await, Err(Cancelled));
+        // No token was consumed by the cancelled waits: after a refill of
+        // one token (10 s at 0.1/s), an uncancelled take is immediate.
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        let before = tokio::time::Instant::now();
+        bucket.take().await;
+        assert!(before.elapsed() < Duration::from_millis(10));
     }
 }

@@ -24,12 +24,13 @@ use crate::value::Value;
 use async_trait::async_trait;
 use checks::{check_remote, known_strings, wanted_services, Network, RemoteInputs};
 use futures::stream::{self, StreamExt};
-use ops::{EndpointChange, EndpointRequest};
+use ops::{CallError, EndpointChange, EndpointRequest};
 use state::{
     desired, endpoint_urls, endpoint_value, ingress_lines, is_full_access, planned_endpoint,
     rule_lines_value, short_name_of, string_map, tags_all, text, wanted_rule_lines, Desired,
 };
 use std::collections::BTreeMap;
+use tokio_util::sync::CancellationToken;
 
 /// How many endpoint creations run at once (EC2's bucket paces them anyway).
 const CONCURRENT_CREATES: usize = 4;
@@ -98,7 +99,9 @@ impl Resource for PrivateNetwork {
             diags.error("Cannot open HTTPS to the endpoints", e);
         }
         if !diags.has_errors() {
-            diags.extend(adopt_and_create_endpoints(&clients, &want, &network, &group_id).await);
+            let made =
+                adopt_and_create_endpoints(&clients, &want, &network, &group_id, &ctx.cancel).await;
+            diags.extend(made);
         }
         self.settle(
             ctx, &clients, planned, &network, &cidrs, &group_id, "create", diags,
@@ -171,7 +174,16 @@ impl Resource for PrivateNetwork {
         if let Err(e) = sync_tags(&clients.ec2, &group_id, &had.tags, &want.tags).await {
             diags.error("Cannot update tags", e);
         }
-        diags.extend(update_endpoints(&clients, &prior, &had, &want, &network, &group_id).await);
+        let changed = update_endpoints(
+            &clients,
+            &prior,
+            (&had, &want),
+            &network,
+            &group_id,
+            &ctx.cancel,
+        )
+        .await;
+        diags.extend(changed);
         self.settle(
             ctx, &clients, planned, &network, &new_cidrs, &group_id, "update", diags,
         )
@@ -197,8 +209,9 @@ impl Resource for PrivateNetwork {
         let ids: Vec<String> = owned(&endpoints, &vpc_id, &prior)
             .map(|e| e.id.clone())
             .collect();
-        if let Err(e) = ops::delete_endpoints(&clients.ec2, &ids).await {
-            return Diagnostics::from_error("Cannot delete the VPC endpoints", e);
+        if let Err(e) = ops::delete_endpoints_unless_stopped(&clients.ec2, &ids, &ctx.cancel).await
+        {
+            return Diagnostics::from_error("Cannot delete the VPC endpoints", e.to_string());
         }
         if let Err(e) = wait_endpoints(
             &clients.ec2,
@@ -757,6 +770,7 @@ async fn adopt_and_create_endpoints(
     want: &Desired,
     network: &Network,
     group_id: &str,
+    cancel: &CancellationToken,
 ) -> Diagnostics {
     let mut adopted: Vec<(&'static ServiceSpec, &VpcEndpoint)> = Vec::new();
     let mut extra: Vec<String> = Vec::new();
@@ -789,8 +803,8 @@ async fn adopt_and_create_endpoints(
         );
     }
     let mut diags = Diagnostics::new();
-    if let Err(e) = ops::delete_endpoints(&clients.ec2, &extra).await {
-        diags.error("Cannot delete an extra VPC endpoint", e);
+    if let Err(e) = ops::delete_endpoints_unless_stopped(&clients.ec2, &extra, cancel).await {
+        diags.error("Cannot delete an extra VPC endpoint", e.to_string());
     }
     for (spec, endpoint) in &adopted {
         let change = endpoint_change(
@@ -798,8 +812,10 @@ async fn adopt_and_create_endpoints(
             &Placement::observed(endpoint),
             &Placement::of(spec, want, &network.route_table_ids),
         );
-        if let Err(e) = ops::modify_endpoint(&clients.ec2, &endpoint.id, change).await {
-            diags.error("Cannot update an adopted VPC endpoint", e);
+        if let Err(e) =
+            ops::modify_endpoint_unless_stopped(&clients.ec2, &endpoint.id, change, cancel).await
+        {
+            diags.error("Cannot update an adopted VPC endpoint", e.to_string());
         }
         if let Err(e) = sync_tags(&clients.ec2, &endpoint.id, &endpoint.tags, &want.tags).await {
             diags.error("Cannot update tags", e);
@@ -811,18 +827,21 @@ async fn adopt_and_create_endpoints(
         .copied()
         .filter(|spec| !adopted.iter().any(|(s, _)| s == spec))
         .collect();
-    diags.extend(create_endpoints(clients, want, network, group_id, &missing).await);
+    diags.extend(create_endpoints(clients, want, network, group_id, &missing, cancel).await);
     diags
 }
 
 /// Creates `services`' endpoints concurrently; errors are collected, never
-/// short-circuited, so every endpoint that could be made is made.
+/// short-circuited, so every endpoint that could be made is made. Once
+/// Terraform asks the provider to stop, no further create starts: one error
+/// names the services left, and the caller returns what exists.
 async fn create_endpoints(
     clients: &Clients,
     want: &Desired,
     network: &Network,
     group_id: &str,
     services: &[&'static ServiceSpec],
+    cancel: &CancellationToken,
 ) -> Diagnostics {
     let requests: Vec<EndpointRequest<'_>> = services
         .iter()
@@ -843,27 +862,47 @@ async fn create_endpoints(
         .collect();
     let creations: Vec<_> = requests
         .iter()
-        .map(|request| ops::create_endpoint(&clients.ec2, request))
+        .map(|request| async move {
+            let made = ops::create_endpoint_unless_stopped(&clients.ec2, request, cancel).await;
+            (request.spec.short_name, made)
+        })
         .collect();
-    let results: Vec<Result<String, String>> = stream::iter(creations)
+    let results: Vec<(&str, Result<String, CallError>)> = stream::iter(creations)
         .buffer_unordered(CONCURRENT_CREATES)
         .collect()
         .await;
     let mut diags = Diagnostics::new();
-    for error in results.into_iter().filter_map(Result::err) {
-        diags.error("Cannot create a VPC endpoint", error);
+    let mut stopped = Vec::new();
+    for (short_name, made) in results {
+        match made {
+            Ok(_) => {}
+            Err(CallError::Stopped(_)) => stopped.push(short_name),
+            Err(e) => diags.error("Cannot create a VPC endpoint", e.to_string()),
+        }
+    }
+    if !stopped.is_empty() {
+        stopped.sort_unstable();
+        diags.error(
+            "Stopped before every VPC endpoint was made",
+            format!(
+                "Terraform asked the provider to stop, so the endpoints for {} were not made. \
+                 Everything made so far is recorded in the state: run terraform apply again to finish.",
+                stopped.join(", ")
+            ),
+        );
     }
     diags
 }
 
-/// Adds, removes and modifies endpoints so that `prior` becomes `want`.
+/// Adds, removes and modifies endpoints so that `prior` (which asked for
+/// `had`) becomes `want`.
 async fn update_endpoints(
     clients: &Clients,
     prior: &Value,
-    had: &Desired,
-    want: &Desired,
+    (had, want): (&Desired, &Desired),
     network: &Network,
     group_id: &str,
+    cancel: &CancellationToken,
 ) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let existing: BTreeMap<String, String> = match prior.get("endpoints") {
@@ -889,7 +928,8 @@ async fn update_endpoints(
         .map(|(_, id)| id.clone())
         .collect();
     if !to_create.is_empty() {
-        diags.extend(create_endpoints(clients, want, network, group_id, &to_create).await);
+        let made = create_endpoints(clients, want, network, group_id, &to_create, cancel).await;
+        diags.extend(made);
     }
     for spec in want
         .services
@@ -902,15 +942,16 @@ async fn update_endpoints(
             &Placement::of(spec, had, &[]),
             &Placement::of(spec, want, &network.route_table_ids),
         );
-        if let Err(e) = ops::modify_endpoint(&clients.ec2, id, change).await {
-            diags.error("Cannot update a VPC endpoint", e);
+        if let Err(e) = ops::modify_endpoint_unless_stopped(&clients.ec2, id, change, cancel).await
+        {
+            diags.error("Cannot update a VPC endpoint", e.to_string());
         }
         if let Err(e) = sync_tags(&clients.ec2, id, &had.tags, &want.tags).await {
             diags.error("Cannot update tags", e);
         }
     }
-    if let Err(e) = ops::delete_endpoints(&clients.ec2, &to_delete).await {
-        diags.error("Cannot delete a removed VPC endpoint", e);
+    if let Err(e) = ops::delete_endpoints_unless_stopped(&clients.ec2, &to_delete, cancel).await {
+        diags.error("Cannot delete a removed VPC endpoint", e.to_string());
     }
     diags
 }

@@ -1,5 +1,6 @@
 //! The EC2 changes `sagemaker_private_network` makes: its security group and
-//! rules, and its VPC endpoints — each call paced and tagged with its owner.
+//! rules, and its VPC endpoints — each call paced, tagged with its owner,
+//! and given up when Terraform asks the provider to stop.
 
 use super::state::FULL_ACCESS_POLICY;
 use crate::aws::describe_error;
@@ -9,12 +10,58 @@ use crate::aws::pace::TokenBucket;
 use crate::catalog::{EndpointKind, ServiceSpec};
 use aws_sdk_ec2::types::{ResourceType, VpcEndpointType};
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::OnceLock;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// How long a call already sent may still take to answer once Terraform
+/// asks the provider to stop: its answer tells what it made, so it is
+/// recorded in the state; after that it is abandoned.
+pub const STOP_GRACE: Duration = Duration::from_secs(1);
 
 /// The one pacing bucket of this process for endpoint mutations.
 fn endpoint_bucket() -> &'static TokenBucket {
     static BUCKET: OnceLock<TokenBucket> = OnceLock::new();
     BUCKET.get_or_init(TokenBucket::vpc_endpoint_mutations)
+}
+
+/// Why an endpoint call has no result.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// Not made (or its answer not awaited) because Terraform asked the
+    /// provider to stop (Ctrl-C). Holds what the call was for.
+    #[error("{0}: stopped, Terraform asked the provider to stop")]
+    Stopped(String),
+    /// AWS refused it or did not answer: what, and why.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Makes the endpoint mutation `call` (for `action`) once EC2's pacing
+/// allows, unless Terraform stops first: a stop while waiting for the pacing
+/// bucket cancels the call; a stop while it is in flight leaves it
+/// [`STOP_GRACE`] to answer. An abandoned create is not lost: the endpoint
+/// carries the ownership tags and the next apply adopts it.
+async fn paced<T>(
+    cancel: &CancellationToken,
+    action: &str,
+    call: impl Future<Output = Result<T, String>>,
+) -> Result<T, CallError> {
+    let stopped = || CallError::Stopped(action.to_owned());
+    endpoint_bucket()
+        .take_or_cancel(cancel)
+        .await
+        .map_err(|_| stopped())?;
+    tokio::pin!(call);
+    tokio::select! {
+        biased;
+        answer = &mut call => answer.map_err(CallError::Failed),
+        () = cancel.cancelled() => match tokio::time::timeout(STOP_GRACE, &mut call).await {
+            Ok(answer) => answer.map_err(CallError::Failed),
+            Err(_) => Err(stopped()),
+        },
+    }
 }
 
 /// The security group name for the endpoints of `vpc_id` (one per VPC).
@@ -52,14 +99,30 @@ pub struct EndpointRequest<'a> {
     pub tags: &'a BTreeMap<String, String>,
 }
 
-/// Creates one endpoint and returns its id. The client token makes a
-/// retried call return the same endpoint instead of a second one.
+/// Creates one endpoint and returns its id; never stopped (see
+/// [`create_endpoint_unless_stopped`]).
 pub async fn create_endpoint(
     ec2: &aws_sdk_ec2::Client,
     request: &EndpointRequest<'_>,
 ) -> Result<String, String> {
-    endpoint_bucket().take().await;
+    create_endpoint_unless_stopped(ec2, request, &CancellationToken::new())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Creates one endpoint and returns its id, unless `cancel` fires first
+/// (see [`CallError::Stopped`]). The client token makes a retried call
+/// return the same endpoint instead of a second one.
+pub async fn create_endpoint_unless_stopped(
+    ec2: &aws_sdk_ec2::Client,
+    request: &EndpointRequest<'_>,
+    cancel: &CancellationToken,
+) -> Result<String, CallError> {
     let spec = request.spec;
+    let action = format!(
+        "creating EC2 VPC Endpoint for {} in {}",
+        spec.short_name, request.vpc_id
+    );
     let mut call = ec2
         .create_vpc_endpoint()
         .vpc_id(request.vpc_id)
@@ -77,24 +140,12 @@ pub async fn create_endpoint(
             .vpc_endpoint_type(VpcEndpointType::Gateway)
             .set_route_table_ids(Some(request.route_table_ids.to_vec())),
     };
-    let created = call.send().await.map_err(|e| {
-        describe_error(
-            &format!(
-                "creating EC2 VPC Endpoint for {} in {}",
-                spec.short_name, request.vpc_id
-            ),
-            &e,
-        )
-    })?;
+    let send = async { call.send().await.map_err(|e| describe_error(&action, &e)) };
+    let created = paced(cancel, &action, send).await?;
     created
         .vpc_endpoint
         .and_then(|e| e.vpc_endpoint_id)
-        .ok_or_else(|| {
-            format!(
-                "creating EC2 VPC Endpoint for {}: AWS returned no id",
-                spec.short_name
-            )
-        })
+        .ok_or_else(|| CallError::Failed(format!("{action}: AWS returned no id")))
 }
 
 /// What to change on an existing endpoint.
@@ -122,16 +173,29 @@ impl EndpointChange {
     }
 }
 
-/// Applies `change` to endpoint `id` in one ModifyVpcEndpoint call.
+/// Applies `change` to endpoint `id` in one ModifyVpcEndpoint call; never
+/// stopped (see [`modify_endpoint_unless_stopped`]).
 pub async fn modify_endpoint(
     ec2: &aws_sdk_ec2::Client,
     id: &str,
     change: EndpointChange,
 ) -> Result<(), String> {
+    modify_endpoint_unless_stopped(ec2, id, change, &CancellationToken::new())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Applies `change` to endpoint `id` in one ModifyVpcEndpoint call, unless
+/// `cancel` fires first (see [`CallError::Stopped`]).
+pub async fn modify_endpoint_unless_stopped(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+    change: EndpointChange,
+    cancel: &CancellationToken,
+) -> Result<(), CallError> {
     if change.is_empty() {
         return Ok(());
     }
-    endpoint_bucket().take().await;
     let nonempty = |v: Vec<String>| (!v.is_empty()).then_some(v);
     let mut call = ec2
         .modify_vpc_endpoint()
@@ -146,29 +210,36 @@ pub async fn modify_endpoint(
         Some(None) => call.policy_document(FULL_ACCESS_POLICY),
         None => call,
     };
-    call.send()
-        .await
-        .map_err(|e| describe_error(&format!("modifying EC2 VPC Endpoint ({id})"), &e))?;
+    let action = format!("modifying EC2 VPC Endpoint ({id})");
+    let send = async { call.send().await.map_err(|e| describe_error(&action, &e)) };
+    paced(cancel, &action, send).await?;
     Ok(())
 }
 
-/// Deletes endpoints `ids` in one call; ids already gone are fine.
+/// Deletes endpoints `ids` in one call; ids already gone are fine. Never
+/// stopped (see [`delete_endpoints_unless_stopped`]).
 pub async fn delete_endpoints(ec2: &aws_sdk_ec2::Client, ids: &[String]) -> Result<(), String> {
+    delete_endpoints_unless_stopped(ec2, ids, &CancellationToken::new())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Deletes endpoints `ids` in one call, unless `cancel` fires first (see
+/// [`CallError::Stopped`]); ids already gone are fine.
+pub async fn delete_endpoints_unless_stopped(
+    ec2: &aws_sdk_ec2::Client,
+    ids: &[String],
+    cancel: &CancellationToken,
+) -> Result<(), CallError> {
     if ids.is_empty() {
         return Ok(());
     }
-    endpoint_bucket().take().await;
-    let answer = ec2
+    let action = format!("deleting EC2 VPC Endpoints ({})", ids.join(", "));
+    let call = ec2
         .delete_vpc_endpoints()
-        .set_vpc_endpoint_ids(Some(ids.to_vec()))
-        .send()
-        .await
-        .map_err(|e| {
-            describe_error(
-                &format!("deleting EC2 VPC Endpoints ({})", ids.join(", ")),
-                &e,
-            )
-        })?;
+        .set_vpc_endpoint_ids(Some(ids.to_vec()));
+    let send = async { call.send().await.map_err(|e| describe_error(&action, &e)) };
+    let answer = paced(cancel, &action, send).await?;
     let failures: Vec<String> = answer
         .unsuccessful()
         .iter()
@@ -188,10 +259,10 @@ pub async fn delete_endpoints(ec2: &aws_sdk_ec2::Client, ids: &[String]) -> Resu
     if failures.is_empty() {
         Ok(())
     } else {
-        Err(format!(
+        Err(CallError::Failed(format!(
             "deleting EC2 VPC Endpoints: {}",
             failures.join("; ")
-        ))
+        )))
     }
 }
 
