@@ -11,9 +11,9 @@ pub mod schema;
 pub mod state;
 
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
-use crate::aws::ec2::groups::sync_rule_lines;
+use crate::aws::ec2::groups::{self, sync_rule_lines};
 use crate::aws::ec2::tags::{sync_tags, MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
-use crate::aws::ec2::wait::{retry_dependency_violation, wait_endpoints, Target};
+use crate::aws::ec2::wait::{wait_endpoints, Target};
 use crate::aws::Clients;
 use crate::catalog::{EndpointKind, ServiceSpec};
 use crate::framework::plan::semantic_eq;
@@ -228,19 +228,11 @@ impl Resource for PrivateNetwork {
         let Some(group_id) = text(&prior, "security_group_id") else {
             return Diagnostics::new();
         };
-        let ec2 = &clients.ec2;
-        let deleted = retry_dependency_violation(
-            || ec2.delete_security_group().group_id(&group_id).send(),
-            timeout,
-            &ctx.cancel,
-        )
-        .await;
-        match deleted {
-            Ok(_) => Diagnostics::new(),
-            Err(e) if aws_smithy_types::error::metadata::ProvideErrorMetadata::code(e.last()) == Some("InvalidGroup.NotFound") => Diagnostics::new(),
+        match groups::delete_group(&clients.ec2, &group_id, timeout, &ctx.cancel).await {
+            Ok(()) => Diagnostics::new(),
             Err(e) => Diagnostics::from_error(
                 "Cannot delete the endpoint security group",
-                format!("deleting EC2 Security Group ({group_id}): {e}. Network interfaces may still use it: retry the destroy."),
+                format!("{e}. Network interfaces may still use it: retry the destroy."),
             ),
         }
     }
@@ -256,8 +248,7 @@ impl Resource for PrivateNetwork {
 
 impl PrivateNetwork {
     async fn clients(&self) -> Result<(Clients, BTreeMap<String, String>), Diagnostics> {
-        let aws = crate::provider::aws(&self.configured)?;
-        Ok((aws.clients().await?.clone(), aws.config().default_tags()))
+        crate::provider::clients(&self.configured).await
     }
 
     /// Fills the planned value: defaults, tags, the endpoint set, URLs; runs
@@ -271,15 +262,14 @@ impl PrivateNetwork {
         let (clients, default_tags) = self.clients().await?;
         let region = clients.region.clone();
         if let Some(vpc_id) = planned.get("vpc_id").cloned() {
-            set(planned, "id", vpc_id);
+            planned.set_attribute("id", vpc_id);
         }
         if planned
             .get("services")
             .is_none_or(|v| v.is_null() || v.is_unknown())
             && config.get("services").is_none_or(Value::is_null)
         {
-            set(
-                planned,
+            planned.set_attribute(
                 "services",
                 Value::Set(vec![Value::String("hosting".into())]),
             );
@@ -288,9 +278,9 @@ impl PrivateNetwork {
             .get("private_dns_enabled")
             .is_none_or(|v| v.is_null() || v.is_unknown())
         {
-            set(planned, "private_dns_enabled", Value::Bool(true));
+            planned.set_attribute("private_dns_enabled", Value::Bool(true));
         }
-        set(planned, "tags_all", tags_all(planned, &default_tags));
+        planned.set_attribute("tags_all", tags_all(planned, &default_tags));
         keep_equivalent_policies(prior, planned);
         let services = wanted_services(planned);
         plan_computed(prior, planned, services.as_deref(), &region);
@@ -331,7 +321,7 @@ impl PrivateNetwork {
         {
             if let Some(services) = &services {
                 let prefix_list = plan_prefix_list(&clients, services).await?;
-                set(planned, "s3_prefix_list_id", prefix_list);
+                planned.set_attribute("s3_prefix_list_id", prefix_list);
             }
         }
         plan_computed(prior, planned, services.as_deref(), &region);
@@ -393,11 +383,7 @@ impl PrivateNetwork {
             );
         }
         fill_defaults(&mut planned, network, cidrs);
-        set(
-            &mut planned,
-            "security_group_id",
-            Value::String(group_id.to_owned()),
-        );
+        planned.set_attribute("security_group_id", Value::String(group_id.to_owned()));
         match observe(clients, &vpc_id, Some(group_id)).await {
             Ok((group, endpoints)) => {
                 let state = with_observed(planned, &clients.region, group.as_ref(), &endpoints);
@@ -414,12 +400,6 @@ impl PrivateNetwork {
                 }
             }
         }
-    }
-}
-
-fn set(value: &mut Value, name: &str, new: Value) {
-    if let Value::Object(attributes) = value {
-        attributes.insert(name.to_owned(), new);
     }
 }
 
@@ -488,8 +468,7 @@ fn plan_computed(
         None => Value::Unknown,
     };
     for (name, url) in endpoint_urls(&endpoints, region) {
-        set(
-            planned,
+        planned.set_attribute(
             name,
             if endpoints.is_unknown() {
                 Value::Unknown
@@ -498,7 +477,7 @@ fn plan_computed(
             },
         );
     }
-    set(planned, "endpoints", endpoints);
+    planned.set_attribute("endpoints", endpoints);
     plan_ingress_rules(prior, planned);
 }
 
@@ -549,7 +528,7 @@ fn plan_ingress_rules(prior: &Value, planned: &mut Value) {
         }
         _ => Value::Unknown,
     };
-    set(planned, "ingress_rules", rules);
+    planned.set_attribute("ingress_rules", rules);
 }
 
 /// Records in the refreshed `state` each endpoint policy that no longer
@@ -607,7 +586,7 @@ fn with_observed_policies(mut state: Value, region: &str, endpoints: &[VpcEndpoi
                 .get(helper)
                 .is_some_and(|v| !v.is_null() && *v != Value::Bool(false));
             if used {
-                set(&mut state, helper, Value::Null);
+                state.set_attribute(helper, Value::Null);
             }
         }
     }
@@ -622,7 +601,7 @@ fn with_observed_policies(mut state: Value, region: &str, endpoints: &[VpcEndpoi
                     .collect(),
             )
         };
-        set(&mut state, "endpoint_policies", value);
+        state.set_attribute("endpoint_policies", value);
     }
     state
 }
@@ -645,7 +624,7 @@ fn keep_equivalent_policies(prior: &Value, planned: &mut Value) {
         });
     if equivalent {
         let kept = Value::Map(before.clone());
-        set(planned, "endpoint_policies", kept);
+        planned.set_attribute("endpoint_policies", kept);
     }
 }
 
@@ -657,23 +636,19 @@ fn fill_defaults(value: &mut Value, network: &Network, cidrs: &[String]) {
         .get("allowed_cidr_blocks")
         .is_none_or(|v| v.is_null() || v.is_unknown())
     {
-        set(value, "allowed_cidr_blocks", strings(cidrs));
+        value.set_attribute("allowed_cidr_blocks", strings(cidrs));
     }
     if value
         .get("s3_route_table_ids")
         .is_none_or(|v| v.is_null() || v.is_unknown())
     {
-        set(
-            value,
-            "s3_route_table_ids",
-            strings(&network.route_table_ids),
-        );
+        value.set_attribute("s3_route_table_ids", strings(&network.route_table_ids));
     }
     let prefix_list = network
         .s3_prefix_list_id
         .clone()
         .map_or(Value::Null, Value::String);
-    set(value, "s3_prefix_list_id", prefix_list);
+    value.set_attribute("s3_prefix_list_id", prefix_list);
 }
 
 /// True when `tags` mark an object this provider made for the network
@@ -742,20 +717,18 @@ fn with_observed(
     }
     let endpoints = Value::Map(entries);
     for (name, url) in endpoint_urls(&endpoints, region) {
-        set(&mut base, name, url);
+        base.set_attribute(name, url);
     }
-    set(&mut base, "endpoints", endpoints);
-    set(
-        &mut base,
+    base.set_attribute("endpoints", endpoints);
+    base.set_attribute(
         "security_group_id",
         group.map_or(Value::Null, |g| Value::String(g.id.clone())),
     );
-    set(
-        &mut base,
+    base.set_attribute(
         "ingress_rules",
         group.map_or(Value::Null, |g| rule_lines_value(ingress_lines(g))),
     );
-    set(&mut base, "id", Value::String(owner));
+    base.set_attribute("id", Value::String(owner));
     base
 }
 
