@@ -195,10 +195,10 @@ impl Resource for VpcModelConfig {
         }
         let vpc_id = text(&prior, "vpc_id").unwrap_or_default();
         if let Some(endpoint_id) = managed_endpoint_id(&prior) {
-            let ids = [endpoint_id];
-            if let Err(e) = endpoint_ops::delete_endpoints(&clients.ec2, &ids).await {
+            if let Err(e) = delete_own_endpoint(&clients.ec2, &vpc_id, &endpoint_id).await {
                 return Diagnostics::from_error("Cannot delete the S3 gateway endpoint", e);
             }
+            let ids = [endpoint_id];
             if let Err(e) = wait_endpoints(
                 &clients.ec2,
                 &vpc_id,
@@ -281,9 +281,18 @@ impl VpcModelConfig {
         let (placement, found) = check_remote(&clients, &inputs).await?;
         diags.extend(found);
         fill_from_placement(planned, &want, &placement);
+        // A create never promises the ids of owned objects it finds: when it
+        // replaces a tainted or replaced instance (Terraform plans those with
+        // no prior state), destroy deletes them before create runs, and a
+        // known id would then change at apply. Apply still adopts what is
+        // left (a crashed apply's objects).
+        let adoptable = !prior.is_null();
         let group_id = if want.create_security_group {
             text(prior, "security_group_id")
-                .or_else(|| placement.own_group.as_ref().map(|g| g.id.clone()))
+                .or_else(|| {
+                    let own = placement.own_group.as_ref().filter(|_| adoptable);
+                    own.map(|g| g.id.clone())
+                })
                 .map_or(Value::Unknown, Value::String)
         } else {
             Value::Null
@@ -309,8 +318,8 @@ impl VpcModelConfig {
                 .reused_endpoint
                 .clone()
                 .map_or(Value::Null, Value::String),
-            (Some(own), false) => Value::String(own.id.clone()),
-            (None, false) => Value::Unknown,
+            (Some(own), false) if adoptable => Value::String(own.id.clone()),
+            (_, false) => Value::Unknown,
         };
         if endpoint.is_unknown() {
             planned.set_attribute("s3_endpoint_managed", Value::Unknown);
@@ -466,8 +475,7 @@ async fn converge(
     // 2. The S3 gateway endpoint, when a route table needs one of ours.
     match (&recorded.endpoint_id, placement.own_route_tables.is_empty()) {
         (Some(id), true) => {
-            let ids = [id.clone()];
-            if let Err(e) = endpoint_ops::delete_endpoints(ec2, &ids).await {
+            if let Err(e) = delete_own_endpoint(ec2, &vpc_id, id).await {
                 diags.error("Cannot delete the S3 gateway endpoint no longer needed", e);
                 return (recorded, diags);
             }
@@ -644,6 +652,31 @@ fn endpoint_change(placement: &Placement, had: &Desired, want: &Desired) -> Endp
         change.policy = Some(want.s3_policy.clone());
     }
     change
+}
+
+/// Deletes this configuration's S3 endpoint `id` of `vpc_id`. When the call
+/// fails but EC2 lists the endpoint as deleting or gone (or not at all), an
+/// earlier attempt did the work — a retried call whose first answer was
+/// lost; moto then answers `InvalidRoute.NotFound` for the routes that
+/// attempt already removed — and the delete succeeded.
+async fn delete_own_endpoint(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    id: &str,
+) -> Result<(), String> {
+    let Err(e) = endpoint_ops::delete_endpoints(ec2, &[id.to_owned()]).await else {
+        return Ok(());
+    };
+    if vpc_id.is_empty() {
+        return Err(e);
+    }
+    match find::find_vpc_endpoints_in_vpc(ec2, vpc_id, true).await {
+        Ok(listed) => match listed.iter().find(|endpoint| endpoint.id == id) {
+            Some(endpoint) if !endpoint.is_gone() && endpoint.state != "deleting" => Err(e),
+            _ => Ok(()),
+        },
+        Err(_) => Err(e),
+    }
 }
 
 /// Deletes the model group, retrying while network interfaces drain.
