@@ -209,11 +209,11 @@ struct SideBySide {
     floor: Run,
 }
 
-/// Phase names, per contender.
-const PHASES: [(&str, &str, &str); 3] = [
-    ("apply", "create + wait", "create"),
-    ("plan (refresh)", "read", "read"),
-    ("destroy", "delete + wait", "delete"),
+/// Phase names: in the tables, and in the scripts' JSON.
+const PHASES: [(&str, &str); 3] = [
+    ("apply", "create"),
+    ("plan (refresh)", "read"),
+    ("destroy", "delete"),
 ];
 
 fn main() {
@@ -492,7 +492,7 @@ fn run_script(composite: &Composite, k: usize, script: Script) -> Run {
     let mut run = Run::default();
     match parsed {
         Some(result) if output.status.success() => {
-            for (i, (_, _, name)) in PHASES.iter().enumerate() {
+            for (i, (_, name)) in PHASES.iter().enumerate() {
                 run.phases[i] = Phase {
                     secs: result[format!("{name}_s")].as_f64().unwrap_or(f64::NAN),
                     calls: result["calls"][name].as_f64().unwrap_or(f64::NAN),
@@ -890,7 +890,7 @@ fn composite_section(composite: &Composite, rows: &[SideBySide]) -> String {
     );
     let mut notes = Vec::new();
     for row in rows {
-        for (i, (phase, _, _)) in PHASES.iter().enumerate() {
+        for (i, (phase, _)) in PHASES.iter().enumerate() {
             let p = &row.provider.phases[i];
             let c = &row.cli.phases[i];
             let f = &row.floor.phases[i];
@@ -899,10 +899,9 @@ fn composite_section(composite: &Composite, rows: &[SideBySide]) -> String {
                 2 => f.secs.max(bucket_floor(composite.endpoint_deletes * row.k)),
                 _ => f.secs,
             };
-            let cli_mark = row
-                .cli
-                .scaled_from
-                .map_or(String::new(), |n| format!(" (×{} from K={n})", row.k / n));
+            let cli_mark = row.cli.scaled_from.map_or(String::new(), |n| {
+                format!(" (×{:.1} from K={n})", row.k as f64 / n as f64)
+            });
             let _ = writeln!(
                 out,
                 "| {} | {phase} | {:.2}{} | {:.2}{cli_mark}{} | {:.2}{} | {paced:.2} | {} | {} | {} |",
@@ -927,7 +926,7 @@ fn composite_section(composite: &Composite, rows: &[SideBySide]) -> String {
     for row in rows {
         let k = row.k as f64;
         let mut totals = [0.0; 3];
-        for (i, (phase, _, _)) in PHASES.iter().enumerate() {
+        for (i, (phase, _)) in PHASES.iter().enumerate() {
             let calls = [
                 row.provider.phases[i].calls,
                 row.cli.phases[i].calls,
@@ -962,7 +961,7 @@ fn composite_section(composite: &Composite, rows: &[SideBySide]) -> String {
          |---|---|---|---|---|---|\n",
     );
     for row in rows {
-        for (i, (phase, _, _)) in PHASES.iter().enumerate() {
+        for (i, (phase, _)) in PHASES.iter().enumerate() {
             let d = row.provider.details.get(i).cloned().unwrap_or_default();
             let _ = writeln!(
                 out,
