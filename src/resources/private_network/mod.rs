@@ -209,7 +209,8 @@ impl Resource for PrivateNetwork {
         let ids: Vec<String> = owned(&endpoints, &vpc_id, &prior)
             .map(|e| e.id.clone())
             .collect();
-        if let Err(e) = ops::delete_endpoints_unless_stopped(&clients.ec2, &ids, &ctx.cancel).await
+        if let Err(e) =
+            ops::delete_endpoints_unless_stopped(&clients.ec2, &vpc_id, &ids, &ctx.cancel).await
         {
             return Diagnostics::from_error("Cannot delete the VPC endpoints", e.to_string());
         }
@@ -776,7 +777,9 @@ async fn adopt_and_create_endpoints(
         );
     }
     let mut diags = Diagnostics::new();
-    if let Err(e) = ops::delete_endpoints_unless_stopped(&clients.ec2, &extra, cancel).await {
+    if let Err(e) =
+        ops::delete_endpoints_unless_stopped(&clients.ec2, &want.vpc_id, &extra, cancel).await
+    {
         diags.error("Cannot delete an extra VPC endpoint", e.to_string());
     }
     for (spec, endpoint) in &adopted {
@@ -923,7 +926,9 @@ async fn update_endpoints(
             diags.error("Cannot update tags", e);
         }
     }
-    if let Err(e) = ops::delete_endpoints_unless_stopped(&clients.ec2, &to_delete, cancel).await {
+    if let Err(e) =
+        ops::delete_endpoints_unless_stopped(&clients.ec2, &want.vpc_id, &to_delete, cancel).await
+    {
         diags.error("Cannot delete a removed VPC endpoint", e.to_string());
     }
     diags

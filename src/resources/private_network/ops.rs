@@ -99,17 +99,6 @@ pub struct EndpointRequest<'a> {
     pub tags: &'a BTreeMap<String, String>,
 }
 
-/// Creates one endpoint and returns its id; never stopped (see
-/// [`create_endpoint_unless_stopped`]).
-pub async fn create_endpoint(
-    ec2: &aws_sdk_ec2::Client,
-    request: &EndpointRequest<'_>,
-) -> Result<String, String> {
-    create_endpoint_unless_stopped(ec2, request, &CancellationToken::new())
-        .await
-        .map_err(|e| e.to_string())
-}
-
 /// Creates one endpoint and returns its id, unless `cancel` fires first
 /// (see [`CallError::Stopped`]). The client token makes a retried call
 /// return the same endpoint instead of a second one.
@@ -173,18 +162,6 @@ impl EndpointChange {
     }
 }
 
-/// Applies `change` to endpoint `id` in one ModifyVpcEndpoint call; never
-/// stopped (see [`modify_endpoint_unless_stopped`]).
-pub async fn modify_endpoint(
-    ec2: &aws_sdk_ec2::Client,
-    id: &str,
-    change: EndpointChange,
-) -> Result<(), String> {
-    modify_endpoint_unless_stopped(ec2, id, change, &CancellationToken::new())
-        .await
-        .map_err(|e| e.to_string())
-}
-
 /// Applies `change` to endpoint `id` in one ModifyVpcEndpoint call, unless
 /// `cancel` fires first (see [`CallError::Stopped`]).
 pub async fn modify_endpoint_unless_stopped(
@@ -216,17 +193,37 @@ pub async fn modify_endpoint_unless_stopped(
     Ok(())
 }
 
-/// Deletes endpoints `ids` in one call; ids already gone are fine. Never
-/// stopped (see [`delete_endpoints_unless_stopped`]).
-pub async fn delete_endpoints(ec2: &aws_sdk_ec2::Client, ids: &[String]) -> Result<(), String> {
-    delete_endpoints_unless_stopped(ec2, ids, &CancellationToken::new())
-        .await
-        .map_err(|e| e.to_string())
+/// Deletes endpoints `ids` of `vpc_id` in one call, unless `cancel` fires
+/// first (see [`CallError::Stopped`]); ids already gone are fine. When the
+/// call fails, one listing of the VPC decides: if every endpoint is
+/// deleting, deleted or no longer listed (a retried delete whose first
+/// answer was lost), the delete succeeded.
+pub async fn delete_endpoints_unless_stopped(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    ids: &[String],
+    cancel: &CancellationToken,
+) -> Result<(), CallError> {
+    match delete_endpoints_once(ec2, ids, cancel).await {
+        Err(CallError::Failed(e)) if !vpc_id.is_empty() => {
+            let listed = crate::aws::ec2::find::find_vpc_endpoints_in_vpc(ec2, vpc_id, true)
+                .await
+                .map_err(|_| CallError::Failed(e.clone()))?;
+            let remaining = listed
+                .iter()
+                .filter(|endpoint| ids.contains(&endpoint.id))
+                .any(|endpoint| !endpoint.is_gone() && endpoint.state != "deleting");
+            if remaining {
+                Err(CallError::Failed(e))
+            } else {
+                Ok(())
+            }
+        }
+        other => other,
+    }
 }
 
-/// Deletes endpoints `ids` in one call, unless `cancel` fires first (see
-/// [`CallError::Stopped`]); ids already gone are fine.
-pub async fn delete_endpoints_unless_stopped(
+async fn delete_endpoints_once(
     ec2: &aws_sdk_ec2::Client,
     ids: &[String],
     cancel: &CancellationToken,

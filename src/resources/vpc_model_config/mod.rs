@@ -195,8 +195,19 @@ impl Resource for VpcModelConfig {
         }
         let vpc_id = text(&prior, "vpc_id").unwrap_or_default();
         if let Some(endpoint_id) = managed_endpoint_id(&prior) {
-            if let Err(e) = delete_own_endpoint(&clients.ec2, &vpc_id, &endpoint_id).await {
-                return Diagnostics::from_error("Cannot delete the S3 gateway endpoint", e);
+            let ids = [endpoint_id.clone()];
+            if let Err(e) = endpoint_ops::delete_endpoints_unless_stopped(
+                &clients.ec2,
+                &vpc_id,
+                &ids,
+                &ctx.cancel,
+            )
+            .await
+            {
+                return Diagnostics::from_error(
+                    "Cannot delete the S3 gateway endpoint",
+                    e.to_string(),
+                );
             }
             let ids = [endpoint_id];
             if let Err(e) = wait_endpoints(
@@ -475,16 +486,24 @@ async fn converge(
     // 2. The S3 gateway endpoint, when a route table needs one of ours.
     match (&recorded.endpoint_id, placement.own_route_tables.is_empty()) {
         (Some(id), true) => {
-            if let Err(e) = delete_own_endpoint(ec2, &vpc_id, id).await {
-                diags.error("Cannot delete the S3 gateway endpoint no longer needed", e);
+            let ids = [id.clone()];
+            if let Err(e) =
+                endpoint_ops::delete_endpoints_unless_stopped(ec2, &vpc_id, &ids, &ctx.cancel).await
+            {
+                diags.error(
+                    "Cannot delete the S3 gateway endpoint no longer needed",
+                    e.to_string(),
+                );
                 return (recorded, diags);
             }
             recorded.endpoint_id = None;
         }
         (Some(id), false) => {
             let change = endpoint_change(placement, had, want);
-            if let Err(e) = endpoint_ops::modify_endpoint(ec2, id, change).await {
-                diags.error("Cannot update the S3 gateway endpoint", e);
+            if let Err(e) =
+                endpoint_ops::modify_endpoint_unless_stopped(ec2, id, change, &ctx.cancel).await
+            {
+                diags.error("Cannot update the S3 gateway endpoint", e.to_string());
                 return (recorded, diags);
             }
             let old_tags = placement
@@ -509,10 +528,10 @@ async fn converge(
                 policy: want.s3_policy.as_deref(),
                 tags: &want.tags,
             };
-            match endpoint_ops::create_endpoint(ec2, &request).await {
+            match endpoint_ops::create_endpoint_unless_stopped(ec2, &request, &ctx.cancel).await {
                 Ok(id) => recorded.endpoint_id = Some(id),
                 Err(e) => {
-                    diags.error("Cannot create the S3 gateway endpoint", e);
+                    diags.error("Cannot create the S3 gateway endpoint", e.to_string());
                     return (recorded, diags);
                 }
             }
@@ -652,31 +671,6 @@ fn endpoint_change(placement: &Placement, had: &Desired, want: &Desired) -> Endp
         change.policy = Some(want.s3_policy.clone());
     }
     change
-}
-
-/// Deletes this configuration's S3 endpoint `id` of `vpc_id`. When the call
-/// fails but EC2 lists the endpoint as deleting or gone (or not at all), an
-/// earlier attempt did the work — a retried call whose first answer was
-/// lost; moto then answers `InvalidRoute.NotFound` for the routes that
-/// attempt already removed — and the delete succeeded.
-async fn delete_own_endpoint(
-    ec2: &aws_sdk_ec2::Client,
-    vpc_id: &str,
-    id: &str,
-) -> Result<(), String> {
-    let Err(e) = endpoint_ops::delete_endpoints(ec2, &[id.to_owned()]).await else {
-        return Ok(());
-    };
-    if vpc_id.is_empty() {
-        return Err(e);
-    }
-    match find::find_vpc_endpoints_in_vpc(ec2, vpc_id, true).await {
-        Ok(listed) => match listed.iter().find(|endpoint| endpoint.id == id) {
-            Some(endpoint) if !endpoint.is_gone() && endpoint.state != "deleting" => Err(e),
-            _ => Ok(()),
-        },
-        Err(_) => Err(e),
-    }
 }
 
 /// Deletes the model group, retrying while network interfaces drain.
