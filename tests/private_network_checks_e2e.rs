@@ -176,10 +176,6 @@ fn line_of(main_tf: &str, needle: &str) -> (usize, String) {
     (hits[0].0, hits[0].1.to_owned())
 }
 
-fn squash(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// What a diagnostic must say.
 struct Expect<'a> {
     severity: &'a str,
@@ -219,13 +215,15 @@ fn assert_diagnostic(output: &str, main_tf: &str, expect: &Expect<'_>) {
     );
     let quoted = format!("{number}: {}", text.trim());
     assert!(
-        diag.lines.iter().any(|l| squash(l) == squash(&quoted)),
+        diag.lines
+            .iter()
+            .any(|l| support::one_line(l) == support::one_line(&quoted)),
         "the diagnostic quotes line {number} {text:?}:\n{body}"
     );
-    let detail = squash(&body);
+    let detail = support::one_line(&body);
     for fragment in expect.fragments {
         assert!(
-            detail.contains(&squash(fragment)),
+            detail.contains(&support::one_line(fragment)),
             "the diagnostic says {fragment:?}:\n{body}"
         );
     }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use support::ec2_fixture::{fixture, Endpoint, Fixture, Group};
-use support::fault_proxy::{Config, ErrorAnswer, FailOnce, Fault, FaultProxy};
+use support::fault_proxy::{Config, ErrorAnswer, FailOnce, Fault, FaultProxy, Tally};
 use support::moto;
 use support::terraform::Workspace;
 
@@ -125,10 +125,6 @@ fn assert_exactly_hosting(fx: &Fixture, when: &str) {
     assert_eq!(groups.len(), 1, "{when}: one security group: {groups:?}");
 }
 
-fn squash(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[test]
 fn a_rejected_s3_gateway_create_keeps_everything_made_in_state_and_destroy_removes_it() {
     let fx = fixture();
@@ -143,7 +139,7 @@ fn a_rejected_s3_gateway_create_keeps_everything_made_in_state_and_destroy_remov
     let proxy = proxy(Config::new(0).fail_once(rejection));
     let ws = workspace(&fx, &proxy, "");
 
-    let err = squash(&ws.apply_err());
+    let err = support::one_line(&ws.apply_err());
     assert!(
         err.contains("InvalidRouteTableId.NotFound") && err.contains("rtb-0deleted0000000000"),
         "the apply error carries AWS's error:\n{err}"
@@ -210,7 +206,7 @@ fn endpoints_pending_past_the_create_timeout_fail_apply_naming_them_and_destroy_
     let ws = workspace(&fx, &proxy, "  timeouts { create = \"20s\" }");
 
     let started = Instant::now();
-    let err = squash(&ws.apply_err());
+    let err = support::one_line(&ws.apply_err());
     let took = started.elapsed();
     assert!(
         err.contains("to become available: still pending after 20s"),
@@ -260,22 +256,13 @@ const SEEDS: u64 = 20;
 /// mostly waits on the SDK's retry backoff, not on the CPU.
 const LANES: u64 = 4;
 
-/// What the runs of one lane saw.
-#[derive(Default)]
-struct Totals {
-    runs: u64,
-    calls: u64,
-    failed: u64,
-    kinds: BTreeSet<Fault>,
-}
-
 /// Apply then destroy once per seed in one workspace, checking the
 /// emulator after each step.
-fn apply_and_destroy_per_seed(seeds: impl Iterator<Item = u64>) -> Totals {
+fn apply_and_destroy_per_seed(seeds: Vec<u64>) -> Tally {
     let fx = fixture();
     let proxy = proxy(Config::new(0));
     let ws = workspace(&fx, &proxy, "");
-    let mut totals = Totals::default();
+    let mut tally = Tally::default();
     for seed in seeds {
         let started = Instant::now();
         proxy.set_config(a_fifth_failing(seed));
@@ -298,16 +285,7 @@ fn apply_and_destroy_per_seed(seeds: impl Iterator<Item = u64>) -> Totals {
             counters.failed_calls() > 0,
             "seed {seed}: no fault was injected: {counters:?}"
         );
-        totals.runs += 1;
-        totals.calls += counters.total_calls();
-        totals.failed += counters.failed_calls();
-        totals.kinds.extend(
-            counters
-                .faults
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .map(|(k, _)| *k),
-        );
+        tally.add_run(&counters);
         eprintln!(
             "seed {seed}: {} calls, {} failed by the proxy, apply + destroy {:?}",
             counters.total_calls(),
@@ -315,33 +293,19 @@ fn apply_and_destroy_per_seed(seeds: impl Iterator<Item = u64>) -> Totals {
             started.elapsed()
         );
     }
-    totals
+    tally
 }
 
 #[test]
 fn with_a_fifth_of_calls_failing_twenty_seeded_applies_and_destroys_leave_nothing_behind() {
-    let lanes: Vec<Totals> = std::thread::scope(|scope| {
-        let running: Vec<_> = (0..LANES)
-            .map(|lane| {
-                let seeds = (1..=SEEDS).filter(move |seed| seed % LANES == lane);
-                scope.spawn(move || apply_and_destroy_per_seed(seeds))
-            })
-            .collect();
-        running
-            .into_iter()
-            .map(|lane| lane.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let runs: u64 = lanes.iter().map(|t| t.runs).sum();
-    assert_eq!(runs, SEEDS);
-    let calls: u64 = lanes.iter().map(|t| t.calls).sum();
-    let failed: u64 = lanes.iter().map(|t| t.failed).sum();
-    let share = failed as f64 / calls as f64;
+    let tally = Tally::in_lanes(LANES, SEEDS, |_, seeds| apply_and_destroy_per_seed(seeds));
+    assert_eq!(tally.runs, SEEDS);
+    let (calls, share) = (tally.calls, tally.failed_share());
     assert!(
         (0.14..=0.26).contains(&share),
         "about a fifth of all {calls} calls failed, got {share:.3}"
     );
-    let kinds: BTreeSet<Fault> = lanes.iter().flat_map(|t| t.kinds.iter().copied()).collect();
+    let kinds = &tally.kinds;
     for kind in [
         Fault::Throttle,
         Fault::ServerError,

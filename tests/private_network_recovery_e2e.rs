@@ -20,7 +20,6 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
-use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 use support::ec2_fixture::{fixture, Fixture};
@@ -114,15 +113,6 @@ output "network" {{ value = sagemaker_private_network.this }}
             .expect("stat has a ppid")
             .to_owned()
     }
-}
-
-/// Sends `signal` (`-9`, `-INT`) to process `pid`.
-fn send(signal: &str, pid: &str) {
-    let status = Command::new("kill")
-        .args([signal, pid])
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill {signal} {pid} failed");
 }
 
 /// The emulator's security groups of the fixture VPC made by the provider.
@@ -240,7 +230,7 @@ fn after_the_provider_is_killed_mid_create_the_next_apply_adopts_what_it_made() 
     let fx = fixture();
     let recorded = Recorded::new(&fx);
     let (crashed, _) = apply_and_stop(&fx, &recorded, || {
-        send("-9", &recorded.last_provider_pid());
+        support::signal("-9", &recorded.last_provider_pid());
     });
     assert!(
         !crashed.success(),
@@ -281,7 +271,7 @@ fn ctrl_c_mid_create_stops_within_two_seconds_and_the_state_lists_what_was_made(
     let fx = fixture();
     let recorded = Recorded::new(&fx);
     let (interrupted, took) = apply_and_stop(&fx, &recorded, || {
-        send("-INT", &recorded.terraform_pid());
+        support::signal("-INT", &recorded.terraform_pid());
     });
     let output = interrupted.combined();
     eprintln!("terraform exited {took:?} after SIGINT");

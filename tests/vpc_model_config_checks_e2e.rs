@@ -114,11 +114,6 @@ fn printed_diagnostics(output: &str) -> Vec<Printed> {
     all
 }
 
-/// Whitespace collapsed: Terraform wraps long details.
-fn squash(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// The one error a failed command must print.
 struct Expect<'a> {
     summary: &'a str,
@@ -153,7 +148,11 @@ fn assert_only_error(output: &str, main_tf: &str, expect: &Expect<'_>) -> String
     let [(number, text)] = lines[..] else {
         panic!("{:?} must be on one line of:\n{main_tf}", expect.line);
     };
-    let has_line = |wanted: &str| error.iter().position(|l| squash(l) == squash(wanted));
+    let has_line = |wanted: &str| {
+        error
+            .iter()
+            .position(|l| support::one_line(l) == support::one_line(wanted))
+    };
     assert!(
         has_line(&format!("with {RESOURCE},")).is_some(),
         "the error names the resource:\n{body}"
@@ -167,10 +166,10 @@ fn assert_only_error(output: &str, main_tf: &str, expect: &Expect<'_>) -> String
     let Some(quoted) = has_line(&format!("{number}: {text}")) else {
         panic!("the error quotes line {number} {text:?}:\n{body}");
     };
-    let detail = squash(&error[quoted + 1..].join(" "));
+    let detail = support::one_line(&error[quoted + 1..].join(" "));
     for fragment in expect.says {
         assert!(
-            detail.contains(&squash(fragment)),
+            detail.contains(&support::one_line(fragment)),
             "the error says {fragment:?}:\n{body}"
         );
     }

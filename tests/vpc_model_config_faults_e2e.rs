@@ -23,14 +23,12 @@
 mod support;
 
 use serde_json::Value;
-use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 use support::ec2_fixture::{fixture, service, Fixture};
-use support::fault_proxy::{Config, ErrorAnswer, FailOnce, Fault, FaultProxy};
+use support::fault_proxy::{Config, ErrorAnswer, FailOnce, Fault, FaultProxy, Tally};
 use support::moto;
 use support::sagemaker::{describe_model, model_block, model_names, IMAGE};
 use support::terraform::{Output, Workspace};
@@ -170,11 +168,6 @@ fn assert_state_lists(ws: &Workspace, group: &str, endpoint: &str, when: &str) {
     assert_eq!(values["model_arn"], Value::Null, "{when}: {values:#}");
 }
 
-/// Terraform wraps long error lines: one line, single spaces.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[test]
 fn a_rejected_model_create_keeps_group_and_endpoint_in_state_and_the_next_apply_finishes() {
     let fx = fixture();
@@ -189,7 +182,7 @@ fn a_rejected_model_create_keeps_group_and_endpoint_in_state_and_the_next_apply_
     let proxy = start_proxy(Config::new(0).fail_once(rejection));
     let ws = fx.workspace(&config(&fx, &proxy, name, "", ""));
 
-    let err = one_line(&ws.apply_err());
+    let err = support::one_line(&ws.apply_err());
     assert!(
         err.contains("Could not access model data") && err.contains("ValidationException"),
         "the apply error carries AWS's error:\n{err}"
@@ -278,7 +271,7 @@ fn an_s3_endpoint_pending_past_the_create_timeout_fails_apply_naming_it_and_dest
     ));
 
     let started = Instant::now();
-    let err = one_line(&ws.apply_err());
+    let err = support::one_line(&ws.apply_err());
     let took = started.elapsed();
     assert!(
         err.contains("S3 gateway endpoint not available"),
@@ -354,26 +347,14 @@ fn most_at_once<T>(fx: &Fixture, name: &str, run: impl FnOnce() -> T) -> (T, usi
     })
 }
 
-/// What the runs of one lane saw.
-#[derive(Default)]
-struct Totals {
-    runs: u64,
-    calls: u64,
-    failed: u64,
-    kinds: BTreeSet<Fault>,
-    /// Operations whose answer was lost at least once (moto acted, the
-    /// provider never heard): the calls whose retry must not duplicate.
-    lost: BTreeSet<String>,
-}
-
 /// Apply then destroy once per seed of `seeds` in one VPC, one workspace
 /// and one proxy, checking the emulator during and after each step.
-fn apply_and_destroy_per_seed(lane: u64, seeds: impl Iterator<Item = u64>) -> Totals {
+fn apply_and_destroy_per_seed(lane: u64, seeds: Vec<u64>) -> Tally {
     let fx = fixture();
     let name = format!("faults-seeded-{lane}");
     let proxy = start_proxy(Config::new(0));
     let ws = fx.workspace(&config(&fx, &proxy, &name, "", ""));
-    let mut totals = Totals::default();
+    let mut tally = Tally::default();
     for seed in seeds {
         let started = Instant::now();
         proxy.set_config(a_fifth_failing(seed));
@@ -400,23 +381,7 @@ fn apply_and_destroy_per_seed(lane: u64, seeds: impl Iterator<Item = u64>) -> To
             counters.failed_calls() > 0,
             "seed {seed}: no fault was injected: {counters:?}"
         );
-        totals.runs += 1;
-        totals.calls += counters.total_calls();
-        totals.failed += counters.failed_calls();
-        totals.kinds.extend(
-            counters
-                .faults
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .map(|(k, _)| *k),
-        );
-        totals.lost.extend(
-            counters
-                .faults_by_operation
-                .iter()
-                .filter(|(_, kinds)| kinds.get(&Fault::LostResponse).is_some_and(|n| *n > 0))
-                .map(|(op, _)| op.clone()),
-        );
+        tally.add_run(&counters);
         eprintln!(
             "seed {seed}: {} calls, {} failed by the proxy, apply + destroy {:?}",
             counters.total_calls(),
@@ -424,7 +389,7 @@ fn apply_and_destroy_per_seed(lane: u64, seeds: impl Iterator<Item = u64>) -> To
             started.elapsed()
         );
     }
-    totals
+    tally
 }
 
 /// Seeded runs.
@@ -437,24 +402,11 @@ const LANES: u64 = 2;
 #[test]
 fn with_a_fifth_of_calls_failing_twenty_seeded_applies_and_destroys_leave_nothing_behind() {
     let started = Instant::now();
-    let lanes: Vec<Totals> = std::thread::scope(|scope| {
-        let running: Vec<_> = (0..LANES)
-            .map(|lane| {
-                let seeds = (1..=SEEDS).filter(move |seed| seed % LANES == lane);
-                scope.spawn(move || apply_and_destroy_per_seed(lane, seeds))
-            })
-            .collect();
-        running
-            .into_iter()
-            .map(|lane| lane.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    let runs: u64 = lanes.iter().map(|t| t.runs).sum();
+    let tally = Tally::in_lanes(LANES, SEEDS, apply_and_destroy_per_seed);
+    let (runs, calls, failed, share) =
+        (tally.runs, tally.calls, tally.failed, tally.failed_share());
     assert_eq!(runs, SEEDS);
-    let calls: u64 = lanes.iter().map(|t| t.calls).sum();
-    let failed: u64 = lanes.iter().map(|t| t.failed).sum();
-    let share = failed as f64 / calls as f64;
-    let lost: BTreeSet<&String> = lanes.iter().flat_map(|t| &t.lost).collect();
+    let lost = &tally.lost;
     eprintln!(
         "{runs} runs: {calls} calls, {failed} failed ({share:.3}), answers lost for {lost:?}, \
          {:?} in all",
@@ -475,7 +427,7 @@ fn with_a_fifth_of_calls_failing_twenty_seeded_applies_and_destroys_leave_nothin
              raise lost_responses or change the seeds ({lost:?})"
         );
     }
-    let kinds: BTreeSet<Fault> = lanes.iter().flat_map(|t| t.kinds.iter().copied()).collect();
+    let kinds = &tally.kinds;
     for kind in [
         Fault::Throttle,
         Fault::ServerError,
@@ -551,15 +503,6 @@ fn provider_pid(ws: &Workspace) -> Option<u32> {
     children_of(terraform)
         .into_iter()
         .find(|pid| command_name(*pid).starts_with("terraform-provi"))
-}
-
-/// Sends `signal` (`-KILL`, `-INT`) to process `pid`.
-fn send(signal: &str, pid: u32) {
-    let status = Command::new("kill")
-        .args([signal, &pid.to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill {signal} {pid} failed");
 }
 
 /// Runs `terraform apply` on a thread; once `reached` says so (polled
@@ -644,7 +587,7 @@ fn after_the_provider_is_killed_mid_create_the_next_apply_adopts_group_endpoint_
         || {
             let pid = provider_pid(&ws).expect("terraform runs a provider process");
             killed = Some(pid);
-            send("-KILL", pid);
+            support::signal("-KILL", &pid.to_string());
         },
     );
     assert!(
@@ -724,10 +667,15 @@ fn ctrl_c_while_the_s3_endpoint_is_pending_stops_within_seconds_and_the_next_app
     let (interrupted, took) = apply_and_stop(
         &ws,
         || proxy.counters().faults(Fault::HeldPending) >= 2,
-        || send("-INT", terraform_pid(&ws).expect("terraform runs")),
+        || {
+            support::signal(
+                "-INT",
+                &terraform_pid(&ws).expect("terraform runs").to_string(),
+            )
+        },
     );
     eprintln!("terraform exited {took:?} after Ctrl-C");
-    let output = one_line(&interrupted.combined());
+    let output = support::one_line(&interrupted.combined());
     assert!(
         !interrupted.success(),
         "the interrupted apply must fail:\n{output}"

@@ -389,6 +389,75 @@ pub struct Event {
     pub outcome: Outcome,
 }
 
+/// What seeded runs under faults added up to: runs, calls, calls failed by
+/// the proxy, the fault kinds that happened, and the operations whose
+/// answer was lost at least once (moto acted, the client never heard).
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    pub runs: u64,
+    pub calls: u64,
+    pub failed: u64,
+    pub kinds: std::collections::BTreeSet<Fault>,
+    pub lost: std::collections::BTreeSet<String>,
+}
+
+impl Tally {
+    /// Counts one run whose proxy ended with `counters`.
+    pub fn add_run(&mut self, counters: &Counters) {
+        self.runs += 1;
+        self.calls += counters.total_calls();
+        self.failed += counters.failed_calls();
+        self.kinds.extend(
+            counters
+                .faults
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(k, _)| *k),
+        );
+        self.lost.extend(
+            counters
+                .faults_by_operation
+                .iter()
+                .filter(|(_, kinds)| kinds.get(&Fault::LostResponse).is_some_and(|n| *n > 0))
+                .map(|(op, _)| op.clone()),
+        );
+    }
+
+    /// The share of calls the proxy failed.
+    pub fn failed_share(&self) -> f64 {
+        self.failed as f64 / self.calls.max(1) as f64
+    }
+
+    /// Runs seeds `1..=seeds` split over `lanes` threads — each lane gets
+    /// its seeds (`seed % lanes == lane`) and makes its own fixture and
+    /// proxy in `run(lane, seeds)` — and adds up what the lanes tallied.
+    /// A panic in a lane fails the caller with that panic.
+    pub fn in_lanes(lanes: u64, seeds: u64, run: impl Fn(u64, Vec<u64>) -> Tally + Sync) -> Tally {
+        let run = &run;
+        let tallies: Vec<Tally> = std::thread::scope(|scope| {
+            let running: Vec<_> = (0..lanes)
+                .map(|lane| {
+                    let mine = (1..=seeds).filter(|seed| seed % lanes == lane).collect();
+                    scope.spawn(move || run(lane, mine))
+                })
+                .collect();
+            running
+                .into_iter()
+                .map(|lane| lane.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let mut total = Tally::default();
+        for tally in tallies {
+            total.runs += tally.runs;
+            total.calls += tally.calls;
+            total.failed += tally.failed;
+            total.kinds.extend(tally.kinds);
+            total.lost.extend(tally.lost);
+        }
+        total
+    }
+}
+
 /// What the proxy has seen and done since start (or
 /// [`FaultProxy::reset_counters`]).
 #[derive(Clone, Debug, Default)]

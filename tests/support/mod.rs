@@ -43,3 +43,18 @@ pub fn free_port() -> u16 {
         .map(|addr| addr.port())
         .expect("bind 127.0.0.1:0 to find a free port")
 }
+
+/// `text` on one line with single spaces: Terraform wraps long messages,
+/// so compare against this.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Sends `signal` (`-KILL`, `-INT`, `-9`) to process `pid`; panics if `kill` fails.
+pub fn signal(signal: &str, pid: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, pid])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill {signal} {pid} failed");
+}
