@@ -236,15 +236,6 @@ impl Placement {
             .clone()
             .unwrap_or_else(|| self.vpc.cidr_blocks.clone())
     }
-
-    /// The S3 endpoint the subnets will use, when already known.
-    pub fn s3_endpoint_id(&self) -> Option<String> {
-        if self.own_route_tables.is_empty() {
-            self.reused_endpoint.clone()
-        } else {
-            self.own_endpoint.as_ref().map(|e| e.id.clone())
-        }
-    }
 }
 
 fn owned_by(tags: &BTreeMap<String, String>, owner: &str) -> bool {
