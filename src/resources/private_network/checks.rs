@@ -11,6 +11,7 @@ use crate::aws::Clients;
 use crate::catalog::{self, EndpointKind, ServiceSpec};
 use crate::framework::{AttrPath, Diagnostics};
 use crate::policy;
+use crate::resources::common;
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -321,19 +322,9 @@ pub async fn check_remote(
     ))
 }
 
+/// [`common::lookup_error`] for this resource's calls.
 fn lookup_error(e: FindError, attribute: &str, hint: &str) -> Diagnostics {
-    if e.is_not_found() {
-        Diagnostics::from_attribute_error(
-            AttrPath::root(attribute),
-            "Not found",
-            format!("{e}. {hint}"),
-        )
-    } else {
-        Diagnostics::from_error(
-            "Cannot check the network",
-            format!("{e}. Check the credentials and their EC2 Describe permissions."),
-        )
-    }
+    common::lookup_error(e, attribute, hint, "EC2")
 }
 
 fn check_dns(vpc: &Vpc, private_dns: bool, diags: &mut Diagnostics) {

@@ -7,6 +7,7 @@ use crate::catalog::NAMES;
 use crate::framework::validators::{Each, OneOf, SizeBetween, StringCheck};
 use crate::framework::{Attribute, Block, Schema};
 use crate::policy::{check_bucket_arn, check_endpoint_arn};
+use crate::resources::common::{tags_all_attribute, tags_attribute};
 use crate::resources::timeouts;
 use crate::value::Type;
 
@@ -124,13 +125,8 @@ pub fn schema() -> Schema {
                 .validator(Each(check("must be a route table id (`rtb-…`)", check_route_table_id)))
                 .use_state_for_unknown(),
         )
-        .attribute(Attribute::optional("tags", Type::map(Type::String)).description(
-            "Tags for every object this resource creates, merged over the provider's `default_tags`.",
-        ))
-        .attribute(
-            Attribute::computed("tags_all", Type::map(Type::String))
-                .description("The tags applied: provider `default_tags` merged with `tags`."),
-        )
+        .attribute(tags_attribute())
+        .attribute(tags_all_attribute())
         .attribute(
             Attribute::computed("security_group_id", Type::String)
                 .description("The endpoints' security group, created and owned by this resource.")

@@ -10,6 +10,7 @@ use crate::aws::ec2::tags::{MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
 use crate::aws::sagemaker::{find_model, Model};
 use crate::aws::Clients;
 use crate::framework::{AttrPath, Diagnostics};
+use crate::resources::common;
 use crate::resources::private_network::checks::known_strings;
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -243,19 +244,9 @@ fn owned_by(tags: &BTreeMap<String, String>, owner: &str) -> bool {
         && tags.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE)
 }
 
+/// [`common::lookup_error`] for this resource's calls.
 fn lookup_error(e: FindError, attribute: &str, hint: &str) -> Diagnostics {
-    if e.is_not_found() {
-        Diagnostics::from_attribute_error(
-            AttrPath::root(attribute),
-            "Not found",
-            format!("{e}. {hint}").trim_end().to_owned(),
-        )
-    } else {
-        Diagnostics::from_error(
-            "Cannot check the network",
-            format!("{e}. Check the credentials and their EC2 and SageMaker Describe permissions."),
-        )
-    }
+    common::lookup_error(e, attribute, hint, "EC2 and SageMaker")
 }
 
 /// Runs every account check. `Err` when a fact could not be fetched or a

@@ -4,6 +4,7 @@ use super::checks::{check_image_uri, check_model_data_url, check_model_name};
 use crate::framework::validators::{Each, IntBetween, SizeBetween, StringCheck};
 use crate::framework::{Attribute, Block, NestedBlock, Schema};
 use crate::policy::{check_bucket_arn, check_role_arn};
+use crate::resources::common::{tags_all_attribute, tags_attribute};
 use crate::resources::private_network::checks::{
     check_cidr, check_security_group_id, check_subnet_id,
 };
@@ -164,13 +165,8 @@ pub fn schema() -> Schema {
                 .description("Instances use Elastic Fabric Adapter (5 addresses each). Default `false`.")
                 .use_state_for_unknown(),
         )
-        .attribute(Attribute::optional("tags", Type::map(Type::String)).description(
-            "Tags for every object this resource creates, merged over the provider's `default_tags`.",
-        ))
-        .attribute(
-            Attribute::computed("tags_all", Type::map(Type::String))
-                .description("The tags applied: provider `default_tags` merged with `tags`."),
-        )
+        .attribute(tags_attribute())
+        .attribute(tags_all_attribute())
         .attribute(
             Attribute::computed("vpc_id", Type::String)
                 .description("The VPC of `subnet_ids`.")
