@@ -18,15 +18,21 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use support::moto;
+use tfprovider_sagemaker::aws::config::{Endpoints, ProviderConfig};
 use tfprovider_sagemaker::aws::ec2::find::{self, FindError};
-use tfprovider_sagemaker::aws::ec2::tags::{self, MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
+use tfprovider_sagemaker::aws::ec2::tags;
 use tfprovider_sagemaker::aws::ec2::wait::{self, Backoff, RetryError, Target, WaitError};
+use tfprovider_sagemaker::aws::ownership::{Owner, MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
 use tfprovider_sagemaker::aws::Aws;
-use tfprovider_sagemaker::provider::config::{Endpoints, ProviderConfig};
 use tokio_util::sync::CancellationToken;
 
 const REGION: &str = moto::REGION;
 const OWNER: &str = "vpc-owner-under-test";
+
+/// The instance whose ownership tags the test objects carry.
+fn owner() -> Owner {
+    Owner::existing("sagemaker_private_network", "vpc-owner", OWNER)
+}
 const GATEWAY_POLICY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::models/*"}]}"#;
 
 /// Millisecond backoff so waits finish quickly.
@@ -225,7 +231,7 @@ async fn create_interface_endpoint(
     subnets: &[String],
     group_id: &str,
 ) -> String {
-    let tags = tags::owner_tags(OWNER, &BTreeMap::new(), &BTreeMap::new());
+    let tags = owner().tags(&BTreeMap::new(), &BTreeMap::new(), false);
     let out = ec2
         .create_vpc_endpoint()
         .vpc_id(vpc_id)
@@ -252,7 +258,7 @@ async fn create_groups(
 ) -> (String, String) {
     let source = create_group(ec2, vpc_id, "clients", &BTreeMap::new()).await;
     let resource_tags = BTreeMap::from([("team".to_owned(), "ml".to_owned())]);
-    let tags = tags::owner_tags(OWNER, &BTreeMap::new(), &resource_tags);
+    let tags = owner().tags(&BTreeMap::new(), &resource_tags, false);
     let group = create_group(ec2, vpc_id, "endpoints", &tags).await;
     let https = IpPermission::builder()
         .ip_protocol("tcp")

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use support::ec2_fixture::{fixture, service, Fixture};
 use support::fault_proxy::{Config, ErrorAnswer, Event, FailOnce, Fault, FaultProxy, Outcome};
 use support::moto::{self, Account};
+use tfprovider_sagemaker::aws::config::{Endpoints, ProviderConfig};
 use tfprovider_sagemaker::aws::{Aws, Clients};
-use tfprovider_sagemaker::provider::config::{Endpoints, ProviderConfig};
 
 /// The provider's clients for `account`, every service through `proxy`.
 /// `max_retries: None` keeps the provider's default (8).

@@ -291,7 +291,9 @@ fn assert_network(fx: &Fixture, state: &Value, want: &Network<'_>) {
         .unwrap_or_else(|| panic!("no security_group_id in state: {state:#}"));
     let mut tags = want.tags.clone();
     tags.insert(MANAGED_BY.0.into(), MANAGED_BY.1.into());
-    tags.insert(OWNER_KEY.into(), fx.vpc_id.clone());
+    let owner = state["id"].as_str().expect("the state has an id");
+    assert!(owner.starts_with(&format!("{}/", fx.vpc_id)), "{owner}");
+    tags.insert(OWNER_KEY.into(), owner.to_owned());
 
     let mut found: Vec<&str> = endpoints.iter().map(|e| e.service.as_str()).collect();
     found.sort_unstable();

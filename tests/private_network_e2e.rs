@@ -65,7 +65,11 @@ fn hosting_preset_creates_three_endpoints_shows_no_diff_and_destroys_cleanly() {
         network["featurestore_runtime_endpoint_url"],
         serde_json::Value::Null
     );
-    assert_eq!(network["id"], fx.vpc_id.as_str());
+    let id = network["id"].as_str().unwrap();
+    assert!(
+        id.starts_with(&format!("{}/", fx.vpc_id)) && id.len() > fx.vpc_id.len() + 8,
+        "the id is the VPC id and this instance's own suffix: {id}"
+    );
     assert_eq!(network["tags_all"]["Team"], "ml-platform");
     assert_eq!(
         network["allowed_cidr_blocks"],
@@ -202,6 +206,9 @@ fn endpoints_made_outside_terraform_are_imported_and_plan_clean() {
             ("GroupName", "hand-made"),
             ("GroupDescription", "by hand"),
             ("VpcId", &fx.vpc_id),
+            ("TagSpecification.1.ResourceType", "security-group"),
+            ("TagSpecification.1.Tag.1.Key", "Team"),
+            ("TagSpecification.1.Tag.1.Value", "ml-platform"),
         ])
         .text("groupId");
     fx.ec2(&[

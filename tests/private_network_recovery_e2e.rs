@@ -117,10 +117,13 @@ output "network" {{ value = sagemaker_private_network.this }}
 
 /// The emulator's security groups of the fixture VPC made by the provider.
 fn network_groups(fx: &Fixture) -> Vec<String> {
-    let name = format!("sagemaker-private-network-{}", fx.vpc_id);
+    let prefix = format!("sagemaker-private-network-{}", fx.vpc_id);
     fx.groups()
         .into_iter()
-        .filter(|g| g.vpc_id == fx.vpc_id && (g.name == name || g.tags.contains_key("ManagedBy")))
+        .filter(|g| {
+            g.vpc_id == fx.vpc_id
+                && (g.name.starts_with(&prefix) || g.tags.contains_key("ManagedBy"))
+        })
         .map(|g| g.id)
         .collect()
 }

@@ -64,7 +64,11 @@ fn model_in_vpc_gets_its_group_s3_endpoint_and_policy_then_destroys_cleanly() {
         .as_str()
         .expect("a model group")
         .to_owned();
-    assert_eq!(config["id"], "churn-1");
+    let id = config["id"].as_str().unwrap().to_owned();
+    assert!(
+        id.starts_with("churn-1/"),
+        "the id is the name and this instance's own suffix: {id}"
+    );
     assert_eq!(config["vpc_id"], fx.vpc_id.as_str());
     assert_eq!(config["tags_all"]["Team"], "ml-platform");
 
@@ -90,7 +94,10 @@ fn model_in_vpc_gets_its_group_s3_endpoint_and_policy_then_destroys_cleanly() {
     );
 
     let group = fx.groups().into_iter().find(|g| g.id == group_id).unwrap();
-    assert_eq!(group.name, "sagemaker-model-churn-1");
+    assert_eq!(
+        group.name,
+        format!("sagemaker-model-{}", id.replace('/', "-"))
+    );
     assert!(
         group.ingress.is_empty(),
         "no ingress at all: {:?}",
@@ -111,7 +118,7 @@ fn model_in_vpc_gets_its_group_s3_endpoint_and_policy_then_destroys_cleanly() {
     assert_eq!(prefix_lists, 1, "and to the S3 prefix list, nothing else");
     assert_eq!(
         group.tags.get("sagemaker:owner").map(String::as_str),
-        Some("churn-1")
+        Some(id.as_str())
     );
 
     let s3 = s3_endpoints(&fx);

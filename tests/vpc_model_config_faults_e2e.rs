@@ -23,11 +23,12 @@
 mod support;
 
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
-use support::ec2_fixture::{fixture, service, Fixture};
+use support::ec2_fixture::{fixture, service, Endpoint, Fixture};
 use support::fault_proxy::{Config, ErrorAnswer, FailOnce, Fault, FaultProxy, Tally};
 use support::moto;
 use support::sagemaker::{describe_model, model_block, model_names, IMAGE};
@@ -97,12 +98,16 @@ fn made(fx: &Fixture, name: &str) -> Made {
 
 /// The ids of the groups and of the S3 endpoints in [`Made`].
 fn network_of(fx: &Fixture, name: &str) -> (Vec<String>, Vec<String>) {
-    let group_name = format!("sagemaker-model-{name}");
+    let group_name = format!("sagemaker-model-{name}-");
+    let owned = |tags: &BTreeMap<String, String>| {
+        tags.get(OWNER_TAG)
+            .is_some_and(|owner| owner.split('/').next() == Some(name))
+    };
     let groups = fx
         .groups()
         .into_iter()
         .filter(|g| g.vpc_id == fx.vpc_id)
-        .filter(|g| g.name == group_name || g.tags.get(OWNER_TAG).map(String::as_str) == Some(name))
+        .filter(|g| g.name.starts_with(&group_name) || owned(&g.tags))
         .map(|g| g.id)
         .collect();
     let endpoints = fx
@@ -631,17 +636,26 @@ fn after_the_provider_is_killed_mid_create_the_next_apply_adopts_group_endpoint_
         .filter(|e| e.id == endpoint)
         .map(|e| e.tags.get(OWNER_TAG).cloned())
         .collect();
+    let values = recorded(&ws).expect("the state holds the resource");
     assert_eq!(
         owners,
-        [Some(name.to_owned())],
-        "the S3 endpoint carries the owner tag"
+        [values["id"].as_str().map(str::to_owned)],
+        "the S3 endpoint carries the new instance's owner tag"
+    );
+    let unfinished: Vec<Endpoint> = fx
+        .endpoints()
+        .into_iter()
+        .filter(|e| e.tags.contains_key("sagemaker:creating"))
+        .collect();
+    assert!(
+        unfinished.is_empty(),
+        "a finished create leaves no unfinished-create marker: {unfinished:?}"
     );
     assert_eq!(
         (group.as_str(), endpoint.as_str()),
         (at_crash.groups[0].as_str(), at_crash.endpoints[0].as_str()),
         "the group and endpoint made before the crash are the ones adopted"
     );
-    let values = recorded(&ws).expect("the state holds the resource");
     assert_eq!(values["security_group_id"], group.as_str());
     assert_eq!(values["s3_endpoint_id"], endpoint.as_str());
     assert_eq!(values["s3_endpoint_managed"], true);

@@ -3,8 +3,8 @@
 //! provider (three times per terraform command) costs no AWS work.
 
 use super::call_log::CallLogger;
+use super::config::ProviderConfig;
 use crate::framework::{AttrPath, Diagnostics};
-use crate::provider::config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};

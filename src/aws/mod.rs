@@ -3,12 +3,39 @@
 
 pub mod call_log;
 pub mod clients;
+pub mod config;
 pub mod ec2;
 pub mod endpoint_services;
+pub mod ownership;
 pub mod pace;
 pub mod sagemaker;
 
 pub use clients::{Aws, Clients};
+pub use config::TagSettings;
+
+use crate::framework::Diagnostics;
+use std::sync::{Arc, OnceLock};
+
+/// The AWS access ConfigureProvider sets up, shared with every resource and
+/// data source (the provider fills it; they only read it).
+pub type Configured = Arc<OnceLock<Aws>>;
+
+/// The AWS access, or an error saying the provider was not configured.
+pub fn configured(configured: &Configured) -> Result<&Aws, Diagnostics> {
+    configured.get().ok_or_else(|| {
+        Diagnostics::from_error(
+            "Provider not configured",
+            "Terraform did not configure the provider before using it. This is a bug: report it with TF_LOG=trace output.",
+        )
+    })
+}
+
+/// The AWS clients and the provider's tag settings, for a resource's
+/// create, read, update, delete or import.
+pub async fn access(configured: &Configured) -> Result<(Clients, TagSettings), Diagnostics> {
+    let aws = self::configured(configured)?;
+    Ok((aws.clients().await?.clone(), aws.config().tag_settings()))
+}
 
 /// Turns an SDK error into a message that names the call and its cause,
 /// e.g. "describing EC2 VPC endpoint services: RequestLimitExceeded: …".

@@ -4,7 +4,7 @@
 //! to `Ok(None)` / success here so callers never match messages themselves.
 
 use crate::aws::describe_error;
-use crate::aws::ec2::tags::OWNER_KEY;
+use crate::aws::ownership::OWNER_KEY;
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use aws_sdk_sagemaker::types::{ContainerDefinition, Tag, VpcConfig};
 use std::collections::BTreeMap;
@@ -216,14 +216,25 @@ pub async fn sync_model_tags(
             .await
             .map_err(|e| describe_error(&format!("tagging SageMaker Model ({arn})"), &e))?;
     }
-    if !diff.remove.is_empty() {
-        sagemaker
-            .delete_tags()
-            .resource_arn(arn)
-            .set_tag_keys(Some(diff.remove))
-            .send()
-            .await
-            .map_err(|e| describe_error(&format!("untagging SageMaker Model ({arn})"), &e))?;
+    remove_tags(sagemaker, arn, &diff.remove).await
+}
+
+/// Removes the tags `keys` from the SageMaker object `arn` (no call when
+/// there are none).
+pub async fn remove_tags(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    arn: &str,
+    keys: &[String],
+) -> Result<(), String> {
+    if keys.is_empty() {
+        return Ok(());
     }
+    sagemaker
+        .delete_tags()
+        .resource_arn(arn)
+        .set_tag_keys(Some(keys.to_vec()))
+        .send()
+        .await
+        .map_err(|e| describe_error(&format!("untagging SageMaker Model ({arn})"), &e))?;
     Ok(())
 }

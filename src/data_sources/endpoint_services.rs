@@ -3,11 +3,11 @@
 //! their full names, types, private DNS names and policy support.
 
 use crate::aws::endpoint_services::find_offered;
+use crate::aws::Configured;
 use crate::catalog::{self, NAMES};
 use crate::framework::typed::{from_value, to_value};
 use crate::framework::validators::{Each, OneOf};
 use crate::framework::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
-use crate::provider::Configured;
 use crate::value::{Type, Value};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
@@ -87,7 +87,7 @@ impl DataSource for EndpointServices {
         config: Value,
     ) -> Result<(Value, Diagnostics), Diagnostics> {
         let config: Config = from_value(&config)?;
-        let aws = crate::provider::aws(&self.configured)?;
+        let aws = crate::aws::configured(&self.configured)?;
         let clients = aws.clients().await?;
         let wanted = match &config.names {
             Some(names) => {

@@ -15,4 +15,4 @@ pub mod validators;
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use path::AttrPath;
 pub use schema::{Attribute, Block, NestedBlock, Schema};
-pub use traits::{ApplyResult, Context, DataSource, PlanResult, Provider, Resource};
+pub use traits::{ApplyResult, Context, DataSource, InState, PlanResult, Provider, Resource};

@@ -6,7 +6,7 @@
 use super::diagnostics::Diagnostics;
 use super::plan::plan_change;
 use super::schema::Schema;
-use super::traits::{ApplyResult, Context, DataSource, PlanResult, Provider, Resource};
+use super::traits::{ApplyResult, Context, DataSource, InState, PlanResult, Provider, Resource};
 use crate::value::{from_state_json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -19,6 +19,7 @@ pub struct ProviderServer {
     resources: BTreeMap<&'static str, (Arc<dyn Resource>, Schema)>,
     data_sources: BTreeMap<&'static str, (Arc<dyn DataSource>, Schema)>,
     stop: CancellationToken,
+    in_state: Arc<InState>,
 }
 
 impl ProviderServer {
@@ -38,6 +39,7 @@ impl ProviderServer {
             data_sources: data_sources.collect(),
             provider,
             stop: CancellationToken::new(),
+            in_state: Arc::default(),
         }
     }
 
@@ -83,6 +85,7 @@ impl ProviderServer {
     fn context(&self) -> Context {
         Context {
             cancel: self.stop.clone(),
+            in_state: self.in_state.clone(),
         }
     }
 
@@ -179,7 +182,10 @@ impl ProviderServer {
         };
         let bytes = serde_json::to_vec(&upgraded).unwrap_or_default();
         match from_state_json(&bytes, &schema.value_type()) {
-            Ok(state) => (Some(state), Diagnostics::new()),
+            Ok(state) => {
+                self.in_state.record(&state);
+                (Some(state), Diagnostics::new())
+            }
             Err(e) => unreadable(e.to_string()),
         }
     }
@@ -191,6 +197,7 @@ impl ProviderServer {
             Ok(found) => found,
             Err(diags) => return (Some(state), diags),
         };
+        self.in_state.record(&state);
         match resource.read(&self.context(), state.clone()).await {
             Ok(found) => found,
             Err(diags) => (Some(state), diags),
@@ -215,6 +222,7 @@ impl ProviderServer {
                 }
             }
         };
+        self.in_state.record(&prior);
         let plan = plan_change(schema, &prior, &proposed, &config);
         resource
             .modify_plan(&self.context(), &prior, &config, plan)

@@ -19,6 +19,34 @@ pub struct Context {
     /// Cancelled when Terraform calls StopProvider (Ctrl-C): long waits must
     /// watch it and return what they have.
     pub cancel: CancellationToken,
+    /// The instances this process has seen in the Terraform state it serves.
+    pub in_state: Arc<InState>,
+}
+
+/// The `id`s of the resource instances that the Terraform state served by
+/// this process records, as far as this process has seen them: read from
+/// state (UpgradeResourceState), refreshed, or planned with a prior state.
+/// A create planned while an instance it saw still exists is a replacement
+/// of that instance (`-replace`, a tainted object, `create_before_destroy`)
+/// — not another state's object. Creates never rely on it: they check the
+/// account again before making anything.
+#[derive(Default)]
+pub struct InState(std::sync::Mutex<std::collections::BTreeSet<String>>);
+
+impl InState {
+    /// Records the `id` of a state value, if it has one.
+    pub fn record(&self, state: &Value) {
+        if let Some(id) = state.get("id").and_then(Value::as_str) {
+            let mut ids = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            ids.insert(id.to_owned());
+        }
+    }
+
+    /// True when an instance of this `id` was seen in the state.
+    pub fn contains(&self, id: &str) -> bool {
+        let ids = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        ids.contains(id)
+    }
 }
 
 /// The provider: its configuration and what it offers.

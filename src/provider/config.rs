@@ -1,59 +1,8 @@
-//! The `provider "sagemaker"` block as a typed struct, and the static checks
-//! that catch a bad configuration at validate/plan time.
+//! The static checks that catch a bad `provider "sagemaker"` block at
+//! validate/plan time (the typed block itself is [`crate::aws::config`]).
 
 use crate::framework::{AttrPath, Diagnostics};
 use crate::value::Value;
-use serde::Deserialize;
-use std::collections::BTreeMap;
-
-/// The provider block. Anything unset falls back to the AWS standard chain
-/// (environment, shared files, SSO, web identity, IMDS), as the AWS CLI does.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct ProviderConfig {
-    pub region: Option<String>,
-    pub profile: Option<String>,
-    pub shared_config_files: Option<Vec<String>>,
-    pub shared_credentials_files: Option<Vec<String>>,
-    pub access_key: Option<String>,
-    pub secret_key: Option<String>,
-    pub token: Option<String>,
-    pub max_retries: Option<u32>,
-    pub assume_role: Option<AssumeRole>,
-    pub endpoints: Option<Endpoints>,
-    pub default_tags: Option<DefaultTags>,
-}
-
-/// `assume_role { … }`.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct AssumeRole {
-    pub role_arn: String,
-    pub session_name: Option<String>,
-    pub external_id: Option<String>,
-}
-
-/// `endpoints { … }`: custom service URLs.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct Endpoints {
-    pub ec2: Option<String>,
-    pub sagemaker: Option<String>,
-    pub sts: Option<String>,
-}
-
-/// `default_tags { tags = {…} }`.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct DefaultTags {
-    pub tags: Option<BTreeMap<String, String>>,
-}
-
-impl ProviderConfig {
-    /// The tags every object gets, before resource tags are merged in.
-    pub fn default_tags(&self) -> BTreeMap<String, String> {
-        self.default_tags
-            .as_ref()
-            .and_then(|d| d.tags.clone())
-            .unwrap_or_default()
-    }
-}
 
 /// Checks that span several attributes (each attribute's own format is
 /// checked by its validators). Unknown values are skipped.

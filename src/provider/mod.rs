@@ -4,7 +4,8 @@
 pub mod config;
 pub mod schema;
 
-use crate::aws::Aws;
+use crate::aws::config::ProviderConfig;
+use crate::aws::{Aws, Configured};
 use crate::data_sources::endpoint_services::EndpointServices;
 use crate::framework::typed::from_value;
 use crate::framework::{Context, DataSource, Diagnostics, Provider, Resource, Schema};
@@ -12,36 +13,7 @@ use crate::resources::private_network::PrivateNetwork;
 use crate::resources::vpc_model_config::VpcModelConfig;
 use crate::value::Value;
 use async_trait::async_trait;
-use config::ProviderConfig;
-use std::sync::{Arc, OnceLock};
-
-/// Where resources find the AWS access set up by ConfigureProvider.
-pub type Configured = Arc<OnceLock<Aws>>;
-
-/// The AWS access, or an error saying the provider was not configured.
-pub fn aws(configured: &Configured) -> Result<&Aws, Diagnostics> {
-    configured.get().ok_or_else(|| {
-        Diagnostics::from_error(
-            "Provider not configured",
-            "Terraform did not configure the provider before using it. This is a bug: report it with TF_LOG=trace output.",
-        )
-    })
-}
-
-/// The AWS clients and the provider's `default_tags`, for a resource's
-/// create, read, update, delete or import.
-pub async fn clients(
-    configured: &Configured,
-) -> Result<
-    (
-        crate::aws::Clients,
-        std::collections::BTreeMap<String, String>,
-    ),
-    Diagnostics,
-> {
-    let aws = aws(configured)?;
-    Ok((aws.clients().await?.clone(), aws.config().default_tags()))
-}
+use std::sync::Arc;
 
 /// The provider.
 #[derive(Default)]

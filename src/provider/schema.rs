@@ -107,6 +107,12 @@ pub fn provider_schema() -> Schema {
                             },
                         })),
                 ),
+        ))
+        .block(NestedBlock::single(
+            "ignore_tags",
+            Block::new("Tags this provider neither reads nor changes, as in hashicorp/aws: keys set by other tools or by AWS. They never show in `tags` or `tags_all` and are left as they are on every object.")
+                .attribute(Attribute::optional("keys", Type::set(Type::String)).description("Exact tag keys to ignore."))
+                .attribute(Attribute::optional("key_prefixes", Type::set(Type::String)).description("Tag key prefixes to ignore.")),
         )),
     )
 }

@@ -4,13 +4,49 @@
 //! so rules added or removed by hand are put back.
 
 use crate::aws::describe_error;
-use crate::aws::ec2::find::{find_security_groups_by_tag, SecurityGroup};
-use crate::aws::ec2::tags::{tag_specification, OWNER_KEY};
+use crate::aws::ec2::find::{find_security_groups_by_tag, FindError, SecurityGroup};
+use crate::aws::ec2::tags::{sync_tags, tag_specification};
 use crate::aws::ec2::wait::retry_dependency_violation;
+use crate::aws::ownership::{Claim, Owner, CREATING_KEY, OWNER_KEY};
 use aws_sdk_ec2::types::{
     IpPermission, IpRange, Ipv6Range, PrefixListId, ResourceType, UserIdGroupPair,
 };
 use std::collections::BTreeMap;
+
+/// The group an unfinished create of `owner`'s identity left in `vpc_id`
+/// (see [`crate::aws::ownership`]), if any.
+pub async fn find_unfinished_group(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    owner: &Owner,
+) -> Result<Option<SecurityGroup>, FindError> {
+    let found = find_security_groups_by_tag(ec2, vpc_id, CREATING_KEY, &owner.identity).await?;
+    Ok(found
+        .into_iter()
+        .find(|g| owner.claim(&g.tags) == Claim::Unfinished))
+}
+
+/// A closed group tagged `tags`: `unfinished` (what an unfinished create
+/// left, found by [`find_unfinished_group`]) retagged and emptied, else a
+/// new one named `name` (see [`create_closed_group`]); returns its id.
+pub async fn adopt_or_create_closed_group(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    (name, description): (&str, &str),
+    unfinished: Option<&SecurityGroup>,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, String> {
+    let Some(group) = unfinished else {
+        return create_closed_group(ec2, vpc_id, name, description, tags).await;
+    };
+    crate::log::info(
+        "adopting the security group an unfinished create left",
+        &[("group_id", serde_json::json!(group.id))],
+    );
+    sync_tags(ec2, &group.id, &group.tags, tags).await?;
+    sync_rule_lines(ec2, &group.id, &rule_lines(group), &[]).await?;
+    Ok(group.id.clone())
+}
 
 /// Creates a group in `vpc_id` with no ingress and no egress; returns its
 /// id. A group of that name already made by the same owner (see

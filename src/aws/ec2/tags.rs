@@ -1,32 +1,10 @@
-//! Tags on EC2 objects: the ownership tags every object this provider
-//! creates carries (so a crashed apply can find and adopt what it made), tag
-//! specifications for create calls, and in-place tag updates.
+//! Tags on EC2 objects: tag specifications for create calls, in-place tag
+//! updates, and removing one key from many objects at once. Which tags say
+//! who owns an object is [`crate::aws::ownership`]'s business.
 
 use crate::aws::describe_error;
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 use std::collections::BTreeMap;
-
-/// Tag key marking an object as created by this provider.
-pub const MANAGED_BY_KEY: &str = "ManagedBy";
-/// Value of [`MANAGED_BY_KEY`].
-pub const MANAGED_BY_VALUE: &str = "terraform-provider-sagemaker";
-/// Tag key holding the id of the composite resource that owns the object.
-pub const OWNER_KEY: &str = "sagemaker:owner";
-
-/// The tags of an object owned by the composite resource `owner`: the
-/// provider's `default_tags`, overridden by the resource's `tags`, plus the
-/// two ownership tags (which neither can override).
-pub fn owner_tags(
-    owner: &str,
-    default_tags: &BTreeMap<String, String>,
-    resource_tags: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    let mut tags = default_tags.clone();
-    tags.extend(resource_tags.iter().map(|(k, v)| (k.clone(), v.clone())));
-    tags.insert(MANAGED_BY_KEY.to_owned(), MANAGED_BY_VALUE.to_owned());
-    tags.insert(OWNER_KEY.to_owned(), owner.to_owned());
-    tags
-}
 
 /// A `TagSpecification` for a create call: `tags` on a new `resource_type`.
 pub fn tag_specification(
@@ -70,6 +48,27 @@ pub async fn sync_tags(
             .await
             .map_err(|e| describe_error(&format!("untagging EC2 resource ({resource_id})"), &e))?;
     }
+    Ok(())
+}
+
+/// Removes the tag `key` from every object in `resource_ids`, in one call.
+pub async fn remove_tag(
+    ec2: &aws_sdk_ec2::Client,
+    resource_ids: &[String],
+    key: &str,
+) -> Result<(), String> {
+    if resource_ids.is_empty() {
+        return Ok(());
+    }
+    ec2.delete_tags()
+        .set_resources(Some(resource_ids.to_vec()))
+        .tags(Tag::builder().key(key).build())
+        .send()
+        .await
+        .map_err(|e| {
+            let action = format!("untagging EC2 resources ({})", resource_ids.join(", "));
+            describe_error(&action, &e)
+        })?;
     Ok(())
 }
 
@@ -130,22 +129,6 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
-    }
-
-    #[test]
-    fn resource_tags_win_and_ownership_is_always_set() {
-        let defaults = map(&[("env", "dev"), ("team", "ml"), (OWNER_KEY, "spoof")]);
-        let resource = map(&[("env", "prod"), (MANAGED_BY_KEY, "someone")]);
-        let tags = owner_tags("vpc-1", &defaults, &resource);
-        assert_eq!(
-            tags,
-            map(&[
-                ("env", "prod"),
-                ("team", "ml"),
-                (MANAGED_BY_KEY, MANAGED_BY_VALUE),
-                (OWNER_KEY, "vpc-1"),
-            ])
-        );
     }
 
     #[test]

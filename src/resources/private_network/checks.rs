@@ -4,14 +4,15 @@
 //! before anything is created. Each names the attribute, what is wrong and
 //! the fix.
 
-use crate::aws::ec2::find::{self, FindError, RouteTable, Subnet, Vpc, VpcEndpoint};
-use crate::aws::ec2::tags::OWNER_KEY;
+use crate::aws::ec2::find::{self, FindError, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint};
+use crate::aws::ec2::groups;
 use crate::aws::endpoint_services::find_offered;
+use crate::aws::ownership::{Claim, Owner};
 use crate::aws::Clients;
 use crate::catalog::{self, EndpointKind, ServiceSpec};
-use crate::framework::{AttrPath, Diagnostics};
+use crate::framework::{AttrPath, Diagnostics, InState};
 use crate::policy;
-use crate::resources::common;
+use crate::resources::common::{self, known_strings};
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,24 +61,6 @@ pub fn check_cidr(text: &str) -> Result<(), String> {
         None => Err(format!(
             "{text:?} is not an IPv4 CIDR block: write it like \"10.0.0.0/16\"."
         )),
-    }
-}
-
-/// The known strings of a set or list attribute; `None` when null or not
-/// wholly known.
-pub fn known_strings(value: &Value, name: &str) -> Option<Vec<String>> {
-    let v = value.get(name)?;
-    if !v.is_wholly_known() {
-        return None;
-    }
-    match v {
-        Value::Set(items) | Value::List(items) => Some(
-            items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_owned))
-                .collect(),
-        ),
-        _ => None,
     }
 }
 
@@ -207,10 +190,17 @@ pub struct RemoteInputs<'a> {
     pub private_dns: bool,
     /// `None`: default to the subnets' route tables.
     pub route_table_ids: Option<&'a [String]>,
-    /// This resource's id (owner tag value) once it exists.
-    pub owner: Option<&'a str>,
+    /// The instance asking ([`Owner::planned`] while a create is planned).
+    pub owner: &'a Owner,
+    /// True for a create: what an unfinished create of the same identity
+    /// left is adopted, not a conflict.
+    pub creating: bool,
     /// Endpoints recorded in state (adopted by import even without the tag).
     pub recorded: &'a [String],
+    /// At plan, the instances this process saw in the state: a create that
+    /// replaces one of them finds that one's endpoints deleted first, or
+    /// (`create_before_destroy`) fails at apply. `None` at apply.
+    pub in_state: Option<&'a InState>,
 }
 
 /// What the account says about the network, as the checks found it.
@@ -222,6 +212,21 @@ pub struct Network {
     pub endpoints: Vec<VpcEndpoint>,
     /// Present when s3 is wanted.
     pub s3_prefix_list_id: Option<String>,
+    /// For a create: the group an unfinished create of the same identity left.
+    pub unfinished_group: Option<SecurityGroup>,
+}
+
+impl Network {
+    /// For a create: the endpoints an unfinished create of the same
+    /// identity left (adopted by the create).
+    pub fn unfinished_endpoints<'a>(
+        &'a self,
+        owner: &'a Owner,
+    ) -> impl Iterator<Item = &'a VpcEndpoint> {
+        self.endpoints
+            .iter()
+            .filter(move |e| e.state != "deleting" && owner.claim(&e.tags) == Claim::Unfinished)
+    }
 }
 
 impl Network {
@@ -244,7 +249,14 @@ pub async fn check_remote(
         .services
         .iter()
         .any(|s| s.kind == EndpointKind::Gateway);
-    let (vpc, subnets, endpoints, offers, prefix_list) = tokio::join!(
+    let unfinished_group = async {
+        if inputs.creating {
+            groups::find_unfinished_group(ec2, inputs.vpc_id, inputs.owner).await
+        } else {
+            Ok(None)
+        }
+    };
+    let (vpc, subnets, endpoints, offers, prefix_list, unfinished_group) = tokio::join!(
         find::find_vpc(ec2, inputs.vpc_id),
         find::find_subnets(ec2, inputs.subnet_ids),
         find::find_vpc_endpoints_in_vpc(ec2, inputs.vpc_id, false),
@@ -258,6 +270,7 @@ pub async fn check_remote(
                 Ok(None)
             }
         },
+        unfinished_group,
     );
     let mut diags = Diagnostics::new();
     let vpc = match vpc {
@@ -291,6 +304,7 @@ pub async fn check_remote(
     let endpoints = endpoints.map_err(|e| lookup_error(e, "vpc_id", ""))?;
     let offers = offers?;
     let prefix_list = prefix_list.map_err(|e| lookup_error(e, "services", ""))?;
+    let unfinished_group = unfinished_group.map_err(|e| lookup_error(e, "vpc_id", ""))?;
     let Some(vpc) = vpc else { return Err(diags) };
     check_dns(&vpc, inputs.private_dns, &mut diags);
     check_subnets(&vpc, &subnets, inputs.services, &mut diags);
@@ -317,6 +331,7 @@ pub async fn check_remote(
             route_table_ids,
             endpoints,
             s3_prefix_list_id: prefix_list,
+            unfinished_group,
         },
         diags,
     ))
@@ -433,31 +448,60 @@ fn check_conflicts(
     region: &str,
     diags: &mut Diagnostics,
 ) {
-    // The owner tag value is the VPC id, so endpoints tagged with it are this
-    // resource's even when Terraform plans it without a prior state (a
-    // tainted resource after a failed create, being replaced or destroyed).
-    let owner = inputs.owner.unwrap_or(inputs.vpc_id);
-    let foreign = |e: &&VpcEndpoint| {
-        let tagged = e.tags.get(OWNER_KEY).map(String::as_str) == Some(owner);
-        !tagged && !inputs.recorded.contains(&e.id)
-    };
+    if !inputs.private_dns {
+        return;
+    }
+    let predecessor =
+        |owner: &str| inputs.creating && inputs.in_state.is_some_and(|seen| seen.contains(owner));
     for spec in inputs
         .services
         .iter()
         .filter(|s| s.kind == EndpointKind::Interface)
     {
         let name = spec.service_name(region);
-        let clash = endpoints
-            .iter()
-            .filter(foreign)
-            .find(|e| e.service_name == name && e.private_dns_enabled);
-        if let (Some(existing), true) = (clash, inputs.private_dns) {
-            diags.attribute_error(AttrPath::root("services"), "Another endpoint already serves this service",
-                format!("VPC endpoint {} already serves {} with private DNS in {}; AWS would reject a second one \
-                         (conflicting DNS domain). Import the VPC into this resource (terraform import), delete {}, \
-                         or set private_dns_enabled = false.", existing.id, spec.short_name, inputs.vpc_id, existing.id));
+        let serving = endpoints.iter().filter(|e| {
+            e.service_name == name
+                && e.private_dns_enabled
+                && e.state != "deleting"
+                && !inputs.recorded.contains(&e.id)
+        });
+        for existing in serving {
+            let detail = match inputs.owner.claim(&existing.tags) {
+                Claim::Mine => continue,
+                Claim::Unfinished if inputs.creating => continue,
+                Claim::Other(owner) if predecessor(&owner) => continue,
+                Claim::Other(owner) => taken_by_other(existing, spec, inputs.vpc_id, &owner),
+                Claim::Unfinished => taken_by_other(existing, spec, inputs.vpc_id, "an unfinished create"),
+                Claim::Unmanaged => format!(
+                    "VPC endpoint {} already serves {} with private DNS in {}; AWS would reject a second one \
+                     (conflicting DNS domain). Import the VPC into this resource (terraform import), delete {}, \
+                     or set private_dns_enabled = false.",
+                    existing.id, spec.short_name, inputs.vpc_id, existing.id
+                ),
+            };
+            diags.attribute_error(
+                AttrPath::root("services"),
+                "Another endpoint already serves this service",
+                detail,
+            );
+            break;
         }
     }
+}
+
+/// Why an endpoint of another instance of this provider blocks this one,
+/// and the ways out.
+fn taken_by_other(existing: &VpcEndpoint, spec: &ServiceSpec, vpc_id: &str, owner: &str) -> String {
+    format!(
+        "VPC endpoint {} already serves {} with private DNS in {vpc_id}, and it belongs to another \
+         sagemaker_private_network (owner {owner}): another workspace or resource, or the instance this one \
+         replaces with create_before_destroy. AWS allows one private-DNS endpoint per service in a VPC, and \
+         this provider never takes over what another Terraform state owns. Use that network (one per VPC), or \
+         set private_dns_enabled = false here. When replacing it: remove create_before_destroy, and if \
+         Terraform kept the old one as a deposed object, run terraform destroy -target on this resource, then \
+         terraform apply.",
+        existing.id, spec.short_name
+    )
 }
 
 async fn check_route_tables(

@@ -1,24 +1,26 @@
-//! Import by VPC id: adopts the endpoints' security group and every
-//! SageMaker-related endpoint of the VPC (made by this provider or not), and
-//! infers the inputs from them, so that a configuration matching what exists
-//! plans no changes.
+//! Import by VPC id or by network id (`vpc-…/…`): adopts the objects of one
+//! network of this provider — or, in a VPC with none, every SageMaker-related
+//! endpoint made by hand and the group they use — and infers the inputs from
+//! them, so that a configuration matching what exists plans no changes.
 
-use super::state::{endpoint_urls, endpoint_value, short_name_of};
+use super::state::{endpoint_urls, endpoint_value, short_name_of, TYPE_NAME};
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
-use crate::aws::ec2::tags::{MANAGED_BY_KEY, OWNER_KEY};
-use crate::aws::Clients;
+use crate::aws::ownership::{id_key, owner_of, Owner, MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use crate::aws::{Clients, TagSettings};
 use crate::catalog::{self, EndpointKind, PRESETS};
 use crate::framework::{Diagnostics, Schema};
+use crate::resources::common::observed_tags;
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The state of an imported network in `vpc_id`.
+/// The state of the network imported as `id` (a VPC id or a network id).
 pub async fn import_state(
     clients: &Clients,
     schema: &Schema,
-    vpc_id: &str,
-    default_tags: &BTreeMap<String, String>,
+    id: &str,
+    tagging: &TagSettings,
 ) -> Result<Value, Diagnostics> {
+    let vpc_id = id_key(id);
     let fail = |e: find::FindError| {
         Diagnostics::from_error(
             "Cannot import",
@@ -29,13 +31,41 @@ pub async fn import_state(
     let listing = find::find_vpc_endpoints_in_vpc(&clients.ec2, vpc_id, false)
         .await
         .map_err(fail)?;
+    let groups =
+        find::find_security_groups_by_tag(&clients.ec2, vpc_id, MANAGED_BY_KEY, MANAGED_BY_VALUE)
+            .await
+            .map_err(fail)?;
+    // A network's objects carry an owner id drawn for its VPC.
+    let network_of = |tags: &BTreeMap<String, String>| {
+        owner_of(tags)
+            .filter(|owner| id_key(owner) == vpc_id)
+            .map(str::to_owned)
+    };
+    let owner = choose_owner(
+        id,
+        vpc_id,
+        listing
+            .iter()
+            .map(|e| &e.tags)
+            .chain(groups.iter().map(|g| &g.tags))
+            .filter_map(network_of)
+            .collect(),
+    )?;
     let adopted: Vec<(&'static catalog::ServiceSpec, &VpcEndpoint)> = listing
         .iter()
+        .filter(|e| network_of(&e.tags) == owner.clone())
         .filter_map(|e| {
             short_name_of(&e.service_name, &e.endpoint_type, &clients.region).map(|spec| (spec, e))
         })
         .collect();
-    let group = find_group(clients, vpc_id, &adopted).await.map_err(fail)?;
+    let own_group = groups
+        .into_iter()
+        .find(|g| owner.is_some() && network_of(&g.tags) == owner);
+    let group = match own_group {
+        Some(group) => Some(group),
+        None => used_group(clients, &adopted).await.map_err(fail)?,
+    };
+    let id = owner.unwrap_or_else(|| Owner::new(TYPE_NAME, vpc_id).id);
     if adopted.is_empty() && group.is_none() {
         return Err(Diagnostics::from_error(
             "Nothing to import",
@@ -50,7 +80,7 @@ pub async fn import_state(
         .collect();
     state.insert("timeouts".into(), Value::Null);
     let text = |s: &str| Value::String(s.to_owned());
-    state.insert("id".into(), text(vpc_id));
+    state.insert("id".into(), text(&id));
     state.insert("vpc_id".into(), text(vpc_id));
     let interfaces: Vec<&VpcEndpoint> = adopted
         .iter()
@@ -94,22 +124,9 @@ pub async fn import_state(
         if !groups.is_empty() {
             state.insert("allowed_security_group_ids".into(), set_of(groups));
         }
-        let own: BTreeMap<String, String> = group
-            .tags
-            .iter()
-            .filter(|(k, v)| {
-                k.as_str() != MANAGED_BY_KEY
-                    && k.as_str() != OWNER_KEY
-                    && default_tags.get(*k) != Some(v)
-            })
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let mut all = default_tags.clone();
-        all.extend(own.clone());
-        if !own.is_empty() {
-            state.insert("tags".into(), map_of(own));
-        }
-        state.insert("tags_all".into(), map_of(all));
+        let (tags, tags_all) = observed_tags(&Value::Null, &group.tags, tagging);
+        state.insert("tags".into(), tags);
+        state.insert("tags_all".into(), tags_all);
     }
     let endpoints: BTreeMap<String, Value> = adopted
         .iter()
@@ -123,17 +140,41 @@ pub async fn import_state(
     Ok(Value::Object(state))
 }
 
-/// The group this provider made (owner tag), else the one the adopted
-/// interface endpoints use.
-async fn find_group(
-    clients: &Clients,
+/// Which network to import: the one `id` names, else the only one of this
+/// provider in the VPC (`owners`), else none (adopt what was made by hand).
+fn choose_owner(
+    id: &str,
     vpc_id: &str,
+    owners: BTreeSet<String>,
+) -> Result<Option<String>, Diagnostics> {
+    if id != vpc_id {
+        return if owners.contains(id) {
+            Ok(Some(id.to_owned()))
+        } else {
+            Err(Diagnostics::from_error(
+                "Nothing to import",
+                format!("No object in {vpc_id} belongs to network {id}. Check the id, or import by VPC id."),
+            ))
+        };
+    }
+    match owners.len() {
+        0 | 1 => Ok(owners.into_iter().next()),
+        _ => Err(Diagnostics::from_error(
+            "Several networks in this VPC",
+            format!(
+                "VPC {vpc_id} holds {} networks of this provider: {}. Import one of them by its id.",
+                owners.len(),
+                owners.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        )),
+    }
+}
+
+/// The group the adopted interface endpoints use (a network made by hand).
+async fn used_group(
+    clients: &Clients,
     adopted: &[(&'static catalog::ServiceSpec, &VpcEndpoint)],
 ) -> Result<Option<SecurityGroup>, find::FindError> {
-    let tagged = find::find_security_groups_by_tag(&clients.ec2, vpc_id, OWNER_KEY, vpc_id).await?;
-    if let Some(group) = tagged.into_iter().next() {
-        return Ok(Some(group));
-    }
     let used = adopted
         .iter()
         .find_map(|(_, e)| e.security_group_ids.first().cloned());
@@ -156,15 +197,6 @@ fn service_names(names: &[&str]) -> Vec<String> {
 
 fn set_of(items: impl IntoIterator<Item = String>) -> Value {
     Value::Set(items.into_iter().map(Value::String).collect())
-}
-
-fn map_of(entries: BTreeMap<String, String>) -> Value {
-    Value::Map(
-        entries
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect(),
-    )
 }
 
 #[cfg(test)]

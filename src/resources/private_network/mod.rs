@@ -11,23 +11,25 @@ pub mod schema;
 pub mod state;
 
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
-use crate::aws::ec2::groups::{self, sync_rule_lines};
-use crate::aws::ec2::tags::{sync_tags, MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
+use crate::aws::ec2::groups::{self, adopt_or_create_closed_group, sync_rule_lines};
+use crate::aws::ec2::tags::{remove_tag, sync_tags};
 use crate::aws::ec2::wait::{wait_endpoints, Target};
+use crate::aws::ownership::{Claim, Owner, CREATING_KEY};
 use crate::aws::Clients;
+use crate::aws::{Configured, TagSettings};
 use crate::catalog::{EndpointKind, ServiceSpec};
 use crate::framework::plan::semantic_eq;
 use crate::framework::{ApplyResult, Context, Diagnostics, PlanResult, Resource, Schema};
-use crate::provider::Configured;
+use crate::resources::common::{known_strings, observed_tags, string_map, tags_all, text};
 use crate::resources::timeouts;
 use crate::value::Value;
 use async_trait::async_trait;
-use checks::{check_remote, known_strings, wanted_services, Network, RemoteInputs};
+use checks::{check_remote, wanted_services, Network, RemoteInputs};
 use futures::stream::{self, StreamExt};
 use ops::{CallError, EndpointChange, EndpointRequest};
 use state::{
     desired, endpoint_urls, endpoint_value, ingress_lines, is_full_access, planned_endpoint,
-    rule_lines_value, short_name_of, string_map, tags_all, text, wanted_rule_lines, Desired,
+    recorded_owner, rule_lines_value, short_name_of, wanted_rule_lines, Desired, TYPE_NAME,
 };
 use std::collections::BTreeMap;
 use tokio_util::sync::CancellationToken;
@@ -43,7 +45,7 @@ pub struct PrivateNetwork {
 #[async_trait]
 impl Resource for PrivateNetwork {
     fn type_name(&self) -> &'static str {
-        "sagemaker_private_network"
+        TYPE_NAME
     }
 
     fn schema(&self) -> Schema {
@@ -56,7 +58,7 @@ impl Resource for PrivateNetwork {
 
     async fn modify_plan(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         prior: &Value,
         config: &Value,
         mut plan: PlanResult,
@@ -64,26 +66,40 @@ impl Resource for PrivateNetwork {
         if plan.planned.is_null() {
             return plan;
         }
-        match self.plan_network(prior, config, &mut plan.planned).await {
+        match self
+            .plan_network(ctx, prior, config, &mut plan.planned)
+            .await
+        {
             Ok(diags) => plan.diags.extend(diags),
             Err(diags) => plan.diags.extend(diags),
         }
         plan
     }
 
-    async fn create(&self, ctx: &Context, planned: Value) -> ApplyResult {
-        let (clients, default_tags) = match self.clients().await {
+    async fn create(&self, ctx: &Context, mut planned: Value) -> ApplyResult {
+        let (clients, tagging) = match self.clients().await {
             Ok(found) => found,
             Err(diags) => return ApplyResult { state: None, diags },
         };
-        let want = desired(&planned, &clients.region, &default_tags);
-        let network = match check_remote(&clients, &remote_inputs(&want, None, &[])).await {
+        let want = desired(&planned, &clients.region, &tagging);
+        let owner = Owner::new(TYPE_NAME, &want.vpc_id);
+        let inputs = remote_inputs(&want, &owner, true, &[], None);
+        let network = match check_remote(&clients, &inputs).await {
             Ok((network, _)) => network,
             Err(diags) => return ApplyResult { state: None, diags },
         };
-        let mut diags = Diagnostics::new();
-        let group_id = match ops::create_security_group(&clients.ec2, &want.vpc_id, &want.tags)
-            .await
+        let tags = owner.tags(&BTreeMap::new(), &want.tags, true);
+        let group_id = match adopt_or_create_closed_group(
+            &clients.ec2,
+            &want.vpc_id,
+            (
+                &ops::security_group_name(&owner),
+                ops::SECURITY_GROUP_DESCRIPTION,
+            ),
+            network.unfinished_group.as_ref(),
+            &tags,
+        )
+        .await
         {
             Ok(id) => id,
             Err(e) => {
@@ -93,20 +109,34 @@ impl Resource for PrivateNetwork {
                 }
             }
         };
+        planned.set_attribute("id", Value::String(owner.id.clone()));
+        let mut diags = Diagnostics::new();
         let cidrs = network.allowed_cidrs(&want);
         let rules = wanted_rule_lines(&cidrs, &want.allowed_groups);
         if let Err(e) = sync_rule_lines(&clients.ec2, &group_id, &[], &rules).await {
             diags.error("Cannot open HTTPS to the endpoints", e);
         }
         if !diags.has_errors() {
-            let made =
-                adopt_and_create_endpoints(&clients, &want, &network, &group_id, &ctx.cancel).await;
+            let made = adopt_and_create_endpoints(
+                &clients,
+                &want,
+                &owner,
+                &network,
+                &group_id,
+                &ctx.cancel,
+            )
+            .await;
             diags.extend(made);
         }
-        self.settle(
-            ctx, &clients, planned, &network, &cidrs, &group_id, "create", diags,
-        )
-        .await
+        let mut result = self
+            .settle(
+                ctx, &clients, planned, &network, &cidrs, &group_id, "create", diags,
+            )
+            .await;
+        if let Some(state) = &result.state {
+            result.diags.extend(finish_create(&clients, state).await);
+        }
+        result
     }
 
     async fn read(
@@ -114,15 +144,23 @@ impl Resource for PrivateNetwork {
         _ctx: &Context,
         prior: Value,
     ) -> Result<(Option<Value>, Diagnostics), Diagnostics> {
-        let (clients, _) = self.clients().await?;
+        let (clients, tagging) = self.clients().await?;
         let vpc_id = text(&prior, "vpc_id").unwrap_or_default();
-        let group_id = text(&prior, "security_group_id");
+        let group_id = text(&prior, "security_group_id").filter(|id| !id.is_empty());
         let (group, endpoints) = observe(&clients, &vpc_id, group_id.as_deref()).await?;
-        if group.is_none() && owned(&endpoints, &vpc_id, &prior).next().is_none() {
+        let Some(owner) = recorded_owner(&prior) else {
+            return Ok((None, Diagnostics::new()));
+        };
+        if group.is_none() && owned(&endpoints, &owner, &prior).next().is_none() {
             return Ok((None, Diagnostics::new()));
         }
         let region = &clients.region;
-        let state = with_observed(prior, region, group.as_ref(), &endpoints);
+        let mut state = with_observed(prior, region, group.as_ref(), &endpoints);
+        if let Some(group) = &group {
+            let (tags, tags_all) = observed_tags(&state, &group.tags, &tagging);
+            state.set_attribute("tags", tags);
+            state.set_attribute("tags_all", tags_all);
+        }
         Ok((
             Some(with_observed_policies(state, region, &endpoints)),
             Diagnostics::new(),
@@ -130,7 +168,7 @@ impl Resource for PrivateNetwork {
     }
 
     async fn update(&self, ctx: &Context, prior: Value, planned: Value) -> ApplyResult {
-        let (clients, default_tags) = match self.clients().await {
+        let (clients, tagging) = match self.clients().await {
             Ok(found) => found,
             Err(diags) => {
                 return ApplyResult {
@@ -139,16 +177,13 @@ impl Resource for PrivateNetwork {
                 }
             }
         };
-        let want = desired(&planned, &clients.region, &default_tags);
-        let had = desired(&prior, &clients.region, &default_tags);
-        let owner = text(&prior, "id");
+        let want = desired(&planned, &clients.region, &tagging);
+        let had = desired(&prior, &clients.region, &tagging);
+        let owner =
+            recorded_owner(&prior).unwrap_or_else(|| Owner::planned(TYPE_NAME, &want.vpc_id));
         let recorded = recorded_ids(&prior);
-        let network = match check_remote(
-            &clients,
-            &remote_inputs(&want, owner.as_deref(), &recorded),
-        )
-        .await
-        {
+        let inputs = remote_inputs(&want, &owner, false, &recorded, None);
+        let mut network = match check_remote(&clients, &inputs).await {
             Ok((network, _)) => network,
             Err(diags) => {
                 return ApplyResult {
@@ -157,28 +192,35 @@ impl Resource for PrivateNetwork {
                 }
             }
         };
+        // Tags that ignore_tags names are neither read nor changed.
+        for endpoint in &mut network.endpoints {
+            endpoint.tags = tagging.managed(&endpoint.tags);
+        }
         let group_id = text(&prior, "security_group_id").unwrap_or_default();
         let mut diags = Diagnostics::new();
         let new_cidrs = network.allowed_cidrs(&want);
         // From the group as it is now, so rules changed by hand are repaired.
         let rules = wanted_rule_lines(&new_cidrs, &want.allowed_groups);
+        let tags = owner.tags(&BTreeMap::new(), &want.tags, false);
+        // From the group as it is now, so rules and tags changed by hand are repaired.
         let synced = match find::find_security_group(&clients.ec2, &group_id).await {
             Ok(group) => {
-                sync_rule_lines(&clients.ec2, &group_id, &ingress_lines(&group), &rules).await
+                let rules =
+                    sync_rule_lines(&clients.ec2, &group_id, &ingress_lines(&group), &rules).await;
+                let live = tagging.managed(&group.tags);
+                let tagged = sync_tags(&clients.ec2, &group_id, &live, &tags).await;
+                rules.and(tagged)
             }
             Err(e) => Err(e.to_string()),
         };
         if let Err(e) = synced {
-            diags.error("Cannot update HTTPS access to the endpoints", e);
-        }
-        if let Err(e) = sync_tags(&clients.ec2, &group_id, &had.tags, &want.tags).await {
-            diags.error("Cannot update tags", e);
+            diags.error("Cannot update the endpoint security group", e);
         }
         let changed = update_endpoints(
             &clients,
             &prior,
             (&had, &want),
-            &network,
+            (&network, &tags),
             &group_id,
             &ctx.cancel,
         )
@@ -206,7 +248,10 @@ impl Resource for PrivateNetwork {
                 )
             }
         };
-        let ids: Vec<String> = owned(&endpoints, &vpc_id, &prior)
+        let Some(owner) = recorded_owner(&prior) else {
+            return Diagnostics::new();
+        };
+        let ids: Vec<String> = owned(&endpoints, &owner, &prior)
             .map(|e| e.id.clone())
             .collect();
         if let Err(e) =
@@ -239,32 +284,33 @@ impl Resource for PrivateNetwork {
     }
 
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
-        checks::check_vpc_id(id).map_err(|e| {
-            Diagnostics::from_error("Cannot import", format!("{e} Import by VPC id."))
+        checks::check_vpc_id(crate::aws::ownership::id_key(id)).map_err(|e| {
+            Diagnostics::from_error(
+                "Cannot import",
+                format!("{e} Import by VPC id, or by the network id (`vpc-…/…`)."),
+            )
         })?;
-        let (clients, default_tags) = self.clients().await?;
-        import::import_state(&clients, &self.schema(), id, &default_tags).await
+        let (clients, tagging) = self.clients().await?;
+        import::import_state(&clients, &self.schema(), id, &tagging).await
     }
 }
 
 impl PrivateNetwork {
-    async fn clients(&self) -> Result<(Clients, BTreeMap<String, String>), Diagnostics> {
-        crate::provider::clients(&self.configured).await
+    async fn clients(&self) -> Result<(Clients, TagSettings), Diagnostics> {
+        crate::aws::access(&self.configured).await
     }
 
     /// Fills the planned value: defaults, tags, the endpoint set, URLs; runs
     /// the remote checks when every input they need is known.
     async fn plan_network(
         &self,
+        ctx: &Context,
         prior: &Value,
         config: &Value,
         planned: &mut Value,
     ) -> Result<Diagnostics, Diagnostics> {
-        let (clients, default_tags) = self.clients().await?;
+        let (clients, tagging) = self.clients().await?;
         let region = clients.region.clone();
-        if let Some(vpc_id) = planned.get("vpc_id").cloned() {
-            planned.set_attribute("id", vpc_id);
-        }
         if planned
             .get("services")
             .is_none_or(|v| v.is_null() || v.is_unknown())
@@ -281,7 +327,7 @@ impl PrivateNetwork {
         {
             planned.set_attribute("private_dns_enabled", Value::Bool(true));
         }
-        planned.set_attribute("tags_all", tags_all(planned, &default_tags));
+        planned.set_attribute("tags_all", tags_all(planned, &tagging));
         keep_equivalent_policies(prior, planned);
         let services = wanted_services(planned);
         plan_computed(prior, planned, services.as_deref(), &region);
@@ -307,12 +353,17 @@ impl PrivateNetwork {
             ) && known_in(config, &["s3_route_table_ids", "allowed_cidr_blocks"], true)
                 && services.is_some();
         if inputs_known {
-            let want = desired(planned, &region, &default_tags);
-            let owner = text(prior, "id");
+            let want = desired(planned, &region, &tagging);
+            let creating = prior.is_null();
+            let owner =
+                recorded_owner(prior).unwrap_or_else(|| Owner::planned(TYPE_NAME, &want.vpc_id));
             let recorded = recorded_ids(prior);
-            let (network, found) =
-                check_remote(&clients, &remote_inputs(&want, owner.as_deref(), &recorded)).await?;
+            let inputs = remote_inputs(&want, &owner, creating, &recorded, Some(&ctx.in_state));
+            let (network, found) = check_remote(&clients, &inputs).await?;
             diags.extend(found);
+            if creating {
+                warn_adoption(&network, &owner, &mut diags);
+            }
             let cidrs = network.allowed_cidrs(&want);
             fill_defaults(planned, &network, &cidrs);
         }
@@ -342,7 +393,10 @@ impl PrivateNetwork {
             Ok(found) => found,
             Err(e) => return Diagnostics::from_error("Cannot list the endpoints", e.to_string()),
         };
-        let ids: Vec<String> = owned(&listing, vpc_id, planned)
+        let Some(owner) = recorded_owner(planned) else {
+            return Diagnostics::new();
+        };
+        let ids: Vec<String> = owned(&listing, &owner, planned)
             .map(|e| e.id.clone())
             .collect();
         let timeout = timeouts::of(planned, operation);
@@ -406,8 +460,10 @@ impl PrivateNetwork {
 
 fn remote_inputs<'a>(
     want: &'a Desired,
-    owner: Option<&'a str>,
+    owner: &'a Owner,
+    creating: bool,
     recorded: &'a [String],
+    in_state: Option<&'a crate::framework::InState>,
 ) -> RemoteInputs<'a> {
     RemoteInputs {
         vpc_id: &want.vpc_id,
@@ -416,7 +472,46 @@ fn remote_inputs<'a>(
         private_dns: want.private_dns,
         route_table_ids: want.route_table_ids.as_deref(),
         owner,
+        creating,
         recorded,
+        in_state,
+    }
+}
+
+/// Tells the plan of a create that apply will adopt what an unfinished
+/// create of the same network left (a killed apply, a lost answer).
+fn warn_adoption(network: &Network, owner: &Owner, diags: &mut Diagnostics) {
+    let mut ids: Vec<&str> = network
+        .unfinished_endpoints(owner)
+        .map(|e| e.id.as_str())
+        .collect();
+    ids.extend(network.unfinished_group.as_ref().map(|g| g.id.as_str()));
+    if ids.is_empty() {
+        return;
+    }
+    diags.warning(
+        "Apply will adopt what an unfinished create left",
+        format!(
+            "An earlier apply of this network in {} did not finish (the provider was stopped or an answer \
+             was lost) and left {}, tagged {CREATING_KEY}. No Terraform state records them: apply adopts \
+             them instead of making them again, and deletes any this configuration no longer wants.",
+            network.vpc.id,
+            ids.join(", ")
+        ),
+    );
+}
+
+/// Ends a create: the objects it made are recorded now, so they lose the
+/// unfinished-create marker (no later create may adopt them).
+async fn finish_create(clients: &Clients, state: &Value) -> Diagnostics {
+    let mut ids = recorded_ids(state);
+    ids.extend(text(state, "security_group_id").filter(|id| !id.is_empty()));
+    match remove_tag(&clients.ec2, &ids, CREATING_KEY).await {
+        Ok(()) => Diagnostics::new(),
+        Err(e) => Diagnostics::from_error(
+            "Cannot mark the network as created",
+            format!("{e}. Run terraform apply again to finish."),
+        ),
     }
 }
 
@@ -539,7 +634,7 @@ fn plan_ingress_rules(prior: &Value, planned: &mut Value) {
 /// cleared, so the next plan shows the difference and apply restores it.
 /// Policies are compared by meaning: a reformatted policy is no drift.
 fn with_observed_policies(mut state: Value, region: &str, endpoints: &[VpcEndpoint]) -> Value {
-    let expected = desired(&state, region, &BTreeMap::new()).policies;
+    let expected = desired(&state, region, &TagSettings::default()).policies;
     let mut policies = string_map(&state, "endpoint_policies");
     let mut drifted = false;
     let recorded: Vec<(String, String)> = match state.get("endpoints") {
@@ -652,24 +747,16 @@ fn fill_defaults(value: &mut Value, network: &Network, cidrs: &[String]) {
     value.set_attribute("s3_prefix_list_id", prefix_list);
 }
 
-/// True when `tags` mark an object this provider made for the network
-/// `owner` (its VPC id): both ownership tags.
-fn owned_by(tags: &BTreeMap<String, String>, owner: &str) -> bool {
-    tags.get(OWNER_KEY).map(String::as_str) == Some(owner)
-        && tags.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE)
-}
-
-/// The endpoints this network owns: tagged with its ownership tags, or
-/// recorded in `state` (adopted by import) — except those already being
-/// deleted.
+/// The endpoints of the network `owner`: tagged as its own, or recorded in
+/// `state` (adopted by import) — except those already being deleted.
 fn owned<'a>(
     endpoints: &'a [VpcEndpoint],
-    owner: &'a str,
+    owner: &'a Owner,
     state: &'a Value,
 ) -> impl Iterator<Item = &'a VpcEndpoint> {
     let recorded = recorded_ids(state);
     endpoints.iter().filter(move |e| {
-        e.state != "deleting" && (owned_by(&e.tags, owner) || recorded.contains(&e.id))
+        e.state != "deleting" && (owner.claim(&e.tags) == Claim::Mine || recorded.contains(&e.id))
     })
 }
 
@@ -705,9 +792,7 @@ fn with_observed(
     group: Option<&SecurityGroup>,
     endpoints: &[VpcEndpoint],
 ) -> Value {
-    let owner = text(&base, "id")
-        .or_else(|| text(&base, "vpc_id"))
-        .unwrap_or_default();
+    let owner = recorded_owner(&base).unwrap_or_else(|| Owner::planned(TYPE_NAME, ""));
     let mut entries = BTreeMap::new();
     for endpoint in owned(endpoints, &owner, &base) {
         if let Some(spec) = short_name_of(&endpoint.service_name, &endpoint.endpoint_type, region) {
@@ -729,26 +814,28 @@ fn with_observed(
         "ingress_rules",
         group.map_or(Value::Null, |g| rule_lines_value(ingress_lines(g))),
     );
-    base.set_attribute("id", Value::String(owner));
     base
 }
 
-/// Makes the endpoints of `want`, adopting those an earlier apply made but
-/// could not record (the provider was killed before it returned): an
-/// endpoint of the VPC carrying this network's ownership tags is changed to
-/// match `want` instead of made again, and extra ones — a second endpoint
-/// for a service, or one for a service no longer wanted — are deleted. So
-/// the next apply finishes a crashed create with no duplicate and no leak.
+/// Makes the endpoints of `want` for the new network `owner`, adopting
+/// those an unfinished create of the same network left (the provider was
+/// killed before it returned, an answer was lost): such an endpoint is
+/// changed to match `want` instead of made again, and extra ones — a second
+/// endpoint for a service, or one for a service no longer wanted — are
+/// deleted. So the next apply finishes a crashed create with no duplicate
+/// and no leak, and never touches another network's endpoints.
 async fn adopt_and_create_endpoints(
     clients: &Clients,
     want: &Desired,
+    owner: &Owner,
     network: &Network,
     group_id: &str,
     cancel: &CancellationToken,
 ) -> Diagnostics {
+    let tags = owner.tags(&BTreeMap::new(), &want.tags, true);
     let mut adopted: Vec<(&'static ServiceSpec, &VpcEndpoint)> = Vec::new();
     let mut extra: Vec<String> = Vec::new();
-    for endpoint in owned(&network.endpoints, &want.vpc_id, &Value::Null) {
+    for endpoint in network.unfinished_endpoints(owner) {
         let wanted = short_name_of(
             &endpoint.service_name,
             &endpoint.endpoint_type,
@@ -793,7 +880,7 @@ async fn adopt_and_create_endpoints(
         {
             diags.error("Cannot update an adopted VPC endpoint", e.to_string());
         }
-        if let Err(e) = sync_tags(&clients.ec2, &endpoint.id, &endpoint.tags, &want.tags).await {
+        if let Err(e) = sync_tags(&clients.ec2, &endpoint.id, &endpoint.tags, &tags).await {
             diags.error("Cannot update tags", e);
         }
     }
@@ -803,7 +890,8 @@ async fn adopt_and_create_endpoints(
         .copied()
         .filter(|spec| !adopted.iter().any(|(s, _)| s == spec))
         .collect();
-    diags.extend(create_endpoints(clients, want, network, group_id, &missing, cancel).await);
+    let made = create_endpoints(clients, want, (network, &tags), group_id, &missing, cancel);
+    diags.extend(made.await);
     diags
 }
 
@@ -814,7 +902,7 @@ async fn adopt_and_create_endpoints(
 async fn create_endpoints(
     clients: &Clients,
     want: &Desired,
-    network: &Network,
+    (network, tags): (&Network, &BTreeMap<String, String>),
     group_id: &str,
     services: &[&'static ServiceSpec],
     cancel: &CancellationToken,
@@ -833,7 +921,7 @@ async fn create_endpoints(
                 .unwrap_or(&network.route_table_ids),
             private_dns: want.private_dns,
             policy: want.policies.get(spec.short_name).map(String::as_str),
-            tags: &want.tags,
+            tags,
         })
         .collect();
     let creations: Vec<_> = requests
@@ -871,12 +959,12 @@ async fn create_endpoints(
 }
 
 /// Adds, removes and modifies endpoints so that `prior` (which asked for
-/// `had`) becomes `want`.
+/// `had`) becomes `want`, each tagged `tags`.
 async fn update_endpoints(
     clients: &Clients,
     prior: &Value,
     (had, want): (&Desired, &Desired),
-    network: &Network,
+    (network, tags): (&Network, &BTreeMap<String, String>),
     group_id: &str,
     cancel: &CancellationToken,
 ) -> Diagnostics {
@@ -904,7 +992,8 @@ async fn update_endpoints(
         .map(|(_, id)| id.clone())
         .collect();
     if !to_create.is_empty() {
-        let made = create_endpoints(clients, want, network, group_id, &to_create, cancel).await;
+        let made =
+            create_endpoints(clients, want, (network, tags), group_id, &to_create, cancel).await;
         diags.extend(made);
     }
     for spec in want
@@ -922,8 +1011,11 @@ async fn update_endpoints(
         {
             diags.error("Cannot update a VPC endpoint", e.to_string());
         }
-        if let Err(e) = sync_tags(&clients.ec2, id, &had.tags, &want.tags).await {
-            diags.error("Cannot update tags", e);
+        let live = network.endpoints.iter().find(|e| &e.id == id);
+        if let Some(live) = live {
+            if let Err(e) = sync_tags(&clients.ec2, id, &live.tags, tags).await {
+                diags.error("Cannot update tags", e);
+            }
         }
     }
     if let Err(e) =

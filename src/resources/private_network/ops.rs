@@ -4,8 +4,8 @@
 
 use super::state::FULL_ACCESS_POLICY;
 use crate::aws::describe_error;
-use crate::aws::ec2::groups;
 use crate::aws::ec2::tags::tag_specification;
+use crate::aws::ownership::Owner;
 use crate::aws::pace::TokenBucket;
 use crate::catalog::{EndpointKind, ServiceSpec};
 use aws_sdk_ec2::types::{ResourceType, VpcEndpointType};
@@ -64,27 +64,15 @@ async fn paced<T>(
     }
 }
 
-/// The security group name for the endpoints of `vpc_id` (one per VPC).
-pub fn security_group_name(vpc_id: &str) -> String {
-    format!("sagemaker-private-network-{vpc_id}")
+/// The name of the endpoints' security group of the network `owner`
+/// (unique per instance, so two networks can share a VPC).
+pub fn security_group_name(owner: &Owner) -> String {
+    format!("sagemaker-private-network-{}", owner.id.replace('/', "-"))
 }
 
-/// Creates the endpoints' security group of `vpc_id`, with no rule at all
-/// (ingress is added by [`groups::sync_rule_lines`]); returns its id.
-pub async fn create_security_group(
-    ec2: &aws_sdk_ec2::Client,
-    vpc_id: &str,
-    tags: &BTreeMap<String, String>,
-) -> Result<String, String> {
-    groups::create_closed_group(
-        ec2,
-        vpc_id,
-        &security_group_name(vpc_id),
-        "SageMaker VPC endpoints: HTTPS from allowed sources only (terraform-provider-sagemaker)",
-        tags,
-    )
-    .await
-}
+/// The description of the endpoints' security group.
+pub const SECURITY_GROUP_DESCRIPTION: &str =
+    "SageMaker VPC endpoints: HTTPS from allowed sources only (terraform-provider-sagemaker)";
 
 /// Where and how one endpoint is made.
 pub struct EndpointRequest<'a> {

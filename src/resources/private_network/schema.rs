@@ -36,11 +36,14 @@ pub fn schema() -> Schema {
             "Everything a VPC needs so that SageMaker API, Runtime, Studio, training and hosting work with \
              **no internet path**: interface endpoints over PrivateLink, an S3 gateway endpoint with routes, \
              the endpoints' security group and least-privilege endpoint policies — planned, checked against \
-             the account at `terraform plan`, and applied as one resource. Import with the VPC id.",
+             the account at `terraform plan`, and applied as one resource. Import with the VPC id or the network id.",
         )
         .attribute(
             Attribute::computed("id", Type::String)
-                .description("The VPC id: one private network per VPC.")
+                .description(
+                    "This network's id: the VPC id and a suffix unique to this instance (`vpc-…/…`), \
+                     also the `sagemaker:owner` tag of every object it owns. Import with it or with the VPC id.",
+                )
                 .use_state_for_unknown(),
         )
         .attribute(

@@ -1,12 +1,14 @@
 //! Reading the inputs of `sagemaker_private_network` from a planned or prior
 //! value, and writing its computed attributes from what AWS reports.
 
-use super::checks::{known_strings, wanted_services};
+use super::checks::wanted_services;
 use crate::aws::ec2::find::{Rule, SecurityGroup, VpcEndpoint};
 use crate::aws::ec2::groups::rule_lines;
-use crate::aws::ec2::tags::owner_tags;
+use crate::aws::ownership::Owner;
+use crate::aws::TagSettings;
 use crate::catalog::{self, ServiceSpec};
 use crate::policy;
+use crate::resources::common::{all_tags, known_strings, string_map, text};
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -21,6 +23,19 @@ pub fn is_full_access(text: &str) -> bool {
     policy::equivalent(text, UNVERSIONED)
 }
 
+/// The resource type, also the start of its ownership identity.
+pub const TYPE_NAME: &str = "sagemaker_private_network";
+
+/// The owner recorded in a state value (its `id`); `None` before create.
+pub fn recorded_owner(value: &Value) -> Option<Owner> {
+    let id = text(value, "id")?;
+    Some(Owner::existing(
+        TYPE_NAME,
+        &text(value, "vpc_id").unwrap_or_default(),
+        &id,
+    ))
+}
+
 /// The inputs, wholly known (as at apply).
 pub struct Desired {
     pub vpc_id: String,
@@ -32,28 +47,12 @@ pub struct Desired {
     pub route_table_ids: Option<Vec<String>>,
     /// The policy of each service that has one.
     pub policies: BTreeMap<&'static str, String>,
-    /// Tags for every object, ownership tags included.
+    /// The user's tags of every object (`tags_all`), ownership tags aside.
     pub tags: BTreeMap<String, String>,
 }
 
-/// The string attribute `name`, when known.
-pub fn text(value: &Value, name: &str) -> Option<String> {
-    value.get(name).and_then(Value::as_str).map(str::to_owned)
-}
-
-/// A map-of-strings attribute (null → empty).
-pub fn string_map(value: &Value, name: &str) -> BTreeMap<String, String> {
-    match value.get(name) {
-        Some(Value::Map(entries)) => entries
-            .iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
-            .collect(),
-        _ => BTreeMap::new(),
-    }
-}
-
-/// The inputs of `value`; `region` and `default_tags` complete them.
-pub fn desired(value: &Value, region: &str, default_tags: &BTreeMap<String, String>) -> Desired {
+/// The inputs of `value`; `region` and the provider's tag settings complete them.
+pub fn desired(value: &Value, region: &str, tagging: &TagSettings) -> Desired {
     let vpc_id = text(value, "vpc_id").unwrap_or_default();
     let services = wanted_services(value).unwrap_or_default();
     let mut policies: BTreeMap<&'static str, String> = BTreeMap::new();
@@ -82,7 +81,7 @@ pub fn desired(value: &Value, region: &str, default_tags: &BTreeMap<String, Stri
         None => {}
     }
     Desired {
-        tags: owner_tags(&vpc_id, default_tags, &string_map(value, "tags")),
+        tags: all_tags(value, tagging),
         subnet_ids: known_strings(value, "subnet_ids").unwrap_or_default(),
         private_dns: value
             .get("private_dns_enabled")
@@ -95,21 +94,6 @@ pub fn desired(value: &Value, region: &str, default_tags: &BTreeMap<String, Stri
         services,
         policies,
     }
-}
-
-/// `tags` merged over `default_tags`, as shown in `tags_all`.
-pub fn tags_all(value: &Value, default_tags: &BTreeMap<String, String>) -> Value {
-    if value.get("tags").is_some_and(|t| !t.is_wholly_known()) {
-        return Value::Unknown;
-    }
-    let mut merged = default_tags.clone();
-    merged.extend(string_map(value, "tags"));
-    Value::Map(
-        merged
-            .into_iter()
-            .map(|(k, v)| (k, Value::String(v)))
-            .collect(),
-    )
 }
 
 fn strings(items: &[String]) -> Value {

@@ -6,12 +6,13 @@
 
 use super::state::{addresses_per_instance, Desired};
 use crate::aws::ec2::find::{self, FindError, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint};
-use crate::aws::ec2::tags::{MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
+use crate::aws::ec2::groups;
+use crate::aws::ownership::{id_key, Claim, Owner, OWNER_KEY};
 use crate::aws::sagemaker::{find_model, Model};
 use crate::aws::Clients;
-use crate::framework::{AttrPath, Diagnostics};
+use crate::framework::{AttrPath, Diagnostics, InState};
 use crate::resources::common;
-use crate::resources::private_network::checks::known_strings;
+use crate::resources::common::known_strings;
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -210,6 +211,75 @@ pub struct RemoteInputs<'a> {
     pub recorded_endpoint: Option<&'a str>,
     /// The model ARN this resource recorded.
     pub recorded_model_arn: Option<&'a str>,
+    /// The instance asking ([`Owner::planned`] while a create is planned).
+    pub owner: &'a Owner,
+    /// True for a create: what an unfinished create of the same identity
+    /// left is adopted.
+    pub creating: bool,
+    /// At plan, the instances this process saw in the state (see
+    /// [`InState`]); `None` at apply.
+    pub in_state: Option<&'a InState>,
+}
+
+impl RemoteInputs<'_> {
+    /// True when an object with `tags` (or recorded as `id`) is this
+    /// instance's: its own, recorded in its state, or left by an unfinished
+    /// create it is about to finish.
+    fn owns(&self, tags: &BTreeMap<String, String>, recorded: bool) -> bool {
+        recorded
+            || match self.owner.claim(tags) {
+                Claim::Mine => true,
+                Claim::Unfinished => self.creating,
+                Claim::Other(_) | Claim::Unmanaged => false,
+            }
+    }
+
+    /// True at plan when an object with `tags` belongs to the instance this
+    /// create replaces (one of this state's): it is deleted first.
+    fn replaces(&self, tags: &BTreeMap<String, String>) -> bool {
+        match self.owner.claim(tags) {
+            Claim::Other(owner) => {
+                self.creating && self.in_state.is_some_and(|s| s.contains(&owner))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A create (at apply) must not lean on an S3 endpoint of another instance
+/// of the same name: that is the instance it replaces with
+/// `create_before_destroy` (or a twin in another state), and its destroy
+/// would take this configuration's S3 path with it.
+fn check_reuse(
+    inputs: &RemoteInputs<'_>,
+    endpoints: &[VpcEndpoint],
+    reused: &str,
+    diags: &mut Diagnostics,
+) {
+    if !inputs.creating || inputs.in_state.is_some() {
+        return;
+    }
+    let Some(endpoint) = endpoints.iter().find(|e| e.id == reused) else {
+        return;
+    };
+    let Claim::Other(owner) = inputs.owner.claim(&endpoint.tags) else {
+        return;
+    };
+    if id_key(&owner) != id_key(&inputs.owner.id) {
+        return;
+    }
+    diags.attribute_error(
+        AttrPath::root("name"),
+        "S3 path owned by another configuration of this name",
+        format!(
+            "The subnets reach S3 through {reused}, which belongs to another sagemaker_vpc_model_config named \
+             {:?} (owner {owner}): the instance this one replaces with create_before_destroy, or a twin in \
+             another state. Its destroy would delete that endpoint and cut this configuration off from S3. \
+             Remove create_before_destroy (if Terraform kept the old one as a deposed object, run terraform \
+             destroy -target on this resource, then terraform apply), or give this configuration another name.",
+            id_key(&owner)
+        ),
+    );
 }
 
 /// What the account says about where the model goes.
@@ -226,7 +296,8 @@ pub struct Placement {
     pub reused_endpoint: Option<String>,
     /// The model of this name, when this configuration owns it.
     pub own_model: Option<Model>,
-    /// The model group this configuration made (found by its owner tag).
+    /// The model group this configuration made (found by its owner tag),
+    /// or for a create the one an unfinished create left.
     pub own_group: Option<SecurityGroup>,
 }
 
@@ -237,11 +308,6 @@ impl Placement {
             .clone()
             .unwrap_or_else(|| self.vpc.cidr_blocks.clone())
     }
-}
-
-fn owned_by(tags: &BTreeMap<String, String>, owner: &str) -> bool {
-    tags.get(OWNER_KEY).map(String::as_str) == Some(owner)
-        && tags.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE)
 }
 
 /// [`common::lookup_error`] for this resource's calls.
@@ -311,28 +377,48 @@ pub async fn check_remote(
                 .map(|tables| (by_subnet, tables))
         },
         find::find_vpc_endpoints_in_vpc(ec2, &vpc_id, false),
-        find::find_security_groups_by_tag(ec2, &vpc_id, OWNER_KEY, &want.name),
+        async {
+            if inputs.creating {
+                groups::find_unfinished_group(ec2, &vpc_id, inputs.owner).await
+            } else {
+                let mine =
+                    find::find_security_groups_by_tag(ec2, &vpc_id, OWNER_KEY, &inputs.owner.id);
+                Ok(mine
+                    .await?
+                    .into_iter()
+                    .find(|g| inputs.owns(&g.tags, false)))
+            }
+        },
     );
     let vpc = vpc.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
     let (by_subnet, tables) = tables.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
     let endpoints = endpoints.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
-    let own_group = own_groups
-        .map_err(|e| lookup_error(e, "subnet_ids", ""))?
-        .into_iter()
-        .find(|g| owned_by(&g.tags, &want.name));
+    let own_group = own_groups.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
     let own_endpoint = endpoints
         .iter()
         .filter(|e| !e.is_gone() && e.endpoint_type.eq_ignore_ascii_case("gateway"))
-        .find(|e| owned_by(&e.tags, &want.name) || inputs.recorded_endpoint == Some(e.id.as_str()))
+        .find(|e| inputs.owns(&e.tags, inputs.recorded_endpoint == Some(e.id.as_str())))
         .cloned();
+    // Neither this configuration's endpoint nor that of the instance it
+    // replaces (deleted before this one is made) is someone else's to reuse.
+    let mut not_reused: Vec<&str> = own_endpoint.iter().map(|e| e.id.as_str()).collect();
+    not_reused.extend(
+        endpoints
+            .iter()
+            .filter(|e| inputs.replaces(&e.tags))
+            .map(|e| e.id.as_str()),
+    );
     let s3 = plan_s3(
         &by_subnet,
         &tables,
         &s3_prefix_list_id,
-        own_endpoint.as_ref().map(|e| e.id.as_str()),
+        &not_reused,
         want.create_s3_endpoint,
         &mut diags,
     );
+    if let Some(reused) = s3.reused_endpoint.as_deref() {
+        check_reuse(inputs, &endpoints, reused, &mut diags);
+    }
     if diags.has_errors() {
         return Err(diags);
     }
@@ -440,20 +526,38 @@ fn check_model_name_free(
     diags: &mut Diagnostics,
 ) -> Option<Model> {
     let model = model?;
-    let ours = owned_by(&model.tags, &inputs.want.name)
-        || inputs.recorded_model_arn == Some(model.arn.as_str());
-    if ours {
+    if inputs.owns(
+        &model.tags,
+        inputs.recorded_model_arn == Some(model.arn.as_str()),
+    ) {
         return Some(model);
     }
-    diags.attribute_error(
-        AttrPath::root("model").attr("name"),
-        "Model name already taken",
-        format!(
+    let detail = match inputs.owner.claim(&model.tags) {
+        // The instance this create replaces: destroyed first, unless
+        // create_before_destroy — then apply stops here before making anything.
+        Claim::Other(owner) if inputs.creating && inputs.in_state.is_some_and(|s| s.contains(&owner)) => {
+            return None
+        }
+        Claim::Other(owner) => format!(
+            "A SageMaker model named {:?} already exists ({}) and belongs to another \
+             sagemaker_vpc_model_config (owner {owner}): another workspace or resource, or the instance \
+             this one replaces with create_before_destroy. Model names are unique per account and Region, \
+             and this provider never takes over what another Terraform state owns. Choose another model \
+             name. When replacing it: remove create_before_destroy, and if Terraform kept the old one as a \
+             deposed object, run terraform destroy -target on this resource, then terraform apply.",
+            model.name, model.arn
+        ),
+        _ => format!(
             "A SageMaker model named {:?} already exists ({}) and was not made by this configuration; \
              creating it would fail. Choose another model name, delete that model, or adopt it with \
              `terraform import` (import id: the model name).",
             model.name, model.arn
         ),
+    };
+    diags.attribute_error(
+        AttrPath::root("model").attr("name"),
+        "Model name already taken",
+        detail,
     );
     None
 }
@@ -472,7 +576,7 @@ fn plan_s3(
     by_subnet: &BTreeMap<String, String>,
     tables: &[RouteTable],
     prefix_list_id: &str,
-    own_endpoint: Option<&str>,
+    not_reused: &[&str],
     create_allowed: bool,
     diags: &mut Diagnostics,
 ) -> S3Plan {
@@ -482,7 +586,7 @@ fn plan_s3(
         let foreign: Vec<&str> = table
             .gateway_endpoints_for(prefix_list_id)
             .into_iter()
-            .filter(|id| Some(*id) != own_endpoint)
+            .filter(|id| !not_reused.contains(id))
             .collect();
         if let Some(id) = foreign.first() {
             reused_endpoint.get_or_insert_with(|| (*id).to_owned());
@@ -608,7 +712,7 @@ mod tests {
             &by_subnet,
             &tables,
             "pl-s3",
-            Some("vpce-mine"),
+            &["vpce-mine"],
             true,
             &mut diags,
         );
@@ -620,7 +724,7 @@ mod tests {
             &by_subnet,
             &tables,
             "pl-s3",
-            Some("vpce-mine"),
+            &["vpce-mine"],
             false,
             &mut diags,
         );
@@ -631,7 +735,7 @@ mod tests {
         assert!(diags.is_empty());
 
         let bare = [table("rtb-a", &[], false), table("rtb-b", &[], false)];
-        let plan = plan_s3(&by_subnet, &bare, "pl-s3", None, false, &mut diags);
+        let plan = plan_s3(&by_subnet, &bare, "pl-s3", &[], false, &mut diags);
         assert!(plan.own_route_tables.is_empty());
         let errors: Vec<String> = diags.iter().map(|d| d.detail.clone()).collect();
         assert_eq!(errors.len(), 2, "{errors:?}");

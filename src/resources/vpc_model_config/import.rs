@@ -3,34 +3,24 @@
 //! endpoint carrying the same owner tag, and infers the inputs from them, so
 //! that a configuration matching what exists plans no changes.
 
-use super::state::{string_set, ModelSpec};
+use super::state::{string_set, ModelSpec, TYPE_NAME};
 use crate::aws::ec2::find;
 use crate::aws::ec2::groups::rule_lines;
-use crate::aws::ec2::tags::{MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
+use crate::aws::ownership::{id_key, owner_of, Owner};
 use crate::aws::sagemaker::find_model;
-use crate::aws::Clients;
+use crate::aws::{Clients, TagSettings};
 use crate::framework::{Diagnostics, Schema};
-use crate::resources::private_network::state::tags_all;
+use crate::resources::common::tags_all;
 use crate::value::Value;
 use std::collections::BTreeMap;
 
-fn owner_of(tags: &BTreeMap<String, String>) -> Option<&str> {
-    (tags.get(MANAGED_BY_KEY).map(String::as_str) == Some(MANAGED_BY_VALUE))
-        .then(|| tags.get(OWNER_KEY).map(String::as_str))
-        .flatten()
-}
-
 /// The tags a user would have written: without the ownership tags and
 /// without provider default tags that still hold their default value.
-fn user_tags(
-    tags: &BTreeMap<String, String>,
-    default_tags: &BTreeMap<String, String>,
-) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter(|(k, v)| {
-            *k != MANAGED_BY_KEY && *k != OWNER_KEY && default_tags.get(*k) != Some(*v)
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
+fn user_tags(tags: &BTreeMap<String, String>, tagging: &TagSettings) -> BTreeMap<String, String> {
+    tagging
+        .managed(&crate::aws::ownership::user_tags(tags))
+        .into_iter()
+        .filter(|(k, v)| tagging.defaults.get(k) != Some(v))
         .collect()
 }
 
@@ -50,7 +40,7 @@ pub async fn import_state(
     clients: &Clients,
     schema: &Schema,
     model_name: &str,
-    default_tags: &BTreeMap<String, String>,
+    tagging: &TagSettings,
 ) -> Result<Value, Diagnostics> {
     let fail = |e: String| {
         Diagnostics::from_error(
@@ -90,10 +80,10 @@ pub async fn import_state(
         .map(|s| s.vpc_id.clone())
         .unwrap_or_default();
     let own_group = groups.iter().find(|g| owner_of(&g.tags).is_some());
-    let name = own_group
+    let id = own_group
         .and_then(|g| owner_of(&g.tags))
-        .unwrap_or(model_name)
-        .to_owned();
+        .map_or_else(|| Owner::new(TYPE_NAME, model_name).id, str::to_owned);
+    let name = id_key(&id).to_owned();
     let extra: Vec<String> = model
         .security_group_ids
         .iter()
@@ -105,7 +95,7 @@ pub async fn import_state(
         .map_err(|e| fail(e.to_string()))?;
     let own_endpoint = endpoints
         .iter()
-        .find(|e| owner_of(&e.tags) == Some(name.as_str()));
+        .find(|e| owner_of(&e.tags) == Some(id.as_str()));
     let mut state: BTreeMap<String, Value> = schema
         .block
         .attributes
@@ -113,7 +103,7 @@ pub async fn import_state(
         .map(|a| (a.name.to_owned(), Value::Null))
         .collect();
     let text = |s: &str| Value::String(s.to_owned());
-    state.insert("id".into(), text(&name));
+    state.insert("id".into(), text(&id));
     state.insert("name".into(), text(&name));
     state.insert("vpc_id".into(), text(&vpc_id));
     state.insert("subnet_ids".into(), string_set(&model.subnet_ids));
@@ -128,7 +118,7 @@ pub async fn import_state(
     state.insert("instance_count".into(), Value::Number(1.into()));
     state.insert("efa".into(), Value::Bool(false));
     let resource_tags = own_group
-        .map(|g| user_tags(&g.tags, default_tags))
+        .map(|g| user_tags(&g.tags, tagging))
         .unwrap_or_default();
     state.insert("tags".into(), map_value(&resource_tags));
     if let Some(group) = own_group {
@@ -156,7 +146,7 @@ pub async fn import_state(
         );
     }
     state.insert("model_arn".into(), text(&model.arn));
-    let model_only_tags: BTreeMap<String, String> = user_tags(&model.tags, default_tags)
+    let model_only_tags: BTreeMap<String, String> = user_tags(&model.tags, tagging)
         .into_iter()
         .filter(|(k, v)| resource_tags.get(k) != Some(v))
         .collect();
@@ -175,7 +165,7 @@ pub async fn import_state(
         .await
         .map_err(|e| fail(e.to_string()))?;
     let mut state = Value::Object(state);
-    let merged = tags_all(&state, default_tags);
+    let merged = tags_all(&state, tagging);
     state.set_attribute("tags_all", merged);
     super::derive_outputs(&mut state, &vpc.owner_id, &clients.region);
     Ok(state)

@@ -12,24 +12,25 @@ pub mod state;
 
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ec2::groups::{self, create_closed_group, rule_lines, sync_rule_lines};
-use crate::aws::ec2::tags::sync_tags;
+use crate::aws::ec2::tags::{remove_tag, sync_tags};
 use crate::aws::ec2::wait::{wait_endpoints, Target};
+use crate::aws::ownership::{Owner, CREATING_KEY};
 use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::aws::Clients;
+use crate::aws::{Configured, TagSettings};
 use crate::framework::plan::semantic_eq;
 use crate::framework::{ApplyResult, AttrPath, Context, Diagnostics, PlanResult, Resource, Schema};
-use crate::provider::Configured;
+use crate::resources::common::{known_strings, observed_tags, tags_all, text};
 use crate::resources::private_network::ops::{
     self as endpoint_ops, EndpointChange, EndpointRequest,
 };
-use crate::resources::private_network::state::{tags_all, text};
 use crate::resources::timeouts;
 use crate::value::Value;
 use async_trait::async_trait;
 use checks::{check_remote, Placement, RemoteInputs};
 use state::{
-    desired, model_group_ids, model_spec, security_group_name, string_set, vpc_config_value,
-    wanted_rules, Desired, ModelSpec,
+    desired, model_group_ids, model_spec, recorded_owner, security_group_name, string_set,
+    vpc_config_value, wanted_rules, Desired, ModelSpec, TYPE_NAME,
 };
 use std::collections::BTreeMap;
 
@@ -59,7 +60,7 @@ const INPUTS: [&str; 13] = [
 #[async_trait]
 impl Resource for VpcModelConfig {
     fn type_name(&self) -> &'static str {
-        "sagemaker_vpc_model_config"
+        TYPE_NAME
     }
 
     fn schema(&self) -> Schema {
@@ -72,7 +73,7 @@ impl Resource for VpcModelConfig {
 
     async fn modify_plan(
         &self,
-        _ctx: &Context,
+        ctx: &Context,
         prior: &Value,
         config: &Value,
         mut plan: PlanResult,
@@ -80,22 +81,30 @@ impl Resource for VpcModelConfig {
         if plan.planned.is_null() {
             return plan;
         }
-        match self.plan_config(prior, config, &mut plan.planned).await {
+        match self
+            .plan_config(ctx, prior, config, &mut plan.planned)
+            .await
+        {
             Ok(diags) | Err(diags) => plan.diags.extend(diags),
         }
         plan
     }
 
     async fn create(&self, ctx: &Context, planned: Value) -> ApplyResult {
-        let (clients, default_tags) = match self.clients().await {
+        let (clients, tagging) = match self.clients().await {
             Ok(found) => found,
             Err(diags) => return ApplyResult { state: None, diags },
         };
-        let want = desired(&planned, &clients.region, &default_tags);
+        let mut want = desired(&planned, &clients.region, &tagging);
+        let owner = Owner::new(TYPE_NAME, &want.name);
+        want.tags = owner.tags(&BTreeMap::new(), &want.tags, true);
         let inputs = RemoteInputs {
             want: &want,
             recorded_endpoint: None,
             recorded_model_arn: None,
+            owner: &owner,
+            creating: true,
+            in_state: None,
         };
         let placement = match check_remote(&clients, &inputs).await {
             Ok((placement, _)) => placement,
@@ -111,10 +120,25 @@ impl Resource for VpcModelConfig {
             model: placement.own_model.clone(),
             had_model: None,
         };
-        let (recorded, diags) =
-            converge(ctx, &clients, &planned, &had, &want, &placement, recorded).await;
-        self.settle(&clients, planned, &want, &placement, recorded, diags)
-            .await
+        let (recorded, diags) = converge(
+            ctx,
+            &clients,
+            &planned,
+            &owner,
+            (&had, &want),
+            &placement,
+            recorded,
+        )
+        .await;
+        let mut result = self
+            .settle(
+                &clients, planned, &owner, &want, &placement, recorded, diags,
+            )
+            .await;
+        if let Some(state) = &result.state {
+            result.diags.extend(finish_create(&clients, state).await);
+        }
+        result
     }
 
     async fn read(
@@ -122,16 +146,22 @@ impl Resource for VpcModelConfig {
         _ctx: &Context,
         prior: Value,
     ) -> Result<(Option<Value>, Diagnostics), Diagnostics> {
-        let (clients, _) = self.clients().await?;
+        let (clients, tagging) = self.clients().await?;
         let observed = observe(&clients, &prior).await?;
         if observed.is_empty() {
             return Ok((None, Diagnostics::new()));
         }
-        Ok((Some(with_observed(prior, &observed)), Diagnostics::new()))
+        let mut state = with_observed(prior, &observed);
+        if let Some(group) = &observed.group {
+            let (tags, tags_all) = observed_tags(&state, &group.tags, &tagging);
+            state.set_attribute("tags", tags);
+            state.set_attribute("tags_all", tags_all);
+        }
+        Ok((Some(state), Diagnostics::new()))
     }
 
     async fn update(&self, ctx: &Context, prior: Value, planned: Value) -> ApplyResult {
-        let (clients, default_tags) = match self.clients().await {
+        let (clients, tagging) = match self.clients().await {
             Ok(found) => found,
             Err(diags) => {
                 return ApplyResult {
@@ -140,8 +170,11 @@ impl Resource for VpcModelConfig {
                 }
             }
         };
-        let want = desired(&planned, &clients.region, &default_tags);
-        let had = desired(&prior, &clients.region, &default_tags);
+        let mut want = desired(&planned, &clients.region, &tagging);
+        let mut had = desired(&prior, &clients.region, &tagging);
+        let owner = recorded_owner(&prior).unwrap_or_else(|| Owner::planned(TYPE_NAME, &want.name));
+        want.tags = owner.tags(&BTreeMap::new(), &want.tags, false);
+        had.tags = owner.tags(&BTreeMap::new(), &had.tags, false);
         let managed_endpoint = (prior.get("s3_endpoint_managed").and_then(Value::as_bool)
             == Some(true))
         .then(|| text(&prior, "s3_endpoint_id"))
@@ -151,6 +184,9 @@ impl Resource for VpcModelConfig {
             want: &want,
             recorded_endpoint: managed_endpoint.as_deref(),
             recorded_model_arn: model_arn.as_deref(),
+            owner: &owner,
+            creating: false,
+            in_state: None,
         };
         let placement = match check_remote(&clients, &inputs).await {
             Ok((placement, _)) => placement,
@@ -176,10 +212,20 @@ impl Resource for VpcModelConfig {
             model: placement.own_model.clone(),
             had_model: old_model,
         };
-        let (recorded, diags) =
-            converge(ctx, &clients, &planned, &had, &want, &placement, recorded).await;
-        self.settle(&clients, planned, &want, &placement, recorded, diags)
-            .await
+        let (recorded, diags) = converge(
+            ctx,
+            &clients,
+            &planned,
+            &owner,
+            (&had, &want),
+            &placement,
+            recorded,
+        )
+        .await;
+        self.settle(
+            &clients, planned, &owner, &want, &placement, recorded, diags,
+        )
+        .await
     }
 
     async fn delete(&self, ctx: &Context, prior: Value) -> Diagnostics {
@@ -233,8 +279,8 @@ impl Resource for VpcModelConfig {
         checks::check_model_name(id).map_err(|e| {
             Diagnostics::from_error("Cannot import", format!("{e} Import by model name."))
         })?;
-        let (clients, default_tags) = self.clients().await?;
-        import::import_state(&clients, &self.schema(), id, &default_tags).await
+        let (clients, tagging) = self.clients().await?;
+        import::import_state(&clients, &self.schema(), id, &tagging).await
     }
 }
 
@@ -249,21 +295,22 @@ struct Recorded {
 }
 
 impl VpcModelConfig {
-    async fn clients(&self) -> Result<(Clients, BTreeMap<String, String>), Diagnostics> {
-        crate::provider::clients(&self.configured).await
+    async fn clients(&self) -> Result<(Clients, TagSettings), Diagnostics> {
+        crate::aws::access(&self.configured).await
     }
 
     /// Fills the planned value: defaults, tags, and — when something changes
     /// and every input is known — the account checks and what they decide.
     async fn plan_config(
         &self,
+        ctx: &Context,
         prior: &Value,
         config: &Value,
         planned: &mut Value,
     ) -> Result<Diagnostics, Diagnostics> {
-        let (clients, default_tags) = self.clients().await?;
+        let (clients, tagging) = self.clients().await?;
         fill_input_defaults(config, planned);
-        planned.set_attribute("tags_all", tags_all(planned, &default_tags));
+        planned.set_attribute("tags_all", tags_all(planned, &tagging));
         let mut diags = Diagnostics::new();
         if !prior.is_null() && !changed(prior, planned) {
             for (name, value) in computed_of(prior) {
@@ -281,13 +328,17 @@ impl VpcModelConfig {
         if !known {
             return Ok(diags);
         }
-        let want = desired(planned, &clients.region, &default_tags);
+        let want = desired(planned, &clients.region, &tagging);
         let managed = managed_endpoint_id(prior);
         let model_arn = text(prior, "model_arn");
+        let owner = recorded_owner(prior).unwrap_or_else(|| Owner::planned(TYPE_NAME, &want.name));
         let inputs = RemoteInputs {
             want: &want,
             recorded_endpoint: managed.as_deref(),
             recorded_model_arn: model_arn.as_deref(),
+            owner: &owner,
+            creating: prior.is_null(),
+            in_state: Some(&ctx.in_state),
         };
         let (placement, found) = check_remote(&clients, &inputs).await?;
         diags.extend(found);
@@ -360,10 +411,12 @@ impl VpcModelConfig {
 
     /// Ends create and update: returns `planned` completed with what AWS
     /// now reports — the partial state on error.
+    #[allow(clippy::too_many_arguments)]
     async fn settle(
         &self,
         clients: &Clients,
         mut planned: Value,
+        owner: &Owner,
         want: &Desired,
         placement: &Placement,
         recorded: Recorded,
@@ -399,7 +452,7 @@ impl VpcModelConfig {
         }
         derive_outputs(&mut planned, &placement.vpc.owner_id, &clients.region);
         planned.set_attribute("name", Value::String(want.name.clone()));
-        planned.set_attribute("id", Value::String(want.name.clone()));
+        planned.set_attribute("id", Value::String(owner.id.clone()));
         // A partial state after an error: what was never decided is null.
         if let Value::Object(attributes) = &mut planned {
             for value in attributes.values_mut().filter(|v| v.is_unknown()) {
@@ -419,8 +472,8 @@ async fn converge(
     ctx: &Context,
     clients: &Clients,
     planned: &Value,
-    had: &Desired,
-    want: &Desired,
+    owner: &Owner,
+    (had, want): (&Desired, &Desired),
     placement: &Placement,
     mut recorded: Recorded,
 ) -> (Recorded, Diagnostics) {
@@ -450,7 +503,14 @@ async fn converge(
         };
         let (group_id, lines) = match existing {
             Some(group) => {
-                if let Err(e) = sync_tags(ec2, &group.id, &group.tags, &want.tags).await {
+                if let Err(e) = sync_tags(
+                    ec2,
+                    &group.id,
+                    &want.tagging.managed(&group.tags),
+                    &want.tags,
+                )
+                .await
+                {
                     diags.error("Cannot update tags", e);
                 }
                 let lines = rule_lines(&group);
@@ -461,7 +521,7 @@ async fn converge(
                 match create_closed_group(
                     ec2,
                     &vpc_id,
-                    &security_group_name(&want.name),
+                    &security_group_name(owner),
                     description,
                     &want.tags,
                 )
@@ -511,7 +571,7 @@ async fn converge(
                 .as_ref()
                 .map(|e| e.tags.clone())
                 .unwrap_or_default();
-            if let Err(e) = sync_tags(ec2, id, &old_tags, &want.tags).await {
+            if let Err(e) = sync_tags(ec2, id, &want.tagging.managed(&old_tags), &want.tags).await {
                 diags.error("Cannot update tags", e);
             }
         }
@@ -689,6 +749,25 @@ async fn delete_group(
     }
 }
 
+/// Ends a create: the objects it made are recorded now, so they lose the
+/// unfinished-create marker (no later create may adopt them).
+async fn finish_create(clients: &Clients, state: &Value) -> Diagnostics {
+    let mut ec2_ids: Vec<String> = text(state, "security_group_id").into_iter().collect();
+    ec2_ids.extend(managed_endpoint_id(state));
+    let mut result = remove_tag(&clients.ec2, &ec2_ids, CREATING_KEY).await;
+    if let Some(arn) = text(state, "model_arn") {
+        let keys = [CREATING_KEY.to_owned()];
+        result = result.and(sagemaker::remove_tags(&clients.sagemaker, &arn, &keys).await);
+    }
+    match result {
+        Ok(()) => Diagnostics::new(),
+        Err(e) => Diagnostics::from_error(
+            "Cannot mark the configuration as created",
+            format!("{e}. Run terraform apply again to finish."),
+        ),
+    }
+}
+
 /// Defaults of the inputs that have one, where `config` leaves them null.
 fn fill_input_defaults(config: &Value, planned: &mut Value) {
     let unset = |name: &str| config.get(name).is_none_or(Value::is_null);
@@ -724,8 +803,6 @@ fn fill_input_defaults(config: &Value, planned: &mut Value) {
             .unwrap_or(Value::Null);
         planned.set_attribute("name", model_name);
     }
-    let id = planned.get("name").cloned().unwrap_or(Value::Unknown);
-    planned.set_attribute("id", id);
 }
 
 /// True when an input differs from `prior`, or something drifted that the
@@ -743,9 +820,7 @@ fn changed(prior: &Value, planned: &Value) -> bool {
     let group_gone = wants("create_security_group") && missing("security_group_id");
     let endpoint_gone = wants("create_s3_endpoint") && missing("s3_endpoint_id");
     let rules_drifted = wants("create_security_group") && {
-        let cidrs =
-            crate::resources::private_network::checks::known_strings(prior, "egress_cidr_blocks")
-                .unwrap_or_default();
+        let cidrs = known_strings(prior, "egress_cidr_blocks").unwrap_or_default();
         let prefix_list = text(prior, "s3_prefix_list_id").unwrap_or_default();
         !semantic_eq(
             prior.get("security_group_rules").unwrap_or(&Value::Null),
@@ -836,11 +911,8 @@ fn fill_from_placement(value: &mut Value, want: &Desired, placement: &Placement)
 /// `vpc_config` and `execution_role_policy_json` from the subnets and
 /// groups in `value`; unknown while the model group id is.
 fn derive_outputs(value: &mut Value, account: &str, region: &str) {
-    let subnets = crate::resources::private_network::checks::known_strings(value, "subnet_ids")
-        .unwrap_or_default();
-    let extra =
-        crate::resources::private_network::checks::known_strings(value, "security_group_ids")
-            .unwrap_or_default();
+    let subnets = known_strings(value, "subnet_ids").unwrap_or_default();
+    let extra = known_strings(value, "security_group_ids").unwrap_or_default();
     let groups = match value.get("security_group_id") {
         Some(Value::Unknown) => None,
         Some(Value::String(id)) => Some(model_group_ids(Some(id), &extra)),

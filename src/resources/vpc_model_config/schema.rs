@@ -89,7 +89,10 @@ pub fn schema() -> Schema {
         )
         .attribute(
             Attribute::computed("id", Type::String)
-                .description("The configuration's `name`; also the `sagemaker:owner` tag of every object it creates.")
+                .description(
+                    "This configuration's id: its `name` and a suffix unique to this instance, also the \
+                     `sagemaker:owner` tag of every object it owns.",
+                )
                 .use_state_for_unknown(),
         )
         .attribute(

@@ -2,12 +2,26 @@
 //! prior value, and the values it computes from them: the model group's
 //! rules as lines, the `vpc_config` object, the S3 endpoint policy.
 
-use crate::aws::ec2::tags::owner_tags;
+use crate::aws::ownership::Owner;
+use crate::aws::TagSettings;
 use crate::policy;
-use crate::resources::private_network::checks::known_strings;
-use crate::resources::private_network::state::{string_map, text};
+use crate::resources::common::known_strings;
+use crate::resources::common::{all_tags, string_map, text};
 use crate::value::Value;
 use std::collections::BTreeMap;
+
+/// The resource type, also the start of its ownership identity.
+pub const TYPE_NAME: &str = "sagemaker_vpc_model_config";
+
+/// The owner recorded in a state value (its `id`); `None` before create.
+pub fn recorded_owner(value: &Value) -> Option<Owner> {
+    let id = text(value, "id")?;
+    Some(Owner::existing(
+        TYPE_NAME,
+        &name_of(value).unwrap_or_default(),
+        &id,
+    ))
+}
 
 /// Addresses one instance takes in a subnet: its network interface and
 /// SageMaker's spare for replacement; five with Elastic Fabric Adapter.
@@ -35,7 +49,7 @@ pub struct ModelSpec {
 /// The inputs, as known at apply.
 #[derive(Clone, Debug, Default)]
 pub struct Desired {
-    /// The configuration's name: `id` and the owner tag.
+    /// The configuration's name: its identity (with the resource type).
     pub name: String,
     pub subnet_ids: Vec<String>,
     pub extra_group_ids: Vec<String>,
@@ -48,8 +62,11 @@ pub struct Desired {
     /// The policy of the S3 endpoint this resource creates, if any helper asks for one.
     pub s3_policy: Option<String>,
     pub model: Option<ModelSpec>,
-    /// Tags for every object, ownership tags included.
+    /// Tags for every object: `tags_all`, plus the ownership tags once
+    /// apply knows the owner.
     pub tags: BTreeMap<String, String>,
+    /// The provider's tag settings (keys `ignore_tags` names are left alone).
+    pub tagging: TagSettings,
 }
 
 impl Desired {
@@ -91,8 +108,8 @@ pub fn model_spec(value: &Value) -> Option<ModelSpec> {
     })
 }
 
-/// The inputs of `value`; `region` and `default_tags` complete them.
-pub fn desired(value: &Value, region: &str, default_tags: &BTreeMap<String, String>) -> Desired {
+/// The inputs of `value`; `region` and the provider's tag settings complete them.
+pub fn desired(value: &Value, region: &str, tagging: &TagSettings) -> Desired {
     let name = name_of(value).unwrap_or_default();
     let flag = |attribute: &str, default: bool| {
         value
@@ -111,7 +128,8 @@ pub fn desired(value: &Value, region: &str, default_tags: &BTreeMap<String, Stri
         _ => None,
     };
     Desired {
-        tags: owner_tags(&name, default_tags, &string_map(value, "tags")),
+        tags: all_tags(value, tagging),
+        tagging: tagging.clone(),
         subnet_ids: known_strings(value, "subnet_ids").unwrap_or_default(),
         extra_group_ids: known_strings(value, "security_group_ids").unwrap_or_default(),
         create_security_group: flag("create_security_group", true),
@@ -125,9 +143,10 @@ pub fn desired(value: &Value, region: &str, default_tags: &BTreeMap<String, Stri
     }
 }
 
-/// The name of the model security group of configuration `name`.
-pub fn security_group_name(name: &str) -> String {
-    format!("sagemaker-model-{name}")
+/// The name of the model security group of the configuration `owner`
+/// (unique per instance, so a replacement can exist beside the old one).
+pub fn security_group_name(owner: &Owner) -> String {
+    format!("sagemaker-model-{}", owner.id.replace('/', "-"))
 }
 
 /// The model group's wanted rules as lines: HTTPS egress to each CIDR and to
@@ -210,15 +229,11 @@ mod tests {
                 ])),
             ),
         ]));
-        let want = desired(&value, "us-east-1", &BTreeMap::new());
+        let want = desired(&value, "us-east-1", &TagSettings::default());
         assert_eq!(want.name, "m1");
         assert!(want.create_security_group && want.create_s3_endpoint && !want.efa);
         assert_eq!(want.instance_count, 1);
         assert!(want.model.as_ref().unwrap().network_isolation);
-        assert_eq!(
-            want.tags.get(crate::aws::ec2::tags::OWNER_KEY).unwrap(),
-            "m1"
-        );
         assert_eq!(addresses_per_instance(true), 5);
     }
 }
