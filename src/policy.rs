@@ -536,6 +536,56 @@ pub fn deny_amazon_linux_only_policy(region: &str) -> String {
     s3_buckets_policy(&[], true, region)
 }
 
+/// The helper inputs that generate the S3 gateway policy `text`, if a
+/// helper made it: `(s3_bucket_arns, deny_amazon_linux_repositories)`, the
+/// bucket list `None` when only the deny flag was set. Import uses it so a
+/// configuration written with the helpers plans no change.
+pub fn s3_helper_inputs(text: &str, region: &str) -> Option<(Option<Vec<String>>, bool)> {
+    if equivalent(text, &deny_amazon_linux_only_policy(region)) {
+        return Some((None, true));
+    }
+    let buckets = resources_matching(text, |r| {
+        r.starts_with("arn:") && r.contains(":s3:::") && !r.contains('/')
+    });
+    if buckets.is_empty() {
+        return None;
+    }
+    [false, true]
+        .into_iter()
+        .find(|deny| equivalent(text, &s3_buckets_policy(&buckets, *deny, region)))
+        .map(|deny| (Some(buckets), deny))
+}
+
+/// The `runtime_invoke_endpoint_arns` that generate the runtime endpoint
+/// policy `text`, if the helper made it.
+pub fn runtime_helper_inputs(text: &str) -> Option<Vec<String>> {
+    let arns = resources_matching(text, |r| {
+        r.contains(":sagemaker:") && r.contains(":endpoint/")
+    });
+    (!arns.is_empty() && equivalent(text, &runtime_invoke_policy(&arns))).then_some(arns)
+}
+
+/// Every `Resource` string of the policy `text` that `keep` accepts, sorted
+/// and deduplicated.
+fn resources_matching(text: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let Ok(policy) = parse(text) else {
+        return Vec::new();
+    };
+    let statements = match &policy["Statement"] {
+        Value::Array(items) => items.clone(),
+        single => vec![single.clone()],
+    };
+    let resources = statements.iter().flat_map(|s| match &s["Resource"] {
+        Value::String(r) => vec![r.clone()],
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|r| r.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    });
+    sorted_unique(resources.filter(|r| keep(r)))
+}
+
 /// The object ARNs (`arn:PARTITION:s3:::BUCKET/*`) of the S3 buckets that
 /// hold the Amazon Linux package repositories of `region`, sorted:
 /// `packages.R.amazonaws.com` and `repo.R.amazonaws.com` (Amazon Linux AMI,

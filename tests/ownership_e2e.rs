@@ -240,6 +240,7 @@ fn a_second_workspace_with_the_same_model_name_fails_at_plan_and_never_touches_t
     // subnets has its own group and reuses the first one's S3 route.
     let second = fx.workspace(&model_config(&fx, r#"  name = "second-config""#));
     second.apply_ok();
+    second.refresh_only_no_changes();
     let config = second.output_json()["config"]["value"].clone();
     assert_eq!(config["s3_endpoint_managed"], false);
     second.destroy_ok();
@@ -302,4 +303,53 @@ fn create_before_destroy_of_a_named_model_stops_before_creating_and_keeps_the_ol
     ws.plan_no_changes();
     ws.destroy_ok();
     assert!(describe_model(&fx, "cbd-model").is_none());
+}
+
+#[test]
+fn one_s3_gateway_route_per_table_whatever_the_order_and_destroy_in_any_order_leaves_nothing() {
+    let fx = fixture_with(true);
+    // A model configuration routes S3 first (its own gateway endpoint)…
+    let config = fx.workspace(&model_config(&fx, r#"  name = "first-config""#));
+    config.apply_ok();
+    let s3 = config.output_json()["config"]["value"]["s3_endpoint_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // …so a network asking for s3 on the same route table fails at plan,
+    // naming the table and the endpoint, instead of doubling the route.
+    let network_ws = fx.workspace(&network(&fx, ""));
+    let err = one_line(&network_ws.plan_err());
+    assert!(
+        err.contains("Route table already has an S3 gateway route") && err.contains(&s3),
+        "{err}"
+    );
+    // Without s3 it coexists; destroying the network first, then the
+    // configuration, leaves nothing.
+    network_ws.write(
+        "main.tf",
+        &network(
+            &fx,
+            r#"  services = ["sagemaker_api", "sagemaker_runtime"]"#,
+        ),
+    );
+    network_ws.apply_ok();
+    network_ws.destroy_ok();
+    config.plan_no_changes();
+    config.destroy_ok();
+    assert!(fx.endpoints().is_empty(), "{:?}", fx.endpoints());
+
+    // The other order: the network routes S3, the configuration reuses it,
+    // and destroying the network first (its endpoint goes) leaves the
+    // configuration to destroy cleanly too.
+    let network_ws = fx.workspace(&network(&fx, ""));
+    network_ws.apply_ok();
+    let config = fx.workspace(&model_config(&fx, r#"  name = "second-config""#));
+    config.apply_ok();
+    assert_eq!(
+        config.output_json()["config"]["value"]["s3_endpoint_managed"],
+        false
+    );
+    network_ws.destroy_ok();
+    config.destroy_ok();
+    assert!(fx.endpoints().is_empty(), "{:?}", fx.endpoints());
 }

@@ -5,6 +5,8 @@
 
 mod support;
 
+use std::collections::BTreeSet;
+
 use support::ec2_fixture::{create_subnet, fixture_with, Fixture};
 use support::terraform::Workspace;
 
@@ -82,6 +84,7 @@ fn hosting_preset_creates_three_endpoints_shows_no_diff_and_destroys_cleanly() {
     assert!(fx.group_exists(&group_id));
 
     ws.plan_no_changes();
+    ws.refresh_only_no_changes();
     ws.run_ok(&["refresh"]);
     ws.plan_no_changes();
 
@@ -539,6 +542,223 @@ fn a_change_runs_the_account_checks_again_at_plan() {
     assert_eq!(unchanged.len(), 3, "nothing changed: {unchanged:?}");
     // Destroy plans with the configuration too (its refresh is a normal plan).
     ws.write("main.tf", &applied);
+    ws.destroy_ok();
+    assert!(fx.endpoints().is_empty());
+}
+
+/// Sets tag `key` = `value` on EC2 object `id` by hand.
+fn tag_by_hand(fx: &Fixture, id: &str, key: &str, value: &str) {
+    fx.ec2(&[
+        ("Action", "CreateTags"),
+        ("ResourceId.1", id),
+        ("Tag.1.Key", key),
+        ("Tag.1.Value", value),
+    ]);
+}
+
+#[test]
+fn tags_changed_by_hand_show_in_the_plan_and_apply_restores_them() {
+    let fx = fixture_with(true);
+    let ws = workspace(&fx, "  tags = { Project = \"vision\" }");
+    ws.apply_ok();
+    let network = ws.output_json()["network"]["value"].clone();
+    let group = network["security_group_id"].as_str().unwrap().to_owned();
+    let api = network["endpoints"]["sagemaker_api"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ws.refresh_only_no_changes();
+
+    tag_by_hand(&fx, &group, "Project", "hijacked");
+    tag_by_hand(&fx, &api, "Project", "hijacked");
+    let plan = ws.run(&["plan", "-input=false", "-detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(2), "{}", plan.combined());
+    assert!(
+        plan.combined().contains("hijacked"),
+        "the plan shows what AWS has now:\n{}",
+        plan.combined()
+    );
+    ws.apply_ok();
+    let group_tags = fx
+        .groups()
+        .into_iter()
+        .find(|g| g.id == group)
+        .unwrap()
+        .tags;
+    assert_eq!(group_tags["Project"], "vision");
+    let api_tags = fx
+        .endpoints()
+        .into_iter()
+        .find(|e| e.id == api)
+        .unwrap()
+        .tags;
+    assert_eq!(
+        api_tags["Project"], "vision",
+        "the endpoint is repaired too"
+    );
+    ws.plan_no_changes();
+    ws.destroy_ok();
+}
+
+#[test]
+fn a_default_tags_change_reaches_every_object_and_ignored_tags_are_left_alone() {
+    let fx = fixture_with(true);
+    let ws = workspace(&fx, "");
+    ws.apply_ok();
+    let network = ws.output_json()["network"]["value"].clone();
+    let group = network["security_group_id"].as_str().unwrap().to_owned();
+    for endpoint in fx.endpoints() {
+        tag_by_hand(&fx, &endpoint.id, "CostCenter", "cc-7");
+    }
+    tag_by_hand(&fx, &group, "CostCenter", "cc-7");
+
+    let main = ws
+        .read("main.tf")
+        .replace(
+            r#"default_tags { tags = { Team = "ml-platform" } }"#,
+            "default_tags { tags = { Team = \"research\" } }\n  ignore_tags { keys = [\"CostCenter\"] }",
+        );
+    assert!(main.contains("research"), "{main}");
+    ws.write("main.tf", &main);
+    let plan = ws.plan_ok().combined();
+    assert!(
+        plan.contains("research") && !plan.contains("CostCenter"),
+        "the plan shows the new default and hides the ignored tag:\n{plan}"
+    );
+    ws.apply_ok();
+    let live = fx.endpoints();
+    assert_eq!(live.len(), 3);
+    for endpoint in &live {
+        assert_eq!(endpoint.tags["Team"], "research", "{endpoint:?}");
+        assert_eq!(endpoint.tags["CostCenter"], "cc-7", "ignored: {endpoint:?}");
+    }
+    let group_tags = fx
+        .groups()
+        .into_iter()
+        .find(|g| g.id == group)
+        .unwrap()
+        .tags;
+    assert_eq!(group_tags["Team"], "research");
+    assert_eq!(group_tags["CostCenter"], "cc-7");
+    ws.plan_no_changes();
+    ws.refresh_only_no_changes();
+    ws.destroy_ok();
+}
+
+#[test]
+fn the_create_timeout_bounds_the_whole_create_and_the_state_keeps_what_was_made() {
+    let fx = fixture_with(true);
+    // Seven endpoints: EC2's pacing (4 at once, then one per ~3.3 s) makes
+    // this create take more than 10 s even on the emulator.
+    let ws = workspace(
+        &fx,
+        "  services = [\"studio_vpc_only\"]\n  timeouts {\n    create = \"3s\"\n  }",
+    );
+    let err = support::one_line(&ws.apply_err());
+    assert!(
+        err.contains("create timed out") && err.contains("timeouts.create") && err.contains("3s"),
+        "the error names the limit and what to do:\n{err}"
+    );
+    let state = ws.show_json();
+    let values = &state["values"]["root_module"]["resources"][0]["values"];
+    let recorded = values["endpoints"].as_object().map_or(0, |e| e.len());
+    let live = fx.endpoints().len();
+    assert!(
+        live < 7 && recorded == live,
+        "the create stopped early ({live} of 7 endpoints) and the state lists each: {values:#}"
+    );
+    ws.destroy_ok();
+    assert!(fx.endpoints().is_empty(), "{:?}", fx.endpoints());
+}
+
+#[test]
+fn the_group_deleted_by_hand_is_made_again_and_attached_to_the_endpoints() {
+    let fx = fixture_with(true);
+    let ws = workspace(&fx, "");
+    ws.apply_ok();
+    let old = ws.output_json()["network"]["value"]["security_group_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // As a person must on AWS: move the endpoints to another group, then
+    // delete the network's group.
+    let default_group = fx
+        .groups()
+        .into_iter()
+        .find(|g| g.vpc_id == fx.vpc_id && g.name == "default")
+        .expect("the VPC has a default group")
+        .id;
+    for endpoint in fx.endpoints().iter().filter(|e| e.kind == "Interface") {
+        fx.ec2(&[
+            ("Action", "ModifyVpcEndpoint"),
+            ("VpcEndpointId", &endpoint.id),
+            ("AddSecurityGroupId.1", &default_group),
+            ("RemoveSecurityGroupId.1", &old),
+        ]);
+    }
+    fx.ec2(&[("Action", "DeleteSecurityGroup"), ("GroupId", &old)]);
+    let plan = ws.run(&["plan", "-input=false", "-detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(2), "{}", plan.combined());
+    ws.apply_ok();
+    let new = ws.output_json()["network"]["value"]["security_group_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new, old);
+    let group = fx
+        .groups()
+        .into_iter()
+        .find(|g| g.id == new)
+        .expect("made again");
+    assert_eq!(
+        group.ingress.len(),
+        1,
+        "HTTPS from the VPC: {:?}",
+        group.ingress
+    );
+    for endpoint in fx.endpoints().iter().filter(|e| e.kind == "Interface") {
+        assert!(
+            endpoint.groups == BTreeSet::from([new.clone()]),
+            "{} uses the new group and no other: {:?}",
+            endpoint.id,
+            endpoint.groups
+        );
+    }
+    ws.plan_no_changes();
+    ws.destroy_ok();
+    assert!(!fx.group_exists(&new));
+}
+
+#[test]
+fn an_import_block_with_the_original_configuration_plans_no_change() {
+    let fx = fixture_with(true);
+    let body = r#"  services                       = ["hosting"]
+  s3_bucket_arns                 = ["arn:aws:s3:::ml-artifacts"]
+  deny_amazon_linux_repositories = true
+  runtime_invoke_endpoint_arns   = ["arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn"]
+  tags                           = { Project = "vision" }"#;
+    let ws = workspace(&fx, body);
+    ws.apply_ok();
+    let before = ws.output_json()["network"]["value"].clone();
+    ws.run_ok(&["state", "rm", "sagemaker_private_network.this"]);
+
+    ws.write(
+        "import.tf",
+        &format!(
+            "import {{\n  to = sagemaker_private_network.this\n  id = \"{}\"\n}}\n",
+            fx.vpc_id
+        ),
+    );
+    let plan = ws.plan_ok().combined();
+    assert!(
+        plan.contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "the import changes nothing:\n{plan}"
+    );
+    ws.apply_ok();
+    let after = ws.output_json()["network"]["value"].clone();
+    assert_eq!(after["id"], before["id"], "the network keeps its id");
+    assert_eq!(after["endpoints"], before["endpoints"]);
+    ws.plan_no_changes();
     ws.destroy_ok();
     assert!(fx.endpoints().is_empty());
 }

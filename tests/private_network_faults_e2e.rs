@@ -209,8 +209,10 @@ fn endpoints_pending_past_the_create_timeout_fail_apply_naming_them_and_destroy_
     let err = support::one_line(&ws.apply_err());
     let took = started.elapsed();
     assert!(
-        err.contains("to become available: still pending after 20s"),
-        "a timeout error:\n{err}"
+        err.contains("to become available: still pending after")
+            && err.contains("create timed out")
+            && err.contains("within 20s (timeouts.create)"),
+        "a timeout error naming the limit:\n{err}"
     );
     assert!(
         took >= Duration::from_secs(20) && took < Duration::from_secs(90),

@@ -155,6 +155,7 @@ fn model_in_vpc_gets_its_group_s3_endpoint_and_policy_then_destroys_cleanly() {
     );
 
     ws.plan_no_changes();
+    ws.refresh_only_no_changes();
     ws.run_ok(&["refresh"]);
     ws.plan_no_changes();
 

@@ -300,10 +300,10 @@ fn an_s3_endpoint_pending_past_the_create_timeout_fails_apply_naming_it_and_dest
     let endpoint = &made_now.endpoints[0];
     assert!(
         err.contains(&format!(
-            "waiting for VPC endpoint {endpoint} to become available: still pending after 15s \
-             (last state: pending)"
-        )),
-        "the error names {endpoint} and its last state:\n{err}"
+            "waiting for VPC endpoint {endpoint} to become available: still pending after"
+        )) && err.contains("(last state: pending)")
+            && err.contains("within 15s (timeouts.create)"),
+        "the error names {endpoint}, its last state and the limit:\n{err}"
     );
     assert_eq!(proxy.counters().calls("CreateModel"), 0);
     assert_state_lists(&ws, &made_now.groups[0], endpoint, "after the timeout");

@@ -8,7 +8,9 @@ use tokio_util::sync::CancellationToken;
 
 /// A wait for a token given up because Terraform asked the provider to stop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("stopped while waiting for EC2's request pacing (Terraform asked the provider to stop)")]
+#[error(
+    "stopped while waiting for EC2's request pacing (Ctrl-C, or the operation's timeout passed)"
+)]
 pub struct Cancelled;
 
 /// A token bucket: `capacity` calls at once, refilled at `per_second`.

@@ -8,6 +8,7 @@ pub mod path;
 pub mod plan;
 pub mod schema;
 pub mod server;
+pub mod timeouts;
 pub mod traits;
 pub mod typed;
 pub mod validators;

@@ -6,6 +6,7 @@
 use super::diagnostics::Diagnostics;
 use super::plan::plan_change;
 use super::schema::Schema;
+use super::timeouts;
 use super::traits::{ApplyResult, Context, DataSource, InState, PlanResult, Provider, Resource};
 use crate::value::{from_state_json, Value};
 use std::collections::BTreeMap;
@@ -86,6 +87,26 @@ impl ProviderServer {
         Context {
             cancel: self.stop.clone(),
             in_state: self.in_state.clone(),
+            deadline: None,
+        }
+    }
+
+    /// A context for an operation limited to `limit`: cancelled at the
+    /// deadline as well as on StopProvider.
+    fn context_until(&self, limit: std::time::Duration) -> Context {
+        let deadline = tokio::time::Instant::now() + limit;
+        let cancel = self.stop.child_token();
+        let timer = cancel.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => timer.cancel(),
+                () = timer.cancelled() => {}
+            }
+        });
+        Context {
+            cancel,
+            in_state: self.in_state.clone(),
+            deadline: Some(deadline),
         }
     }
 
@@ -246,7 +267,12 @@ impl ProviderServer {
                 }
             }
         };
-        let ctx = self.context();
+        let (operation, limit) = match (prior.is_null(), planned.is_null()) {
+            (_, true) => ("delete", timeouts::of(&prior, "delete")),
+            (true, false) => ("create", timeouts::of(&planned, "create")),
+            (false, false) => ("update", timeouts::of(&planned, "update")),
+        };
+        let ctx = self.context_until(limit);
         let mut result = if planned.is_null() {
             let diags = resource.delete(&ctx, prior.clone()).await;
             let state = if diags.has_errors() {
@@ -260,6 +286,18 @@ impl ProviderServer {
         } else {
             resource.update(&ctx, prior, planned).await
         };
+        if ctx.timed_out() && result.diags.has_errors() {
+            result.diags.error(
+                format!("{name}: {operation} timed out"),
+                format!(
+                    "The {operation} did not finish within {} (timeouts.{operation}), so it stopped where it was. \
+                     Everything made so far is recorded in the state: run terraform apply again to finish, or raise \
+                     timeouts.{operation}.",
+                    timeouts::format(limit)
+                ),
+            );
+        }
+        ctx.cancel.cancel(); // ends the deadline timer
         if let Some(state) = result.state.as_mut() {
             if !state.is_wholly_known() {
                 if !result.diags.has_errors() {

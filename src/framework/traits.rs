@@ -21,6 +21,26 @@ pub struct Context {
     pub cancel: CancellationToken,
     /// The instances this process has seen in the Terraform state it serves.
     pub in_state: Arc<InState>,
+    /// When the operation's `timeouts` limit runs out (create, update and
+    /// delete only); `cancel` fires then too.
+    pub deadline: Option<tokio::time::Instant>,
+}
+
+impl Context {
+    /// How long the operation may still take: until its deadline, else the
+    /// default limit.
+    pub fn time_left(&self) -> std::time::Duration {
+        match self.deadline {
+            Some(deadline) => deadline.saturating_duration_since(tokio::time::Instant::now()),
+            None => super::timeouts::DEFAULT,
+        }
+    }
+
+    /// True once the operation's deadline has passed.
+    pub fn timed_out(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| tokio::time::Instant::now() >= deadline)
+    }
 }
 
 /// The `id`s of the resource instances that the Terraform state served by

@@ -3,5 +3,4 @@
 
 pub mod common;
 pub mod private_network;
-pub mod timeouts;
 pub mod vpc_model_config;

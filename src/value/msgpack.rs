@@ -143,10 +143,13 @@ pub(crate) fn is_decimal_number(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-/// A number from msgpack string text: an exact `i64` stays an integer.
+/// A number from msgpack string text: an exact `i64` (or `u64` above it)
+/// stays an integer.
 pub(crate) fn number_from_text(text: &str) -> Option<Number> {
     if let Ok(int) = text.parse::<i64>() {
         Some(Number::Int(int))
+    } else if let Ok(uint) = text.parse::<u64>() {
+        Some(Number::UInt(uint))
     } else if is_decimal_number(text) {
         Some(Number::Decimal(text.to_owned()))
     } else {
@@ -610,14 +613,16 @@ impl Encoder {
         Ok(())
     }
 
+    /// Whole numbers go as decimal strings, which Terraform parses exactly
+    /// as it parses numbers in its state file: a value refreshed from the
+    /// provider then equals the stored one byte for byte. (Sent as msgpack
+    /// integers they differ in precision inside Terraform, and
+    /// `plan -refresh-only -detailed-exitcode` reports drift that is not
+    /// there; hashicorp/terraform#36403.)
     fn number(&mut self, number: &Number) -> Result<(), EncodeError> {
         match number {
-            Number::Int(i) => {
-                written(rmp::encode::write_sint(&mut self.out, *i));
-            }
-            Number::UInt(u) => {
-                written(rmp::encode::write_uint(&mut self.out, *u));
-            }
+            Number::Int(i) => return self.string(&i.to_string()),
+            Number::UInt(u) => return self.string(&u.to_string()),
             Number::Float(f) if f.is_nan() => {
                 return Err(self.error(EncodeErrorKind::InvalidNumber("NaN".to_owned())))
             }
@@ -793,10 +798,18 @@ mod tests {
         for (bytes, number) in cases {
             assert_eq!(decode(bytes, &Type::Number).unwrap(), Value::Number(number));
         }
-        assert_eq!(encode(&int(200), &Type::Number).unwrap(), [0xcc, 0xc8]);
+        // Whole numbers are sent as decimal strings (see `Encoder::number`).
+        assert_eq!(
+            encode(&int(200), &Type::Number).unwrap(),
+            [0xa3, b'2', b'0', b'0']
+        );
         assert_eq!(
             encode(&int(-1000), &Type::Number).unwrap(),
-            [0xd1, 0xfc, 0x18]
+            [0xa5, b'-', b'1', b'0', b'0', b'0']
+        );
+        assert_eq!(
+            decode(&encode(&int(-1000), &Type::Number).unwrap(), &Type::Number).unwrap(),
+            int(-1000)
         );
         let float = encode(&Value::Number(Number::Float(1.5)), &Type::Number).unwrap();
         assert_eq!(float, [0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0]);
@@ -808,7 +821,8 @@ mod tests {
         let bytes = [0x82, 0xa1, b'a', 0xa1, b'x', 0xa1, b'b', 0x01];
         let value = object(&[("a", s("x")), ("b", int(1))]);
         assert_eq!(decode(&bytes, &ty).unwrap(), value);
-        assert_eq!(encode(&value, &ty).unwrap(), bytes);
+        let sent = [0x82, 0xa1, b'a', 0xa1, b'x', 0xa1, b'b', 0xa1, b'1'];
+        assert_eq!(encode(&value, &ty).unwrap(), sent);
     }
 
     #[test]

@@ -234,6 +234,27 @@ impl Workspace {
         }
     }
 
+    /// `terraform plan -refresh-only -detailed-exitcode`; panics unless the
+    /// refresh finds nothing changed outside Terraform (exit 0): the check a
+    /// nightly drift job makes.
+    pub fn refresh_only_no_changes(&self) {
+        let args = [
+            "plan",
+            "-refresh-only",
+            "-input=false",
+            "-detailed-exitcode",
+        ];
+        let output = self.run(&args);
+        match output.status.code() {
+            Some(0) => {}
+            Some(2) => panic!(
+                "{}",
+                self.report(&args, "found drift where none was expected", &output)
+            ),
+            _ => panic!("{}", self.report(&args, "failed", &output)),
+        }
+    }
+
     /// `terraform apply -auto-approve`, must succeed.
     pub fn apply_ok(&self) -> Output {
         self.run_ok(&["apply", "-input=false", "-auto-approve"])

@@ -167,10 +167,23 @@ pub async fn wait_endpoints_with(
         .iter()
         .map(|id| (id.clone(), NOT_FOUND.to_owned()))
         .collect();
+    // The operation's own deadline cancels it too: a cancel at the deadline
+    // is this wait's timeout, and says so.
+    let stopped = |pending: Vec<(String, String)>| {
+        if deadline.saturating_duration_since(Instant::now()) < Duration::from_millis(250) {
+            WaitError::Timeout {
+                target,
+                after: timeout,
+                pending,
+            }
+        } else {
+            WaitError::Cancelled { target, pending }
+        }
+    };
     for attempt in 0.. {
         let listing = tokio::select! {
             biased;
-            () = cancel.cancelled() => return Err(WaitError::Cancelled { target, pending }),
+            () = cancel.cancelled() => return Err(stopped(pending)),
             listing = find_vpc_endpoints_in_vpc(ec2, vpc_id, true) => listing,
         };
         match listing {
@@ -198,7 +211,7 @@ pub async fn wait_endpoints_with(
         let pause = backoff.delay(attempt).min(deadline - now);
         tokio::select! {
             biased;
-            () = cancel.cancelled() => return Err(WaitError::Cancelled { target, pending }),
+            () = cancel.cancelled() => return Err(stopped(pending)),
             () = tokio::time::sleep(pause) => {}
         }
     }

@@ -317,7 +317,8 @@ pub async fn check_remote(
     );
     check_conflicts(inputs, &endpoints, &clients.region, &mut diags);
     let route_table_ids = if wants_s3 {
-        check_route_tables(clients, inputs, &vpc, prefix_list.as_deref(), &mut diags).await?
+        let s3 = (&vpc, prefix_list.as_deref(), endpoints.as_slice());
+        check_route_tables(clients, inputs, s3, &mut diags).await?
     } else {
         Vec::new()
     };
@@ -489,6 +490,48 @@ fn check_conflicts(
     }
 }
 
+/// AWS takes one S3 gateway route per route table: a table that already
+/// routes S3 through someone else's endpoint cannot take this network's.
+fn check_s3_routes(
+    inputs: &RemoteInputs<'_>,
+    tables: &[RouteTable],
+    prefix_list_id: &str,
+    endpoints: &[VpcEndpoint],
+    diags: &mut Diagnostics,
+) {
+    let predecessor =
+        |owner: &str| inputs.creating && inputs.in_state.is_some_and(|seen| seen.contains(owner));
+    for table in tables {
+        for id in table.gateway_endpoints_for(prefix_list_id) {
+            let Some(endpoint) = endpoints.iter().find(|e| e.id == id) else {
+                continue;
+            };
+            let whose = match inputs.owner.claim(&endpoint.tags) {
+                _ if inputs.recorded.iter().any(|r| r == id) => continue,
+                Claim::Mine => continue,
+                Claim::Unfinished if inputs.creating => continue,
+                Claim::Other(owner) if predecessor(&owner) => continue,
+                Claim::Other(owner) => {
+                    format!("owned by another resource of this provider, owner {owner}")
+                }
+                Claim::Unfinished => "left by an unfinished create".to_owned(),
+                Claim::Unmanaged => "made outside this provider".to_owned(),
+            };
+            diags.attribute_error(
+                AttrPath::root("services"),
+                "Route table already has an S3 gateway route",
+                format!(
+                    "Route table {} already sends S3 traffic through gateway endpoint {id} ({whose}). AWS allows \
+                     one S3 gateway route per route table, so this network cannot add its own there. Leave s3 out \
+                     of services (that endpoint already serves these subnets), or list in s3_route_table_ids only \
+                     tables without an S3 route.",
+                    table.id
+                ),
+            );
+        }
+    }
+}
+
 /// Why an endpoint of another instance of this provider blocks this one,
 /// and the ways out.
 fn taken_by_other(existing: &VpcEndpoint, spec: &ServiceSpec, vpc_id: &str, owner: &str) -> String {
@@ -507,8 +550,7 @@ fn taken_by_other(existing: &VpcEndpoint, spec: &ServiceSpec, vpc_id: &str, owne
 async fn check_route_tables(
     clients: &Clients,
     inputs: &RemoteInputs<'_>,
-    vpc: &Vpc,
-    prefix_list_id: Option<&str>,
+    (vpc, prefix_list_id, endpoints): (&Vpc, Option<&str>, &[VpcEndpoint]),
     diags: &mut Diagnostics,
 ) -> Result<Vec<String>, Diagnostics> {
     let ec2 = &clients.ec2;
@@ -539,6 +581,9 @@ async fn check_route_tables(
             return Ok(ids);
         }
     };
+    if let Some(prefix_list_id) = prefix_list_id {
+        check_s3_routes(inputs, &tables, prefix_list_id, endpoints, diags);
+    }
     for table in tables.iter().filter(|t| t.vpc_id != vpc.id) {
         diags.attribute_error(
             AttrPath::root("s3_route_table_ids"),

@@ -3,12 +3,13 @@
 //! endpoint made by hand and the group they use — and infers the inputs from
 //! them, so that a configuration matching what exists plans no changes.
 
-use super::state::{endpoint_urls, endpoint_value, short_name_of, TYPE_NAME};
+use super::state::{endpoint_urls, endpoint_value, is_full_access, short_name_of, TYPE_NAME};
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ownership::{id_key, owner_of, Owner, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::aws::{Clients, TagSettings};
 use crate::catalog::{self, EndpointKind, PRESETS};
 use crate::framework::{Diagnostics, Schema};
+use crate::policy;
 use crate::resources::common::observed_tags;
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -128,6 +129,9 @@ pub async fn import_state(
         state.insert("tags".into(), tags);
         state.insert("tags_all".into(), tags_all);
     }
+    for (name, value) in policy_inputs(&adopted, &clients.region) {
+        state.insert(name, value);
+    }
     let endpoints: BTreeMap<String, Value> = adopted
         .iter()
         .map(|(spec, e)| (spec.short_name.to_owned(), endpoint_value(spec, e)))
@@ -138,6 +142,55 @@ pub async fn import_state(
     }
     state.insert("endpoints".into(), endpoints);
     Ok(Value::Object(state))
+}
+
+/// The policy inputs that reproduce the adopted endpoints' policies: the
+/// helpers (`s3_bucket_arns`, `deny_amazon_linux_repositories`,
+/// `runtime_invoke_endpoint_arns`) where one generated the policy, else the
+/// policy itself in `endpoint_policies` — so the original configuration
+/// plans no change after import.
+fn policy_inputs(
+    adopted: &[(&'static catalog::ServiceSpec, &VpcEndpoint)],
+    region: &str,
+) -> Vec<(String, Value)> {
+    let mut inputs = Vec::new();
+    let mut raw = BTreeMap::new();
+    for (spec, endpoint) in adopted.iter().filter(|(spec, _)| spec.accepts_policy) {
+        let Some(text) = endpoint.policy_document.as_deref() else {
+            continue;
+        };
+        if is_full_access(text) {
+            continue;
+        }
+        match spec.short_name {
+            "s3" => {
+                if let Some((buckets, deny)) = policy::s3_helper_inputs(text, region) {
+                    if let Some(buckets) = buckets {
+                        inputs.push(("s3_bucket_arns".to_owned(), set_of(buckets)));
+                    }
+                    if deny {
+                        inputs.push((
+                            "deny_amazon_linux_repositories".to_owned(),
+                            Value::Bool(true),
+                        ));
+                    }
+                    continue;
+                }
+            }
+            "sagemaker_runtime" => {
+                if let Some(arns) = policy::runtime_helper_inputs(text) {
+                    inputs.push(("runtime_invoke_endpoint_arns".to_owned(), set_of(arns)));
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        raw.insert(spec.short_name.to_owned(), Value::String(text.to_owned()));
+    }
+    if !raw.is_empty() {
+        inputs.push(("endpoint_policies".to_owned(), Value::Map(raw)));
+    }
+    inputs
 }
 
 /// Which network to import: the one `id` names, else the only one of this

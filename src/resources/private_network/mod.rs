@@ -21,7 +21,6 @@ use crate::catalog::{EndpointKind, ServiceSpec};
 use crate::framework::plan::semantic_eq;
 use crate::framework::{ApplyResult, Context, Diagnostics, PlanResult, Resource, Schema};
 use crate::resources::common::{known_strings, observed_tags, string_map, tags_all, text};
-use crate::resources::timeouts;
 use crate::value::Value;
 use async_trait::async_trait;
 use checks::{check_remote, wanted_services, Network, RemoteInputs};
@@ -129,9 +128,7 @@ impl Resource for PrivateNetwork {
             diags.extend(made);
         }
         let mut result = self
-            .settle(
-                ctx, &clients, planned, &network, &cidrs, &group_id, "create", diags,
-            )
+            .settle(ctx, &clients, planned, &network, &cidrs, &group_id, diags)
             .await;
         if let Some(state) = &result.state {
             result.diags.extend(finish_create(&clients, state).await);
@@ -196,26 +193,62 @@ impl Resource for PrivateNetwork {
         for endpoint in &mut network.endpoints {
             endpoint.tags = tagging.managed(&endpoint.tags);
         }
-        let group_id = text(&prior, "security_group_id").unwrap_or_default();
         let mut diags = Diagnostics::new();
         let new_cidrs = network.allowed_cidrs(&want);
-        // From the group as it is now, so rules changed by hand are repaired.
         let rules = wanted_rule_lines(&new_cidrs, &want.allowed_groups);
         let tags = owner.tags(&BTreeMap::new(), &want.tags, false);
-        // From the group as it is now, so rules and tags changed by hand are repaired.
-        let synced = match find::find_security_group(&clients.ec2, &group_id).await {
-            Ok(group) => {
-                let rules =
-                    sync_rule_lines(&clients.ec2, &group_id, &ingress_lines(&group), &rules).await;
-                let live = tagging.managed(&group.tags);
-                let tagged = sync_tags(&clients.ec2, &group_id, &live, &tags).await;
-                rules.and(tagged)
-            }
-            Err(e) => Err(e.to_string()),
+        let recorded_group = text(&prior, "security_group_id").filter(|id| !id.is_empty());
+        let group = match &recorded_group {
+            Some(id) => match find::find_security_group(&clients.ec2, id).await {
+                Ok(group) => Some(group),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => {
+                    return ApplyResult {
+                        state: Some(prior),
+                        diags: Diagnostics::from_error(
+                            "Cannot read the endpoint security group",
+                            e.to_string(),
+                        ),
+                    }
+                }
+            },
+            None => None,
         };
-        if let Err(e) = synced {
-            diags.error("Cannot update the endpoint security group", e);
-        }
+        // From the group as it is now, so rules and tags changed by hand are
+        // repaired; a group deleted by hand is made again.
+        let synced = match &group {
+            Some(group) => {
+                let rules =
+                    sync_rule_lines(&clients.ec2, &group.id, &ingress_lines(group), &rules).await;
+                let live = tagging.managed(&group.tags);
+                let tagged = sync_tags(&clients.ec2, &group.id, &live, &tags).await;
+                rules.and(tagged).map(|()| group.id.clone())
+            }
+            None => {
+                let name = ops::security_group_name(&owner);
+                let made = adopt_or_create_closed_group(
+                    &clients.ec2,
+                    &want.vpc_id,
+                    (&name, ops::SECURITY_GROUP_DESCRIPTION),
+                    None,
+                    &tags,
+                )
+                .await;
+                match made {
+                    Ok(id) => sync_rule_lines(&clients.ec2, &id, &[], &rules)
+                        .await
+                        .map(|()| id),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        let group_id = match synced {
+            Ok(id) => id,
+            Err(e) => {
+                diags.error("Cannot update the endpoint security group", e);
+                recorded_group.unwrap_or_default()
+            }
+        };
         let changed = update_endpoints(
             &clients,
             &prior,
@@ -227,7 +260,7 @@ impl Resource for PrivateNetwork {
         .await;
         diags.extend(changed);
         self.settle(
-            ctx, &clients, planned, &network, &new_cidrs, &group_id, "update", diags,
+            ctx, &clients, planned, &network, &new_cidrs, &group_id, diags,
         )
         .await
     }
@@ -238,7 +271,7 @@ impl Resource for PrivateNetwork {
             Err(diags) => return diags,
         };
         let vpc_id = text(&prior, "vpc_id").unwrap_or_default();
-        let timeout = timeouts::of(&prior, "delete");
+        let timeout = ctx.time_left();
         let endpoints = match find::find_vpc_endpoints_in_vpc(&clients.ec2, &vpc_id, false).await {
             Ok(found) => found,
             Err(e) => {
@@ -311,6 +344,14 @@ impl PrivateNetwork {
     ) -> Result<Diagnostics, Diagnostics> {
         let (clients, tagging) = self.clients().await?;
         let region = clients.region.clone();
+        // The group deleted outside Terraform: apply makes it again.
+        let group_gone = !prior.is_null()
+            && prior
+                .get("security_group_id")
+                .is_none_or(|id| id.is_null() || id.as_str() == Some(""));
+        if group_gone {
+            planned.set_attribute("security_group_id", Value::Unknown);
+        }
         if planned
             .get("services")
             .is_none_or(|v| v.is_null() || v.is_unknown())
@@ -387,7 +428,6 @@ impl PrivateNetwork {
         clients: &Clients,
         vpc_id: &str,
         planned: &Value,
-        operation: &str,
     ) -> Diagnostics {
         let listing = match find::find_vpc_endpoints_in_vpc(&clients.ec2, vpc_id, false).await {
             Ok(found) => found,
@@ -399,7 +439,7 @@ impl PrivateNetwork {
         let ids: Vec<String> = owned(&listing, &owner, planned)
             .map(|e| e.id.clone())
             .collect();
-        let timeout = timeouts::of(planned, operation);
+        let timeout = ctx.time_left();
         match wait_endpoints(
             &clients.ec2,
             vpc_id,
@@ -427,15 +467,11 @@ impl PrivateNetwork {
         network: &Network,
         cidrs: &[String],
         group_id: &str,
-        operation: &str,
         mut diags: Diagnostics,
     ) -> ApplyResult {
         let vpc_id = text(&planned, "vpc_id").unwrap_or_default();
         if !diags.has_errors() {
-            diags.extend(
-                self.wait_all(ctx, clients, &vpc_id, &planned, operation)
-                    .await,
-            );
+            diags.extend(self.wait_all(ctx, clients, &vpc_id, &planned).await);
         }
         fill_defaults(&mut planned, network, cidrs);
         planned.set_attribute("security_group_id", Value::String(group_id.to_owned()));
@@ -949,8 +985,8 @@ async fn create_endpoints(
         diags.error(
             "Stopped before every VPC endpoint was made",
             format!(
-                "Terraform asked the provider to stop, so the endpoints for {} were not made. \
-                 Everything made so far is recorded in the state: run terraform apply again to finish.",
+                "The apply was stopped (Ctrl-C, or its timeout passed), so the endpoints for {} were not \
+                 made. Everything made so far is recorded in the state: run terraform apply again to finish.",
                 stopped.join(", ")
             ),
         );
@@ -1002,16 +1038,31 @@ async fn update_endpoints(
         .filter(|s| existing.contains_key(s.short_name))
     {
         let id = &existing[spec.short_name];
-        let change = endpoint_change(
+        let mut change = endpoint_change(
             spec.kind,
             &Placement::of(spec, had, &[]),
             &Placement::of(spec, want, &network.route_table_ids),
         );
+        // An interface endpoint uses the network's group and no other (the
+        // group made again after it was deleted, groups swapped by hand).
+        let live = network.endpoints.iter().find(|e| &e.id == id);
+        if let Some(live) =
+            live.filter(|_| spec.kind == EndpointKind::Interface && !group_id.is_empty())
+        {
+            if !live.security_group_ids.iter().any(|g| g == group_id) {
+                change.add_security_groups = vec![group_id.to_owned()];
+            }
+            change.remove_security_groups = live
+                .security_group_ids
+                .iter()
+                .filter(|g| *g != group_id)
+                .cloned()
+                .collect();
+        }
         if let Err(e) = ops::modify_endpoint_unless_stopped(&clients.ec2, id, change, cancel).await
         {
             diags.error("Cannot update a VPC endpoint", e.to_string());
         }
-        let live = network.endpoints.iter().find(|e| &e.id == id);
         if let Some(live) = live {
             if let Err(e) = sync_tags(&clients.ec2, id, &live.tags, tags).await {
                 diags.error("Cannot update tags", e);

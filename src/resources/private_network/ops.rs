@@ -30,8 +30,9 @@ fn endpoint_bucket() -> &'static TokenBucket {
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
     /// Not made (or its answer not awaited) because Terraform asked the
-    /// provider to stop (Ctrl-C). Holds what the call was for.
-    #[error("{0}: stopped, Terraform asked the provider to stop")]
+    /// provider to stop (Ctrl-C) or the operation's timeout passed. Holds
+    /// what the call was for.
+    #[error("{0}: stopped (Ctrl-C, or the operation's timeout passed)")]
     Stopped(String),
     /// AWS refused it or did not answer: what, and why.
     #[error("{0}")]
@@ -136,6 +137,10 @@ pub struct EndpointChange {
     /// document: `ResetPolicy` is not honoured everywhere — moto ignores it).
     pub policy: Option<Option<String>>,
     pub private_dns: Option<bool>,
+    /// Groups to attach (the endpoints' group made again after it was deleted).
+    pub add_security_groups: Vec<String>,
+    /// Groups to detach (the deleted one it replaces).
+    pub remove_security_groups: Vec<String>,
 }
 
 impl EndpointChange {
@@ -147,6 +152,8 @@ impl EndpointChange {
             && self.remove_route_tables.is_empty()
             && self.policy.is_none()
             && self.private_dns.is_none()
+            && self.add_security_groups.is_empty()
+            && self.remove_security_groups.is_empty()
     }
 }
 
@@ -169,6 +176,8 @@ pub async fn modify_endpoint_unless_stopped(
         .set_remove_subnet_ids(nonempty(change.remove_subnets))
         .set_add_route_table_ids(nonempty(change.add_route_tables))
         .set_remove_route_table_ids(nonempty(change.remove_route_tables))
+        .set_add_security_group_ids(nonempty(change.add_security_groups))
+        .set_remove_security_group_ids(nonempty(change.remove_security_groups))
         .set_private_dns_enabled(change.private_dns);
     call = match change.policy {
         Some(Some(policy)) => call.policy_document(policy),

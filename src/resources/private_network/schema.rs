@@ -4,11 +4,11 @@ use super::checks::{
     check_cidr, check_route_table_id, check_security_group_id, check_subnet_id, check_vpc_id,
 };
 use crate::catalog::NAMES;
+use crate::framework::timeouts;
 use crate::framework::validators::{Each, OneOf, SizeBetween, StringCheck};
 use crate::framework::{Attribute, Block, Schema};
 use crate::policy::{check_bucket_arn, check_endpoint_arn};
 use crate::resources::common::{tags_all_attribute, tags_attribute};
-use crate::resources::timeouts;
 use crate::value::Type;
 
 /// The object type of one entry of `endpoints`.

@@ -24,7 +24,6 @@ use crate::resources::common::{known_strings, observed_tags, tags_all, text};
 use crate::resources::private_network::ops::{
     self as endpoint_ops, EndpointChange, EndpointRequest,
 };
-use crate::resources::timeouts;
 use crate::value::Value;
 use async_trait::async_trait;
 use checks::{check_remote, Placement, RemoteInputs};
@@ -120,16 +119,8 @@ impl Resource for VpcModelConfig {
             model: placement.own_model.clone(),
             had_model: None,
         };
-        let (recorded, diags) = converge(
-            ctx,
-            &clients,
-            &planned,
-            &owner,
-            (&had, &want),
-            &placement,
-            recorded,
-        )
-        .await;
+        let (recorded, diags) =
+            converge(ctx, &clients, &owner, (&had, &want), &placement, recorded).await;
         let mut result = self
             .settle(
                 &clients, planned, &owner, &want, &placement, recorded, diags,
@@ -212,16 +203,8 @@ impl Resource for VpcModelConfig {
             model: placement.own_model.clone(),
             had_model: old_model,
         };
-        let (recorded, diags) = converge(
-            ctx,
-            &clients,
-            &planned,
-            &owner,
-            (&had, &want),
-            &placement,
-            recorded,
-        )
-        .await;
+        let (recorded, diags) =
+            converge(ctx, &clients, &owner, (&had, &want), &placement, recorded).await;
         self.settle(
             &clients, planned, &owner, &want, &placement, recorded, diags,
         )
@@ -233,7 +216,7 @@ impl Resource for VpcModelConfig {
             Ok(found) => found,
             Err(diags) => return diags,
         };
-        let timeout = timeouts::of(&prior, "delete");
+        let timeout = ctx.time_left();
         if let (Some(model), Some(_)) = (model_spec(&prior), text(&prior, "model_arn")) {
             if let Err(e) = sagemaker::delete_model(&clients.sagemaker, &model.name).await {
                 return Diagnostics::from_error("Cannot delete the SageMaker model", e);
@@ -471,7 +454,6 @@ impl VpcModelConfig {
 async fn converge(
     ctx: &Context,
     clients: &Clients,
-    planned: &Value,
     owner: &Owner,
     (had, want): (&Desired, &Desired),
     placement: &Placement,
@@ -480,14 +462,7 @@ async fn converge(
     let mut diags = Diagnostics::new();
     let ec2 = &clients.ec2;
     let vpc_id = placement.vpc.id.clone();
-    let timeout = timeouts::of(
-        planned,
-        if had.name.is_empty() {
-            "create"
-        } else {
-            "update"
-        },
-    );
+    let timeout = ctx.time_left();
     // 1. The model group.
     if want.create_security_group {
         let existing = match &recorded.group_id {

@@ -1,8 +1,10 @@
 //! The `timeouts { create update delete }` block shared by every resource,
-//! with durations written like Terraform's (`30s`, `10m`, `1h30m`).
+//! with durations written like Terraform's (`30s`, `10m`, `1h30m`). The
+//! server bounds each whole create, update or delete by it (see
+//! [`super::Context::time_left`]).
 
-use crate::framework::validators::StringCheck;
-use crate::framework::{Attribute, Block, NestedBlock};
+use super::validators::StringCheck;
+use super::{Attribute, Block, NestedBlock};
 use crate::value::{Type, Value};
 use std::time::Duration;
 
@@ -38,6 +40,22 @@ pub fn of(value: &Value, operation: &str) -> Duration {
         .and_then(Value::as_str)
         .and_then(|text| parse(text).ok())
         .unwrap_or(DEFAULT)
+}
+
+/// `limit` written as in a configuration (`1h30m`, `45s`).
+pub fn format(limit: Duration) -> String {
+    let secs = limit.as_secs();
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut text = String::new();
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s")] {
+        if n > 0 {
+            text.push_str(&format!("{n}{unit}"));
+        }
+    }
+    if text.is_empty() {
+        text.push_str("0s");
+    }
+    text
 }
 
 /// Parses `1h30m`, `45s`, `10m` into a duration.
