@@ -488,6 +488,17 @@ fn foreign_action(action: &str, short_name: &str, prefix: &str) -> Option<String
 // Generators
 // ---------------------------------------------------------------------------
 
+/// AWS's default endpoint policy: full access. An endpoint without a
+/// configured policy has it; going back to "no policy" sends it.
+pub const FULL_ACCESS_POLICY: &str = r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+
+/// True when `text` means AWS's default full-access policy (any `Version`).
+pub fn is_full_access(text: &str) -> bool {
+    const UNVERSIONED: &str =
+        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
+    equivalent(text, UNVERSIONED)
+}
+
 /// The policy for the SageMaker Runtime endpoint behind
 /// `runtime_invoke_endpoint_arns`: one statement allowing
 /// `sagemaker:InvokeEndpoint` (which also authorizes
@@ -969,6 +980,18 @@ fn is_account(account: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_policy_is_recognised_whatever_its_version_and_layout() {
+        assert!(is_full_access(FULL_ACCESS_POLICY));
+        assert!(is_full_access(
+            r#"{"Version":"2012-10-17","Statement":{"Action":"*","Resource":["*"],"Effect":"Allow","Principal":{"AWS":"*"}}}"#
+        ));
+        assert!(!is_full_access(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sagemaker:*","Resource":"*"}]}"#
+        ));
+    }
+
     use crate::catalog::{service, SERVICES};
 
     const ENDPOINT_A: &str = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/model-a";

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod config;
 pub mod ec2;
 pub mod endpoint_services;
+pub mod ids;
 pub mod ownership;
 pub mod pace;
 pub mod sagemaker;

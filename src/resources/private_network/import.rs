@@ -3,7 +3,7 @@
 //! endpoint made by hand and the group they use — and infers the inputs from
 //! them, so that a configuration matching what exists plans no changes.
 
-use super::state::{endpoint_urls, endpoint_value, is_full_access, short_name_of, TYPE_NAME};
+use super::state::{endpoint_urls, endpoint_value, short_name_of, TYPE_NAME};
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ownership::{id_key, owner_of, Owner, MANAGED_BY_KEY, MANAGED_BY_VALUE};
 use crate::aws::{Clients, TagSettings};
@@ -159,7 +159,7 @@ fn policy_inputs(
         let Some(text) = endpoint.policy_document.as_deref() else {
             continue;
         };
-        if is_full_access(text) {
+        if policy::is_full_access(text) {
             continue;
         }
         match spec.short_name {

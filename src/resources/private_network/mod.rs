@@ -6,10 +6,10 @@
 
 pub mod checks;
 pub mod import;
-pub mod ops;
 pub mod schema;
 pub mod state;
 
+use crate::aws::ec2::endpoints::{self as ops, CallError, EndpointChange, EndpointRequest};
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ec2::groups::{self, adopt_or_create_closed_group, sync_rule_lines};
 use crate::aws::ec2::tags::{remove_tag, sync_tags};
@@ -25,10 +25,10 @@ use crate::value::Value;
 use async_trait::async_trait;
 use checks::{check_remote, wanted_services, Network, RemoteInputs};
 use futures::stream::{self, StreamExt};
-use ops::{CallError, EndpointChange, EndpointRequest};
 use state::{
-    desired, endpoint_urls, endpoint_value, ingress_lines, is_full_access, planned_endpoint,
-    recorded_owner, rule_lines_value, short_name_of, wanted_rule_lines, Desired, TYPE_NAME,
+    desired, endpoint_urls, endpoint_value, ingress_lines, planned_endpoint, recorded_owner,
+    rule_lines_value, security_group_name, short_name_of, wanted_rule_lines, Desired,
+    SECURITY_GROUP_DESCRIPTION, TYPE_NAME,
 };
 use std::collections::BTreeMap;
 use tokio_util::sync::CancellationToken;
@@ -91,10 +91,7 @@ impl Resource for PrivateNetwork {
         let group_id = match adopt_or_create_closed_group(
             &clients.ec2,
             &want.vpc_id,
-            (
-                &ops::security_group_name(&owner),
-                ops::SECURITY_GROUP_DESCRIPTION,
-            ),
+            (&security_group_name(&owner), SECURITY_GROUP_DESCRIPTION),
             network.unfinished_group.as_ref(),
             &tags,
         )
@@ -225,11 +222,11 @@ impl Resource for PrivateNetwork {
                 rules.and(tagged).map(|()| group.id.clone())
             }
             None => {
-                let name = ops::security_group_name(&owner);
+                let name = security_group_name(&owner);
                 let made = adopt_or_create_closed_group(
                     &clients.ec2,
                     &want.vpc_id,
-                    (&name, ops::SECURITY_GROUP_DESCRIPTION),
+                    (&name, SECURITY_GROUP_DESCRIPTION),
                     None,
                     &tags,
                 )
@@ -317,7 +314,7 @@ impl Resource for PrivateNetwork {
     }
 
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
-        checks::check_vpc_id(crate::aws::ownership::id_key(id)).map_err(|e| {
+        crate::aws::ids::check_vpc_id(crate::aws::ownership::id_key(id)).map_err(|e| {
             Diagnostics::from_error(
                 "Cannot import",
                 format!("{e} Import by VPC id, or by the network id (`vpc-…/…`)."),
@@ -690,7 +687,7 @@ fn with_observed_policies(mut state: Value, region: &str, endpoints: &[VpcEndpoi
         if !spec.accepts_policy {
             continue;
         }
-        let meaningful = |text: &&str| !is_full_access(text);
+        let meaningful = |text: &&str| !crate::policy::is_full_access(text);
         let actual = endpoint.policy_document.as_deref().filter(meaningful);
         let wanted = expected
             .get(spec.short_name)
@@ -1138,7 +1135,7 @@ fn endpoint_change(kind: EndpointKind, old: &Placement<'_>, new: &Placement<'_>)
                 diff(old.route_tables, new.route_tables);
         }
     }
-    let meaningful = |text: &&str| !is_full_access(text);
+    let meaningful = |text: &&str| !crate::policy::is_full_access(text);
     let same = match (old.policy.filter(meaningful), new.policy.filter(meaningful)) {
         (Some(a), Some(b)) => crate::policy::equivalent(a, b),
         (a, b) => a.is_none() && b.is_none(),

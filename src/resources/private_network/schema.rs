@@ -1,6 +1,6 @@
 //! The schema of `sagemaker_private_network`.
 
-use super::checks::{
+use crate::aws::ids::{
     check_cidr, check_route_table_id, check_security_group_id, check_subnet_id, check_vpc_id,
 };
 use crate::catalog::NAMES;

@@ -12,16 +12,15 @@ use crate::resources::common::{all_tags, known_strings, string_map, text};
 use crate::value::Value;
 use std::collections::BTreeMap;
 
-/// AWS's default endpoint policy: full access. An endpoint without a
-/// configured policy has it; going back to "no policy" sends it.
-pub const FULL_ACCESS_POLICY: &str = r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
-
-/// True when `text` means AWS's default full-access policy (any `Version`).
-pub fn is_full_access(text: &str) -> bool {
-    const UNVERSIONED: &str =
-        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
-    policy::equivalent(text, UNVERSIONED)
+/// The name of the endpoints' security group of the network `owner`
+/// (unique per instance, so two networks can share a VPC).
+pub fn security_group_name(owner: &Owner) -> String {
+    format!("sagemaker-private-network-{}", owner.id.replace('/', "-"))
 }
+
+/// The description of the endpoints' security group.
+pub const SECURITY_GROUP_DESCRIPTION: &str =
+    "SageMaker VPC endpoints: HTTPS from allowed sources only (terraform-provider-sagemaker)";
 
 /// The resource type, also the start of its ownership identity.
 pub const TYPE_NAME: &str = "sagemaker_private_network";
@@ -237,16 +236,5 @@ mod tests {
             lines,
             ["ingress tcp 443 10.0.0.0/16", "ingress tcp 443 sg-1"]
         );
-    }
-
-    #[test]
-    fn the_default_policy_is_recognised_whatever_its_version_and_layout() {
-        assert!(is_full_access(FULL_ACCESS_POLICY));
-        assert!(is_full_access(
-            r#"{"Version":"2012-10-17","Statement":{"Action":"*","Resource":["*"],"Effect":"Allow","Principal":{"AWS":"*"}}}"#
-        ));
-        assert!(!is_full_access(
-            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sagemaker:*","Resource":"*"}]}"#
-        ));
     }
 }

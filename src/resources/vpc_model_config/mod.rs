@@ -10,6 +10,7 @@ pub mod import;
 pub mod schema;
 pub mod state;
 
+use crate::aws::ec2::endpoints::{self as endpoint_ops, EndpointChange, EndpointRequest};
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ec2::groups::{self, create_closed_group, rule_lines, sync_rule_lines};
 use crate::aws::ec2::tags::{remove_tag, sync_tags};
@@ -21,9 +22,6 @@ use crate::aws::{Configured, TagSettings};
 use crate::framework::plan::semantic_eq;
 use crate::framework::{ApplyResult, AttrPath, Context, Diagnostics, PlanResult, Resource, Schema};
 use crate::resources::common::{known_strings, observed_tags, tags_all, text};
-use crate::resources::private_network::ops::{
-    self as endpoint_ops, EndpointChange, EndpointRequest,
-};
 use crate::value::Value;
 use async_trait::async_trait;
 use checks::{check_remote, Placement, RemoteInputs};

@@ -1,14 +1,12 @@
 //! The schema of `sagemaker_vpc_model_config`.
 
 use super::checks::{check_image_uri, check_model_data_url, check_model_name};
+use crate::aws::ids::{check_cidr, check_security_group_id, check_subnet_id};
 use crate::framework::timeouts;
 use crate::framework::validators::{Each, IntBetween, SizeBetween, StringCheck};
 use crate::framework::{Attribute, Block, NestedBlock, Schema};
 use crate::policy::{check_bucket_arn, check_role_arn};
 use crate::resources::common::{tags_all_attribute, tags_attribute};
-use crate::resources::private_network::checks::{
-    check_cidr, check_security_group_id, check_subnet_id,
-};
 use crate::value::Type;
 
 fn strings() -> Type {

@@ -1,11 +1,9 @@
-//! The EC2 changes `sagemaker_private_network` makes: its security group and
-//! rules, and its VPC endpoints — each call paced, tagged with its owner,
+//! VPC endpoint mutations, one way each for every resource: create, modify
+//! and delete — each call paced to EC2's published limit, tagged as asked,
 //! and given up when Terraform asks the provider to stop.
 
-use super::state::FULL_ACCESS_POLICY;
 use crate::aws::describe_error;
 use crate::aws::ec2::tags::tag_specification;
-use crate::aws::ownership::Owner;
 use crate::aws::pace::TokenBucket;
 use crate::catalog::{EndpointKind, ServiceSpec};
 use aws_sdk_ec2::types::{ResourceType, VpcEndpointType};
@@ -64,16 +62,6 @@ async fn paced<T>(
         },
     }
 }
-
-/// The name of the endpoints' security group of the network `owner`
-/// (unique per instance, so two networks can share a VPC).
-pub fn security_group_name(owner: &Owner) -> String {
-    format!("sagemaker-private-network-{}", owner.id.replace('/', "-"))
-}
-
-/// The description of the endpoints' security group.
-pub const SECURITY_GROUP_DESCRIPTION: &str =
-    "SageMaker VPC endpoints: HTTPS from allowed sources only (terraform-provider-sagemaker)";
 
 /// Where and how one endpoint is made.
 pub struct EndpointRequest<'a> {
@@ -181,7 +169,7 @@ pub async fn modify_endpoint_unless_stopped(
         .set_private_dns_enabled(change.private_dns);
     call = match change.policy {
         Some(Some(policy)) => call.policy_document(policy),
-        Some(None) => call.policy_document(FULL_ACCESS_POLICY),
+        Some(None) => call.policy_document(crate::policy::FULL_ACCESS_POLICY),
         None => call,
     };
     let action = format!("modifying EC2 VPC Endpoint ({id})");
