@@ -3,7 +3,7 @@
 # the model's own configuration — its security group (no ingress, HTTPS to
 # the VPC and S3 only), the S3 path checked for every subnet (here the
 # network's S3 endpoint is reused, not duplicated), the IAM policy its
-# execution role needs, and the model itself.
+# execution role needs — and the model itself, placed there.
 #
 #   terraform init
 #   terraform apply -var vpc_id=vpc-… -var 'subnet_ids=["subnet-…","subnet-…"]' \
@@ -45,23 +45,29 @@ resource "sagemaker_private_network" "this" {
 }
 
 resource "sagemaker_vpc_model_config" "this" {
+  name       = var.model_name
   subnet_ids = var.subnet_ids
 
   # Each instance takes 2 addresses in every subnet; checked at plan.
   instance_count = 2
-
-  model {
-    name               = var.model_name
-    execution_role_arn = var.execution_role_arn
-    primary_container {
-      image          = var.image
-      model_data_url = var.model_data_url
-    }
-  }
 
   tags = var.tags
 
   # The network's S3 gateway endpoint must exist first so that this
   # configuration reuses it instead of creating its own.
   depends_on = [sagemaker_private_network.this]
+}
+
+# The model itself: immutable, so any change here plans as a replacement.
+resource "sagemaker_model" "this" {
+  name               = var.model_name
+  execution_role_arn = var.execution_role_arn
+  vpc_config         = sagemaker_vpc_model_config.this.vpc_config
+
+  primary_container {
+    image          = var.image
+    model_data_url = var.model_data_url
+  }
+
+  tags = var.tags
 }

@@ -1,6 +1,6 @@
 output "model_arn" {
   description = "The SageMaker model, running in the VPC."
-  value       = sagemaker_vpc_model_config.this.model_arn
+  value       = sagemaker_model.this.arn
 }
 
 output "vpc_config" {

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod ownership;
 pub mod pace;
 pub mod sagemaker;
+pub mod sagemaker_inputs;
 
 pub use clients::{Aws, Clients};
 pub use config::TagSettings;

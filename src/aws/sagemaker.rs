@@ -172,7 +172,7 @@ async fn send_create_model(
         .model_name(model.name)
         .execution_role_arn(model.execution_role_arn)
         .primary_container(container)
-        .vpc_config(vpc)
+        .set_vpc_config((!model.subnet_ids.is_empty()).then_some(vpc))
         .enable_network_isolation(model.network_isolation)
         .set_tags(Some(to_sdk(model.tags)))
         .send()

@@ -9,6 +9,7 @@ use crate::aws::{Aws, Configured};
 use crate::data_sources::endpoint_services::EndpointServices;
 use crate::framework::typed::from_value;
 use crate::framework::{Context, DataSource, Diagnostics, Provider, Resource, Schema};
+use crate::resources::model::SageMakerModel;
 use crate::resources::private_network::PrivateNetwork;
 use crate::resources::vpc_model_config::VpcModelConfig;
 use crate::value::Value;
@@ -51,6 +52,9 @@ impl Provider for SageMakerProvider {
                 configured: self.configured.clone(),
             }),
             Arc::new(VpcModelConfig {
+                configured: self.configured.clone(),
+            }),
+            Arc::new(SageMakerModel {
                 configured: self.configured.clone(),
             }),
         ]

@@ -1,6 +1,7 @@
-//! Managed resources: each a composite of AWS objects planned, checked and
-//! applied as one.
+//! Managed resources: the composites (each a set of AWS objects planned,
+//! checked and applied as one) and the SageMaker model they place.
 
 pub mod common;
+pub mod model;
 pub mod private_network;
 pub mod vpc_model_config;

@@ -303,7 +303,7 @@ impl Workspace {
     }
 
     /// Runs a command that must succeed and parses its stdout as JSON.
-    fn json(&self, args: &[&str]) -> Value {
+    pub fn json(&self, args: &[&str]) -> Value {
         let output = self.run_ok(args);
         serde_json::from_str(&output.stdout).unwrap_or_else(|e| {
             panic!(

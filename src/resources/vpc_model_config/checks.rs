@@ -19,128 +19,18 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The most security groups a SageMaker VpcConfig takes.
 pub const MAX_GROUPS: usize = 5;
 
-/// `Ok` for a SageMaker model name: letters, digits and hyphens, starting
-/// and ending with a letter or digit, at most 63 characters.
-pub fn check_model_name(name: &str) -> Result<(), String> {
-    let ok_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    let problem = if name.is_empty() || name.len() > 63 {
-        Some("it must have 1 to 63 characters")
-    } else if !ok_chars {
-        Some("it may hold only letters, digits and hyphens")
-    } else if name.starts_with('-') || name.ends_with('-') {
-        Some("it must start and end with a letter or digit")
-    } else {
-        None
-    };
-    match problem {
-        None => Ok(()),
-        Some(why) => Err(format!(
-            "{name:?} is not a valid SageMaker model name: {why}. Example: \"churn-xgboost-v2\"."
-        )),
-    }
-}
-
-/// `Ok` for a container image reference `[REGISTRY/]REPOSITORY[:TAG][@DIGEST]`
-/// (at most 255 characters), with a 12-digit account in ECR registry hosts.
-pub fn check_image_uri(uri: &str) -> Result<(), String> {
-    match image_problem(uri) {
-        None => Ok(()),
-        Some(why) => Err(format!(
-            "{uri:?} is not a container image URI: {why}. Use the form \
-             \"123456789012.dkr.ecr.us-east-1.amazonaws.com/repository:tag\"."
-        )),
-    }
-}
-
-fn image_problem(uri: &str) -> Option<String> {
-    if uri.is_empty() || uri.len() > 255 {
-        return Some("it must have 1 to 255 characters".into());
-    }
-    if uri.chars().any(char::is_whitespace) {
-        return Some("it contains whitespace".into());
-    }
-    let (reference, digest) = match uri.split_once('@') {
-        Some((reference, digest)) => (reference, Some(digest)),
-        None => (uri, None),
-    };
-    if let Some(digest) = digest {
-        let hex = digest.strip_prefix("sha256:").unwrap_or_default();
-        if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Some("the digest after `@` must be `sha256:` and 64 hex digits".into());
-        }
-    }
-    let (host, path) = match reference.split_once('/') {
-        Some((host, path)) if host.contains('.') || host.contains(':') || host == "localhost" => {
-            (Some(host), path)
-        }
-        _ => (None, reference),
-    };
-    let (repository, tag) = match path.rsplit_once(':') {
-        Some((repository, tag)) => (repository, Some(tag)),
-        None => (path, None),
-    };
-    if let Some(tag) = tag {
-        let ok = !tag.is_empty()
-            && tag.len() <= 128
-            && tag
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
-            && !tag.starts_with(['.', '-']);
-        if !ok {
-            return Some(format!("the tag {tag:?} is not a valid image tag"));
-        }
-    }
-    let repository_ok = !repository.is_empty()
-        && repository.split('/').all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c))
-        });
-    if !repository_ok {
-        return Some(
-            "the repository must be lowercase letters, digits and `._-`, in `/`-separated parts"
-                .into(),
-        );
-    }
-    if let Some(host) = host.filter(|h| h.contains(".dkr.ecr.")) {
-        let account = host.split('.').next().unwrap_or_default();
-        if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
-            return Some(format!(
-                "the ECR registry {host:?} does not start with a 12-digit account ID"
-            ));
-        }
-    }
-    None
-}
-
-/// `Ok` for `s3://BUCKET/KEY` or `https://HOST/PATH` (at most 1024 characters).
-pub fn check_model_data_url(url: &str) -> Result<(), String> {
-    let rest = url
-        .strip_prefix("s3://")
-        .or_else(|| url.strip_prefix("https://"));
-    let host = rest.map(|r| r.split('/').next().unwrap_or_default());
-    let problem = if url.len() > 1024 {
-        Some("it is longer than 1024 characters")
-    } else if url.chars().any(char::is_whitespace) {
-        Some("it contains whitespace")
-    } else if host.is_none() {
-        Some("it must start with `s3://` or `https://`")
-    } else if host.is_some_and(str::is_empty) {
-        Some("it names no bucket or host")
-    } else {
-        None
-    };
-    match problem {
-        None => Ok(()),
-        Some(why) => Err(format!(
-            "{url:?} is not a model data URL: {why}. Use the form \"s3://my-bucket/models/model.tar.gz\"."
-        )),
-    }
-}
-
 /// Static rules that span attributes.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
+    if config.get("model").is_some_and(|m| !m.is_null()) {
+        diags.attribute_warning(
+            AttrPath::root("model"),
+            "The model block is deprecated",
+            "A model is immutable while its network lives long, so the model is its own resource now: \
+             declare a sagemaker_model with vpc_config = sagemaker_vpc_model_config.NAME.vpc_config. Move an \
+             existing model without recreating it: a removed block is not needed — drop the model block, add \
+             the sagemaker_model and an import block with the model name (CHANGELOG.md).",
+        );
+    }
     if known_strings(config, "subnet_ids").is_some_and(|ids| ids.len() == 1) {
         diags.attribute_error(
             AttrPath::root("subnet_ids"),
@@ -626,56 +516,6 @@ fn plan_s3(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn model_names() {
-        assert!(check_model_name("churn-xgboost-v2").is_ok());
-        assert!(check_model_name("A1").is_ok());
-        for bad in ["", "-a", "a-", "a_b", "a.b", &"x".repeat(64)] {
-            assert!(check_model_name(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn image_uris() {
-        for good in [
-            "123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1.7-1",
-            "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-            "registry.example.com:5000/team/model",
-            "busybox",
-        ] {
-            assert!(check_image_uri(good).is_ok(), "{good}");
-        }
-        for (bad, why) in [
-            ("", "1 to 255"),
-            ("repo name", "whitespace"),
-            ("12345.dkr.ecr.us-east-1.amazonaws.com/x", "12-digit"),
-            (
-                "123456789012.dkr.ecr.us-east-1.amazonaws.com/Repo",
-                "lowercase",
-            ),
-            ("repo:", "tag"),
-            ("repo@sha256:zz", "digest"),
-        ] {
-            let err = check_image_uri(bad).unwrap_err();
-            assert!(err.contains(why), "{bad}: {err}");
-        }
-    }
-
-    #[test]
-    fn model_data_urls() {
-        assert!(check_model_data_url("s3://bucket/model.tar.gz").is_ok());
-        assert!(check_model_data_url("https://bucket.s3.amazonaws.com/m.tar.gz").is_ok());
-        for bad in [
-            "bucket/model",
-            "s3://",
-            "s3:///key",
-            "ftp://x/y",
-            "s3://b/a b",
-        ] {
-            assert!(check_model_data_url(bad).is_err(), "{bad}");
-        }
-    }
 
     fn table(id: &str, routes: &[(&str, &str)], nat: bool) -> RouteTable {
         RouteTable {

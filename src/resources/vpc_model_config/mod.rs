@@ -186,12 +186,13 @@ impl Resource for VpcModelConfig {
                 }
             }
         };
-        // A model recorded under another name (renamed, or the block removed) goes.
+        // A model recorded under another name goes. One whose block was
+        // removed stays: it is released for a sagemaker_model to import.
         let old_model = had
             .model
             .as_ref()
             .filter(|old| {
-                model_arn.is_some() && want.model.as_ref().is_none_or(|m| m.name != old.name)
+                model_arn.is_some() && want.model.as_ref().is_some_and(|m| m.name != old.name)
             })
             .map(|old| old.name.clone());
         let recorded = Recorded {
@@ -257,7 +258,7 @@ impl Resource for VpcModelConfig {
     }
 
     async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
-        checks::check_model_name(id).map_err(|e| {
+        crate::aws::sagemaker_inputs::check_model_name(id).map_err(|e| {
             Diagnostics::from_error("Cannot import", format!("{e} Import by model name."))
         })?;
         let (clients, tagging) = self.clients().await?;
@@ -370,6 +371,20 @@ impl VpcModelConfig {
         }
         planned.set_attribute("s3_endpoint_id", endpoint);
         derive_outputs(planned, &placement.vpc.owner_id, &clients.region);
+        if let (Some(old), None) = (model_spec(prior), &want.model) {
+            if text(prior, "model_arn").is_some() {
+                diags.attribute_warning(
+                    AttrPath::root("model"),
+                    "The model is released, not deleted",
+                    format!(
+                        "The model block was removed, so this configuration stops managing the model {:?} and \
+                         leaves it in place. Adopt it with a sagemaker_model and an import block (id: {:?}), or \
+                         delete it.",
+                        old.name, old.name
+                    ),
+                );
+            }
+        }
         let replaced = model_replacement(prior, planned);
         let model_arn = match (&want.model, &replaced, text(prior, "model_arn")) {
             (None, _, _) => Value::Null,
@@ -589,12 +604,8 @@ async fn converge(
     }
     let groups = model_group_ids(recorded.group_id.as_deref(), &want.extra_group_ids);
     match (&want.model, recorded.model.take()) {
-        (None, Some(existing)) => {
-            if let Err(e) = sagemaker::delete_model(&clients.sagemaker, &existing.name).await {
-                recorded.model = Some(existing);
-                diags.error("Cannot delete the SageMaker model", e);
-            }
-        }
+        // The block was removed: the model is released, not deleted.
+        (None, Some(_)) => {}
         (None, None) => {}
         (Some(spec), existing) => {
             let same = existing

@@ -1,7 +1,7 @@
 //! The schema of `sagemaker_vpc_model_config`.
 
-use super::checks::{check_image_uri, check_model_data_url, check_model_name};
 use crate::aws::ids::{check_cidr, check_security_group_id, check_subnet_id};
+use crate::aws::sagemaker_inputs::{check_image_uri, check_model_data_url, check_model_name};
 use crate::framework::timeouts;
 use crate::framework::validators::{Each, IntBetween, SizeBetween, StringCheck};
 use crate::framework::{Attribute, Block, NestedBlock, Schema};
@@ -72,7 +72,15 @@ fn model_block() -> NestedBlock {
         block.max_items = 1;
         block
     });
-    NestedBlock::single("model", model)
+    let mut block = NestedBlock::single("model", model);
+    block.block.deprecated = true;
+    block.block.description = format!(
+        "**Deprecated**: declare a `sagemaker_model` with `vpc_config = \
+         sagemaker_vpc_model_config.NAME.vpc_config` instead (CHANGELOG.md shows the move with `removed` \
+         and `import` blocks). {}",
+        block.block.description
+    );
+    block
 }
 
 /// The resource schema.

@@ -1,0 +1,525 @@
+//! `sagemaker_model`: a SageMaker model, usually placed in a VPC by a
+//! `sagemaker_vpc_model_config`. A model never changes: every argument but
+//! `tags` replaces it, and the plan shows the replacement. Read compares the
+//! live model, so a model replaced outside Terraform is drift; ownership
+//! follows [`crate::aws::ownership`] like every composite's objects.
+
+pub mod schema;
+
+use crate::aws::ownership::{Claim, Owner, CREATING_KEY};
+use crate::aws::sagemaker::{self, Model, NewModel};
+use crate::aws::sagemaker_inputs::check_environment;
+use crate::aws::{Clients, Configured, TagSettings};
+use crate::framework::{ApplyResult, AttrPath, Context, Diagnostics, PlanResult, Resource, Schema};
+use crate::resources::common::{
+    all_tags, known_strings, observed_tags, string_map, tags_all, text,
+};
+use crate::value::Value;
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+
+/// The resource type, also the start of its ownership identity.
+pub const TYPE_NAME: &str = "sagemaker_model";
+/// The arguments whose change replaces the model: all but tags.
+const REPLACING: [&str; 6] = [
+    "name",
+    "name_prefix",
+    "execution_role_arn",
+    "vpc_config",
+    "enable_network_isolation",
+    "primary_container",
+];
+
+/// Characters `name_prefix` leaves to the generated part of the name.
+pub const SUFFIX_LENGTH: usize = 17;
+
+/// The resource.
+pub struct SageMakerModel {
+    pub configured: Configured,
+}
+
+/// The model a value asks for.
+struct Spec {
+    execution_role_arn: String,
+    image: String,
+    model_data_url: Option<String>,
+    environment: BTreeMap<String, String>,
+    subnets: Vec<String>,
+    security_group_ids: Vec<String>,
+    network_isolation: bool,
+}
+
+impl Spec {
+    fn of(value: &Value) -> Spec {
+        let container = value
+            .get("primary_container")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let vpc = value.get("vpc_config").cloned().unwrap_or(Value::Null);
+        Spec {
+            execution_role_arn: text(value, "execution_role_arn").unwrap_or_default(),
+            image: text(&container, "image").unwrap_or_default(),
+            model_data_url: text(&container, "model_data_url"),
+            environment: string_map(&container, "environment"),
+            subnets: known_strings(&vpc, "subnets").unwrap_or_default(),
+            security_group_ids: known_strings(&vpc, "security_group_ids").unwrap_or_default(),
+            network_isolation: value
+                .get("enable_network_isolation")
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+        }
+    }
+}
+
+/// The owner recorded in a state value.
+fn recorded_owner(value: &Value) -> Option<Owner> {
+    let id = text(value, "id")?;
+    Some(Owner::existing(
+        TYPE_NAME,
+        &text(value, "name").unwrap_or_default(),
+        &id,
+    ))
+}
+
+/// True when `model` is the one the state with `owner` records: tagged as
+/// its own, or (imported without tags) named as its id.
+fn is_recorded(model: &Model, owner: &Owner) -> bool {
+    match owner.claim(&model.tags) {
+        Claim::Mine => true,
+        Claim::Unmanaged => owner.id == model.name,
+        Claim::Unfinished | Claim::Other(_) => false,
+    }
+}
+
+#[async_trait]
+impl Resource for SageMakerModel {
+    fn type_name(&self) -> &'static str {
+        TYPE_NAME
+    }
+
+    fn schema(&self) -> Schema {
+        schema::schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        let set = |name: &str| config.get(name).is_some_and(|v| !v.is_null());
+        match (set("name"), set("name_prefix")) {
+            (true, true) => diags.attribute_error(
+                AttrPath::root("name_prefix"),
+                "name and name_prefix together",
+                "Set name for a fixed model name, or name_prefix for a generated one — not both.",
+            ),
+            (false, false) => diags.attribute_error(
+                AttrPath::root("name"),
+                "No model name",
+                "Set name (a fixed model name) or name_prefix (a generated one, which lets \
+                 create_before_destroy work).",
+            ),
+            _ => {}
+        }
+        let container = config
+            .get("primary_container")
+            .cloned()
+            .unwrap_or(Value::Null);
+        if container
+            .get("environment")
+            .is_some_and(Value::is_wholly_known)
+        {
+            if let Err(e) = check_environment(&string_map(&container, "environment")) {
+                diags.attribute_error(
+                    AttrPath::root("primary_container").attr("environment"),
+                    "Environment beyond SageMaker's limits",
+                    format!("The environment has {e}"),
+                );
+            }
+        }
+        if let Some(subnets) = config
+            .get("vpc_config")
+            .and_then(|v| known_strings(v, "subnets"))
+        {
+            if subnets.len() < 2 {
+                diags.attribute_error(
+                    AttrPath::root("vpc_config").attr("subnets"),
+                    "One subnet is not enough",
+                    "SageMaker needs subnets in at least two Availability Zones. Use \
+                     sagemaker_vpc_model_config.x.vpc_config, which checks them.",
+                );
+            }
+        }
+        let groups = config
+            .get("vpc_config")
+            .and_then(|v| known_strings(v, "security_group_ids"));
+        if groups.is_some_and(|g| g.is_empty() || g.len() > 5) {
+            diags.attribute_error(
+                AttrPath::root("vpc_config").attr("security_group_ids"),
+                "1 to 5 security groups",
+                "A SageMaker VpcConfig takes 1 to 5 security groups.",
+            );
+        }
+    }
+
+    async fn modify_plan(
+        &self,
+        ctx: &Context,
+        prior: &Value,
+        config: &Value,
+        mut plan: PlanResult,
+    ) -> PlanResult {
+        if plan.planned.is_null() {
+            return plan;
+        }
+        let (clients, tagging) = match self.clients().await {
+            Ok(found) => found,
+            Err(diags) => {
+                plan.diags.extend(diags);
+                return plan;
+            }
+        };
+        let planned = &mut plan.planned;
+        planned.set_attribute("tags_all", tags_all(planned, &tagging));
+        if config
+            .get("enable_network_isolation")
+            .is_none_or(Value::is_null)
+        {
+            planned.set_attribute("enable_network_isolation", Value::Bool(true));
+        }
+        if !prior.is_null() {
+            // Every argument but tags replaces the model, defaults included.
+            for name in REPLACING {
+                let before = prior.get(name).unwrap_or(&Value::Null);
+                let after = planned.get(name).unwrap_or(&Value::Null);
+                let path = AttrPath::root(name);
+                if !crate::framework::plan::semantic_eq(before, after)
+                    && !plan.requires_replace.contains(&path)
+                {
+                    plan.requires_replace.push(path);
+                }
+            }
+            return plan;
+        }
+        if config.get("name").is_none_or(Value::is_null) {
+            planned.set_attribute("name", Value::Unknown);
+        }
+        let Some(name) = text(planned, "name") else {
+            return plan;
+        };
+        match sagemaker::find_model(&clients.sagemaker, &name).await {
+            Ok(None) => {}
+            Ok(Some(model)) => {
+                let owner = Owner::planned(TYPE_NAME, &name);
+                if let Some(diag) = name_taken(&model, &owner, Some(&ctx.in_state)) {
+                    plan.diags.extend(diag);
+                }
+            }
+            Err(e) => plan.diags.error(
+                "Cannot check the model name",
+                format!("{e}. Check the credentials' sagemaker:DescribeModel permission."),
+            ),
+        }
+        plan
+    }
+
+    async fn create(&self, _ctx: &Context, mut planned: Value) -> ApplyResult {
+        let (clients, tagging) = match self.clients().await {
+            Ok(found) => found,
+            Err(diags) => return ApplyResult { state: None, diags },
+        };
+        let name = match text(&planned, "name") {
+            Some(name) => name,
+            None => {
+                let prefix = text(&planned, "name_prefix").unwrap_or_default();
+                let suffix = Owner::new(TYPE_NAME, "").id;
+                format!("{prefix}{}", &suffix[suffix.len() - (SUFFIX_LENGTH - 1)..])
+            }
+        };
+        planned.set_attribute("name", Value::String(name.clone()));
+        let owner = Owner::new(TYPE_NAME, &name);
+        // A model of this name: left by an unfinished create of it (adopted
+        // by making it again), else someone else's (stop before anything).
+        match sagemaker::find_model(&clients.sagemaker, &name).await {
+            Ok(Some(model)) => {
+                if let Some(diags) = name_taken(&model, &owner, None) {
+                    return ApplyResult { state: None, diags };
+                }
+                if let Err(e) = sagemaker::delete_model(&clients.sagemaker, &name).await {
+                    return failed("Cannot replace what an unfinished create left", e);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return failed("Cannot check the model name", e),
+        }
+        let spec = Spec::of(&planned);
+        let tags = owner.tags(&BTreeMap::new(), &all_tags(&planned, &tagging), true);
+        let new = NewModel {
+            name: &name,
+            execution_role_arn: &spec.execution_role_arn,
+            image: &spec.image,
+            model_data_url: spec.model_data_url.as_deref(),
+            environment: &spec.environment,
+            subnet_ids: &spec.subnets,
+            security_group_ids: &spec.security_group_ids,
+            network_isolation: spec.network_isolation,
+            tags: &tags,
+        };
+        let arn = match sagemaker::create_model(&clients.sagemaker, &new).await {
+            Ok(arn) => arn,
+            Err(e) => return failed("Cannot create the SageMaker model", e),
+        };
+        planned.set_attribute("id", Value::String(owner.id.clone()));
+        planned.set_attribute("arn", Value::String(arn.clone()));
+        let mut diags = Diagnostics::new();
+        let keys = [CREATING_KEY.to_owned()];
+        if let Err(e) = sagemaker::remove_tags(&clients.sagemaker, &arn, &keys).await {
+            diags.error(
+                "Cannot mark the model as created",
+                format!("{e}. Run terraform apply again to finish."),
+            );
+        }
+        ApplyResult {
+            state: Some(planned),
+            diags,
+        }
+    }
+
+    async fn read(
+        &self,
+        _ctx: &Context,
+        prior: Value,
+    ) -> Result<(Option<Value>, Diagnostics), Diagnostics> {
+        let (clients, tagging) = self.clients().await?;
+        let (Some(owner), Some(name)) = (recorded_owner(&prior), text(&prior, "name")) else {
+            return Ok((None, Diagnostics::new()));
+        };
+        let model = sagemaker::find_model(&clients.sagemaker, &name)
+            .await
+            .map_err(|e| Diagnostics::from_error("Cannot read the SageMaker model", e))?;
+        let Some(model) = model.filter(|m| is_recorded(m, &owner)) else {
+            // Gone, or replaced by a model this state does not own.
+            return Ok((None, Diagnostics::new()));
+        };
+        Ok((
+            Some(with_model(prior, &model, &tagging)),
+            Diagnostics::new(),
+        ))
+    }
+
+    async fn update(&self, _ctx: &Context, prior: Value, planned: Value) -> ApplyResult {
+        let (clients, tagging) = match self.clients().await {
+            Ok(found) => found,
+            Err(diags) => {
+                return ApplyResult {
+                    state: Some(prior),
+                    diags,
+                }
+            }
+        };
+        let owner = recorded_owner(&prior).unwrap_or_else(|| Owner::planned(TYPE_NAME, ""));
+        let name = text(&prior, "name").unwrap_or_default();
+        let live = match sagemaker::find_model(&clients.sagemaker, &name).await {
+            Ok(Some(model)) => model,
+            Ok(None) => {
+                return failed_with(
+                    prior,
+                    "SageMaker model gone",
+                    format!(
+                        "Model {name:?} no longer exists: run terraform apply again to make it."
+                    ),
+                )
+            }
+            Err(e) => return failed_with(prior, "Cannot read the SageMaker model", e),
+        };
+        let want = owner.tags(&BTreeMap::new(), &all_tags(&planned, &tagging), false);
+        let have = tagging.managed(&live.tags);
+        match sagemaker::sync_model_tags(&clients.sagemaker, &live.arn, &have, &want).await {
+            Ok(()) => ApplyResult {
+                state: Some(planned),
+                diags: Diagnostics::new(),
+            },
+            Err(e) => failed_with(prior, "Cannot update the model tags", e),
+        }
+    }
+
+    async fn delete(&self, _ctx: &Context, prior: Value) -> Diagnostics {
+        let (clients, _) = match self.clients().await {
+            Ok(found) => found,
+            Err(diags) => return diags,
+        };
+        let (Some(owner), Some(name)) = (recorded_owner(&prior), text(&prior, "name")) else {
+            return Diagnostics::new();
+        };
+        match sagemaker::find_model(&clients.sagemaker, &name).await {
+            Ok(Some(model)) if is_recorded(&model, &owner) => {
+                match sagemaker::delete_model(&clients.sagemaker, &name).await {
+                    Ok(()) => Diagnostics::new(),
+                    Err(e) => Diagnostics::from_error("Cannot delete the SageMaker model", e),
+                }
+            }
+            Ok(Some(model)) => {
+                let mut diags = Diagnostics::new();
+                diags.warning(
+                    "Model left in place",
+                    format!(
+                        "The model {name:?} ({}) is not the one this state made (it was replaced outside \
+                         Terraform), so destroy leaves it.",
+                        model.arn
+                    ),
+                );
+                diags
+            }
+            Ok(None) => Diagnostics::new(),
+            Err(e) => Diagnostics::from_error("Cannot read the SageMaker model", e),
+        }
+    }
+
+    async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
+        let name = crate::aws::ownership::id_key(id);
+        crate::aws::sagemaker_inputs::check_model_name(name).map_err(|e| {
+            Diagnostics::from_error("Cannot import", format!("{e} Import by model name."))
+        })?;
+        let (clients, tagging) = self.clients().await?;
+        let model = sagemaker::find_model(&clients.sagemaker, name)
+            .await
+            .map_err(|e| Diagnostics::from_error("Cannot import", e))?
+            .ok_or_else(|| {
+                Diagnostics::from_error(
+                    "Nothing to import",
+                    format!(
+                        "There is no SageMaker model named {name:?} in {}.",
+                        clients.region
+                    ),
+                )
+            })?;
+        let owner_id = crate::aws::ownership::owner_of(&model.tags)
+            .unwrap_or(name)
+            .to_owned();
+        let mut state: BTreeMap<String, Value> = self
+            .schema()
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.to_owned(), Value::Null))
+            .collect();
+        state.insert("primary_container".into(), Value::Null);
+        state.insert("id".into(), Value::String(owner_id));
+        state.insert("name".into(), Value::String(name.to_owned()));
+        Ok(with_model(Value::Object(state), &model, &tagging))
+    }
+}
+
+impl SageMakerModel {
+    async fn clients(&self) -> Result<(Clients, TagSettings), Diagnostics> {
+        crate::aws::access(&self.configured).await
+    }
+}
+
+/// The error when a model of the wanted name exists and is not this
+/// instance's to take: `None` when it is (left by an unfinished create of
+/// the same name, or — at plan — the instance this one replaces).
+fn name_taken(
+    model: &Model,
+    owner: &Owner,
+    in_state: Option<&crate::framework::InState>,
+) -> Option<Diagnostics> {
+    let whose = match owner.claim(&model.tags) {
+        Claim::Mine | Claim::Unfinished => return None,
+        Claim::Other(other) if in_state.is_some_and(|s| s.contains(&other)) => return None,
+        Claim::Other(other) => format!(
+            "it belongs to another sagemaker_model (owner {other}): another workspace or resource, or the \
+             instance this one replaces with create_before_destroy"
+        ),
+        Claim::Unmanaged => "it was not made by this provider".to_owned(),
+    };
+    Some(Diagnostics::from_attribute_error(
+        AttrPath::root("name"),
+        "Model name already taken",
+        format!(
+            "A SageMaker model named {:?} already exists ({}), and {whose}. Model names are unique per account \
+             and Region. Choose another name, use name_prefix (which also lets create_before_destroy work), or \
+             adopt that model with an import block (id: the model name). When replacing it with \
+             create_before_destroy and Terraform kept the old one as a deposed object, run terraform destroy \
+             -target on this resource, then terraform apply.",
+            model.name, model.arn
+        ),
+    ))
+}
+
+/// `base` with what AWS reports of `model`: every argument, so a model
+/// changed outside Terraform plans as a replacement.
+fn with_model(mut base: Value, model: &Model, tagging: &TagSettings) -> Value {
+    let strings = |items: &[String]| Value::Set(items.iter().cloned().map(Value::String).collect());
+    base.set_attribute("arn", Value::String(model.arn.clone()));
+    base.set_attribute(
+        "execution_role_arn",
+        Value::String(model.execution_role_arn.clone()),
+    );
+    let environment = if model.environment.is_empty() {
+        base.get("primary_container")
+            .and_then(|c| c.get("environment"))
+            .filter(|e| matches!(e, Value::Map(m) if m.is_empty()))
+            .cloned()
+            .unwrap_or(Value::Null)
+    } else {
+        Value::Map(
+            model
+                .environment
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect(),
+        )
+    };
+    base.set_attribute(
+        "primary_container",
+        Value::Object(BTreeMap::from([
+            ("image".to_owned(), Value::String(model.image.clone())),
+            (
+                "model_data_url".to_owned(),
+                model
+                    .model_data_url
+                    .clone()
+                    .map_or(Value::Null, Value::String),
+            ),
+            ("environment".to_owned(), environment),
+        ])),
+    );
+    let vpc = if model.subnet_ids.is_empty() {
+        Value::Null
+    } else {
+        Value::Object(BTreeMap::from([
+            ("subnets".to_owned(), strings(&model.subnet_ids)),
+            (
+                "security_group_ids".to_owned(),
+                strings(&model.security_group_ids),
+            ),
+        ]))
+    };
+    base.set_attribute("vpc_config", vpc);
+    // The emulator does not keep EnableNetworkIsolation; AWS does. Until the
+    // emulator extension stores it, the recorded value stands.
+    if base
+        .get("enable_network_isolation")
+        .is_none_or(Value::is_null)
+    {
+        base.set_attribute(
+            "enable_network_isolation",
+            Value::Bool(model.network_isolation),
+        );
+    }
+    let (tags, tags_all) = observed_tags(&base, &model.tags, tagging);
+    base.set_attribute("tags", tags);
+    base.set_attribute("tags_all", tags_all);
+    base
+}
+
+fn failed(summary: &str, detail: String) -> ApplyResult {
+    ApplyResult {
+        state: None,
+        diags: Diagnostics::from_error(summary, detail),
+    }
+}
+
+fn failed_with(prior: Value, summary: &str, detail: String) -> ApplyResult {
+    ApplyResult {
+        state: Some(prior),
+        diags: Diagnostics::from_error(summary, detail),
+    }
+}
