@@ -762,3 +762,39 @@ fn an_import_block_with_the_original_configuration_plans_no_change() {
     ws.destroy_ok();
     assert!(fx.endpoints().is_empty());
 }
+
+#[test]
+fn a_state_that_lost_the_group_id_finds_its_own_group_again_and_makes_no_second() {
+    let fx = fixture_with(true);
+    let ws = workspace(&fx, "");
+    ws.apply_ok();
+    let group = ws.output_json()["network"]["value"]["security_group_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // State surgery gone wrong: the group id is blank.
+    let mut state: serde_json::Value =
+        serde_json::from_str(&ws.read("terraform.tfstate")).expect("the state is JSON");
+    state["serial"] = serde_json::json!(state["serial"].as_u64().unwrap() + 1);
+    state["resources"][0]["instances"][0]["attributes"]["security_group_id"] =
+        serde_json::json!("");
+    ws.write("terraform.tfstate", &state.to_string());
+
+    ws.apply_ok();
+    let again = ws.output_json()["network"]["value"]["security_group_id"].clone();
+    assert_eq!(
+        again,
+        group.as_str(),
+        "the network's own group, found by its tags"
+    );
+    let groups: Vec<String> = fx
+        .groups()
+        .into_iter()
+        .filter(|g| g.vpc_id == fx.vpc_id && g.name != "default")
+        .map(|g| g.id)
+        .collect();
+    assert_eq!(groups, [group.clone()], "no second group");
+    ws.plan_no_changes();
+    ws.destroy_ok();
+    assert!(!fx.group_exists(&group));
+}

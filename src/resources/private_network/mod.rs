@@ -14,7 +14,7 @@ use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ec2::groups::{self, adopt_or_create_closed_group, sync_rule_lines};
 use crate::aws::ec2::tags::{remove_tag, sync_tags};
 use crate::aws::ec2::wait::{wait_endpoints, Target};
-use crate::aws::ownership::{Claim, Owner, CREATING_KEY};
+use crate::aws::ownership::{Claim, Owner, CREATING_KEY, OWNER_KEY};
 use crate::aws::Clients;
 use crate::aws::{Configured, TagSettings};
 use crate::catalog::{EndpointKind, ServiceSpec};
@@ -195,21 +195,34 @@ impl Resource for PrivateNetwork {
         let rules = wanted_rule_lines(&new_cidrs, &want.allowed_groups);
         let tags = owner.tags(&BTreeMap::new(), &want.tags, false);
         let recorded_group = text(&prior, "security_group_id").filter(|id| !id.is_empty());
+        // The recorded group, else (its id lost from the state) the one
+        // tagged as this network's — never a second group.
         let group = match &recorded_group {
-            Some(id) => match find::find_security_group(&clients.ec2, id).await {
-                Ok(group) => Some(group),
-                Err(e) if e.is_not_found() => None,
-                Err(e) => {
-                    return ApplyResult {
-                        state: Some(prior),
-                        diags: Diagnostics::from_error(
-                            "Cannot read the endpoint security group",
-                            e.to_string(),
-                        ),
-                    }
+            Some(id) => find::find_security_group(&clients.ec2, id)
+                .await
+                .map(Some)
+                .or_else(|e| if e.is_not_found() { Ok(None) } else { Err(e) }),
+            None => {
+                find::find_security_groups_by_tag(&clients.ec2, &want.vpc_id, OWNER_KEY, &owner.id)
+                    .await
+                    .map(|found| {
+                        found
+                            .into_iter()
+                            .find(|g| owner.claim(&g.tags) == Claim::Mine)
+                    })
+            }
+        };
+        let group = match group {
+            Ok(group) => group,
+            Err(e) => {
+                return ApplyResult {
+                    state: Some(prior),
+                    diags: Diagnostics::from_error(
+                        "Cannot read the endpoint security group",
+                        e.to_string(),
+                    ),
                 }
-            },
-            None => None,
+            }
         };
         // From the group as it is now, so rules and tags changed by hand are
         // repaired; a group deleted by hand is made again.
