@@ -380,6 +380,10 @@ fn an_endpoint_policy_changed_by_hand_is_planned_back_and_restored() {
         plan.contains("sagemaker_runtime") && plan.contains("Deny"),
         "the plan shows the hand-made policy it removes:\n{plan}"
     );
+    assert!(
+        support::one_line(&plan).contains("endpoint policy was changed outside Terraform"),
+        "a warning says what happened:\n{plan}"
+    );
 
     ws.apply_ok();
     assert_eq!(
@@ -793,7 +797,7 @@ fn a_state_that_lost_the_group_id_finds_its_own_group_again_and_makes_no_second(
         .filter(|g| g.vpc_id == fx.vpc_id && g.name != "default")
         .map(|g| g.id)
         .collect();
-    assert_eq!(groups, [group.clone()], "no second group");
+    assert_eq!(groups, std::slice::from_ref(&group), "no second group");
     ws.plan_no_changes();
     ws.destroy_ok();
     assert!(!fx.group_exists(&group));

@@ -19,7 +19,7 @@ use crate::aws::Clients;
 use crate::aws::{Configured, TagSettings};
 use crate::catalog::{EndpointKind, ServiceSpec};
 use crate::framework::plan::semantic_eq;
-use crate::framework::{ApplyResult, Context, Diagnostics, PlanResult, Resource, Schema};
+use crate::framework::{ApplyResult, AttrPath, Context, Diagnostics, PlanResult, Resource, Schema};
 use crate::resources::common::{known_strings, observed_tags, string_map, tags_all, text};
 use crate::value::Value;
 use async_trait::async_trait;
@@ -155,10 +155,9 @@ impl Resource for PrivateNetwork {
             state.set_attribute("tags", tags);
             state.set_attribute("tags_all", tags_all);
         }
-        Ok((
-            Some(with_observed_policies(state, region, &endpoints)),
-            Diagnostics::new(),
-        ))
+        let mut diags = Diagnostics::new();
+        let state = with_observed_policies(state, region, &endpoints, &mut diags);
+        Ok((Some(state), diags))
     }
 
     async fn update(&self, ctx: &Context, prior: Value, planned: Value) -> ApplyResult {
@@ -679,7 +678,12 @@ fn plan_ingress_rules(prior: &Value, planned: &mut Value) {
 /// default full access), and the helper that generated the expected one is
 /// cleared, so the next plan shows the difference and apply restores it.
 /// Policies are compared by meaning: a reformatted policy is no drift.
-fn with_observed_policies(mut state: Value, region: &str, endpoints: &[VpcEndpoint]) -> Value {
+fn with_observed_policies(
+    mut state: Value,
+    region: &str,
+    endpoints: &[VpcEndpoint],
+    diags: &mut Diagnostics,
+) -> Value {
     let expected = desired(&state, region, &TagSettings::default()).policies;
     let mut policies = string_map(&state, "endpoint_policies");
     let mut drifted = false;
@@ -714,6 +718,16 @@ fn with_observed_policies(mut state: Value, region: &str, endpoints: &[VpcEndpoi
             continue;
         }
         drifted = true;
+        diags.attribute_warning(
+            AttrPath::root("endpoint_policies"),
+            format!("The {short_name} endpoint policy was changed outside Terraform"),
+            format!(
+                "VPC endpoint {} now has the policy {}. The plan shows it in endpoint_policies (and the \
+                 policy helpers cleared); apply puts back the policy this configuration asks for.",
+                endpoint.id,
+                actual.unwrap_or("AWS's default full access")
+            ),
+        );
         match actual {
             Some(text) => policies.insert(short_name.clone(), text.to_owned()),
             None => policies.remove(&short_name),
