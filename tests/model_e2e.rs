@@ -191,7 +191,12 @@ fn an_import_block_with_the_original_configuration_plans_no_change() {
         "{plan}"
     );
     ws.apply_ok();
-    assert_eq!(model_of(&ws)["id"], before["id"]);
+    assert_eq!(model_of(&ws)["arn"], before["arn"], "the same model");
+    assert_eq!(
+        model_of(&ws)["id"],
+        "imported-model",
+        "an import's id is the model name"
+    );
     ws.plan_no_changes();
     ws.destroy_ok();
     assert!(model_names(&fx).is_empty());

@@ -353,3 +353,41 @@ fn one_s3_gateway_route_per_table_whatever_the_order_and_destroy_in_any_order_le
     config.destroy_ok();
     assert!(fx.endpoints().is_empty(), "{:?}", fx.endpoints());
 }
+
+#[test]
+fn a_marker_left_by_a_failed_clean_up_shows_in_the_plan_and_the_next_apply_removes_it() {
+    let fx = fixture_with(true);
+    let ws = fx.workspace(&network(&fx, ""));
+    ws.apply_ok();
+    let state = ws.output_json()["network"]["value"].clone();
+    let api = state["endpoints"]["sagemaker_api"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // What a create leaves when its last call (removing the marker) fails:
+    // an object the state records, still marked as an unfinished create.
+    let identity = format!("sagemaker_private_network/{}", fx.vpc_id);
+    fx.ec2(&[
+        ("Action", "CreateTags"),
+        ("ResourceId.1", &api),
+        ("Tag.1.Key", "sagemaker:creating"),
+        ("Tag.1.Value", &identity),
+    ]);
+    let plan = ws.run(&["plan", "-input=false", "-detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(2), "{}", plan.combined());
+    assert!(
+        plan.combined().contains("sagemaker:creating"),
+        "{}",
+        plan.combined()
+    );
+    ws.apply_ok();
+    let tags = fx
+        .endpoints()
+        .into_iter()
+        .find(|e| e.id == api)
+        .unwrap()
+        .tags;
+    assert!(!tags.contains_key("sagemaker:creating"), "{tags:?}");
+    ws.plan_no_changes();
+    ws.destroy_ok();
+}

@@ -80,8 +80,12 @@ pub struct TagSettings {
 }
 
 impl TagSettings {
-    /// True when `ignore_tags` names `key` (or a prefix of it).
+    /// True when `ignore_tags` names `key` (or a prefix of it). The
+    /// ownership tags are never ignored.
     pub fn ignores(&self, key: &str) -> bool {
+        if crate::aws::ownership::RESERVED_KEYS.contains(&key) {
+            return false;
+        }
         self.ignore_keys.iter().any(|k| k == key)
             || self
                 .ignore_key_prefixes
@@ -105,11 +109,12 @@ mod tests {
     #[test]
     fn ignored_keys_are_not_managed() {
         let settings = TagSettings {
-            ignore_keys: vec!["CostCenter".into()],
-            ignore_key_prefixes: vec!["kubernetes.io/".into()],
+            ignore_keys: vec!["CostCenter".into(), "ManagedBy".into()],
+            ignore_key_prefixes: vec!["kubernetes.io/".into(), "sagemaker:".into()],
             ..TagSettings::default()
         };
         let tags: BTreeMap<String, String> = [
+            ("sagemaker:owner", "o"),
             ("CostCenter", "1"),
             ("kubernetes.io/cluster", "x"),
             ("Team", "ml"),
@@ -119,7 +124,8 @@ mod tests {
         .collect();
         assert_eq!(
             settings.managed(&tags).keys().collect::<Vec<_>>(),
-            vec!["Team"]
+            vec!["Team", "sagemaker:owner"],
+            "the ownership tags are never ignored"
         );
     }
 }

@@ -114,6 +114,17 @@ impl Owner {
     }
 }
 
+/// `tags` as a state shows them: without the ownership tags, but with the
+/// unfinished-create marker when an object still carries it (a create whose
+/// clean-up did not finish), so the plan shows it and the next apply removes
+/// it.
+pub fn shown_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter(|(key, _)| *key != MANAGED_BY_KEY && *key != OWNER_KEY)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 /// `tags` without the keys this provider reserves for itself.
 pub fn user_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     tags.iter()
@@ -140,7 +151,7 @@ fn identity(resource_type: &str, key: &str) -> String {
 }
 
 /// 16 hex digits, different for every call in every process.
-fn random_suffix() -> String {
+pub fn random_suffix() -> String {
     use std::hash::{BuildHasher, RandomState};
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);

@@ -204,7 +204,7 @@ impl ProviderServer {
         let bytes = serde_json::to_vec(&upgraded).unwrap_or_default();
         match from_state_json(&bytes, &schema.value_type()) {
             Ok(state) => {
-                self.in_state.record(&state);
+                self.in_state.record(name, &state);
                 (Some(state), Diagnostics::new())
             }
             Err(e) => unreadable(e.to_string()),
@@ -218,7 +218,7 @@ impl ProviderServer {
             Ok(found) => found,
             Err(diags) => return (Some(state), diags),
         };
-        self.in_state.record(&state);
+        self.in_state.record(name, &state);
         match resource.read(&self.context(), state.clone()).await {
             Ok(found) => found,
             Err(diags) => (Some(state), diags),
@@ -243,7 +243,7 @@ impl ProviderServer {
                 }
             }
         };
-        self.in_state.record(&prior);
+        self.in_state.record(name, &prior);
         let plan = plan_change(schema, &prior, &proposed, &config);
         resource
             .modify_plan(&self.context(), &prior, &config, plan)
@@ -291,9 +291,9 @@ impl ProviderServer {
                 format!("{name}: {operation} timed out"),
                 format!(
                     "The {operation} did not finish within {} (timeouts.{operation}), so it stopped where it was. \
-                     Everything made so far is recorded in the state: run terraform apply again to finish, or raise \
-                     timeouts.{operation}.",
-                    timeouts::format(limit)
+                     The state records what exists: run terraform {} again to finish, or raise timeouts.{operation}.",
+                    timeouts::format(limit),
+                    if operation == "delete" { "destroy" } else { "apply" }
                 ),
             );
         }

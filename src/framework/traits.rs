@@ -54,18 +54,21 @@ impl Context {
 pub struct InState(std::sync::Mutex<std::collections::BTreeSet<String>>);
 
 impl InState {
-    /// Records the `id` of a state value, if it has one.
-    pub fn record(&self, state: &Value) {
+    /// Records the `id` of a state value of resource type `type_name`, if
+    /// it has one.
+    pub fn record(&self, type_name: &str, state: &Value) {
         if let Some(id) = state.get("id").and_then(Value::as_str) {
             let mut ids = self.0.lock().unwrap_or_else(|e| e.into_inner());
-            ids.insert(id.to_owned());
+            ids.insert(format!("{type_name} {id}"));
         }
     }
 
-    /// True when an instance of this `id` was seen in the state.
-    pub fn contains(&self, id: &str) -> bool {
+    /// True when an instance of `type_name` with this `id` was seen in the
+    /// state. It is a plan-time hint only (Terraform walks resources in
+    /// parallel): creates check the account again before making anything.
+    pub fn contains(&self, type_name: &str, id: &str) -> bool {
         let ids = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        ids.contains(id)
+        ids.contains(&format!("{type_name} {id}"))
     }
 }
 

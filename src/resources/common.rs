@@ -97,7 +97,7 @@ pub fn observed_tags(
     tagging: &TagSettings,
 ) -> (Value, Value) {
     let default_tags = &tagging.defaults;
-    let live = tagging.managed(&crate::aws::ownership::user_tags(live));
+    let live = tagging.managed(&crate::aws::ownership::shown_tags(live));
     let had = string_map(prior, "tags");
     let own: BTreeMap<String, String> = live
         .iter()

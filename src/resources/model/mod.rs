@@ -31,7 +31,7 @@ const REPLACING: [&str; 6] = [
 ];
 
 /// Characters `name_prefix` leaves to the generated part of the name.
-pub const SUFFIX_LENGTH: usize = 17;
+pub const SUFFIX_LENGTH: usize = 16;
 
 /// The resource.
 pub struct SageMakerModel {
@@ -82,13 +82,10 @@ fn recorded_owner(value: &Value) -> Option<Owner> {
 }
 
 /// True when `model` is the one the state with `owner` records: tagged as
-/// its own, or (imported without tags) named as its id.
+/// its own, or adopted by import (whose id is the model's name: import is
+/// the user saying so, whoever tagged it; the next apply tags it).
 fn is_recorded(model: &Model, owner: &Owner) -> bool {
-    match owner.claim(&model.tags) {
-        Claim::Mine => true,
-        Claim::Unmanaged => owner.id == model.name,
-        Claim::Unfinished | Claim::Other(_) => false,
-    }
+    owner.claim(&model.tags) == Claim::Mine || owner.id == model.name
 }
 
 #[async_trait]
@@ -228,8 +225,7 @@ impl Resource for SageMakerModel {
             Some(name) => name,
             None => {
                 let prefix = text(&planned, "name_prefix").unwrap_or_default();
-                let suffix = Owner::new(TYPE_NAME, "").id;
-                format!("{prefix}{}", &suffix[suffix.len() - (SUFFIX_LENGTH - 1)..])
+                format!("{prefix}{}", crate::aws::ownership::random_suffix())
             }
         };
         planned.set_attribute("name", Value::String(name.clone()));
@@ -389,9 +385,6 @@ impl Resource for SageMakerModel {
                     ),
                 )
             })?;
-        let owner_id = crate::aws::ownership::owner_of(&model.tags)
-            .unwrap_or(name)
-            .to_owned();
         let mut state: BTreeMap<String, Value> = self
             .schema()
             .block
@@ -400,7 +393,7 @@ impl Resource for SageMakerModel {
             .map(|a| (a.name.to_owned(), Value::Null))
             .collect();
         state.insert("primary_container".into(), Value::Null);
-        state.insert("id".into(), Value::String(owner_id));
+        state.insert("id".into(), Value::String(name.to_owned()));
         state.insert("name".into(), Value::String(name.to_owned()));
         Ok(with_model(Value::Object(state), &model, &tagging))
     }
@@ -422,7 +415,7 @@ fn name_taken(
 ) -> Option<Diagnostics> {
     let whose = match owner.claim(&model.tags) {
         Claim::Mine | Claim::Unfinished => return None,
-        Claim::Other(other) if in_state.is_some_and(|s| s.contains(&other)) => return None,
+        Claim::Other(other) if in_state.is_some_and(|s| s.contains(TYPE_NAME, &other)) => return None,
         Claim::Other(other) => format!(
             "it belongs to another sagemaker_model (owner {other}): another workspace or resource, or the \
              instance this one replaces with create_before_destroy"

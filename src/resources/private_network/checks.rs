@@ -404,8 +404,12 @@ fn check_conflicts(
     if !inputs.private_dns {
         return;
     }
-    let predecessor =
-        |owner: &str| inputs.creating && inputs.in_state.is_some_and(|seen| seen.contains(owner));
+    let predecessor = |owner: &str| {
+        inputs.creating
+            && inputs
+                .in_state
+                .is_some_and(|seen| seen.contains(super::state::TYPE_NAME, owner))
+    };
     for spec in inputs
         .services
         .iter()
@@ -451,8 +455,12 @@ fn check_s3_routes(
     endpoints: &[VpcEndpoint],
     diags: &mut Diagnostics,
 ) {
-    let predecessor =
-        |owner: &str| inputs.creating && inputs.in_state.is_some_and(|seen| seen.contains(owner));
+    let predecessor = |owner: &str| {
+        inputs.creating
+            && inputs
+                .in_state
+                .is_some_and(|seen| seen.contains(super::state::TYPE_NAME, owner))
+    };
     for table in tables {
         for id in table.gateway_endpoints_for(prefix_list_id) {
             let Some(endpoint) = endpoints.iter().find(|e| e.id == id) else {

@@ -52,9 +52,14 @@ pub async fn import_state(
             .filter_map(network_of)
             .collect(),
     )?;
+    // That network's endpoints; in a VPC with none, the ones made by hand —
+    // never an object another resource of this provider owns.
     let adopted: Vec<(&'static catalog::ServiceSpec, &VpcEndpoint)> = listing
         .iter()
-        .filter(|e| network_of(&e.tags) == owner.clone())
+        .filter(|e| match &owner {
+            Some(owner) => network_of(&e.tags).as_ref() == Some(owner),
+            None => owner_of(&e.tags).is_none(),
+        })
         .filter_map(|e| {
             short_name_of(&e.service_name, &e.endpoint_type, &clients.region).map(|spec| (spec, e))
         })
@@ -232,7 +237,9 @@ async fn used_group(
         .iter()
         .find_map(|(_, e)| e.security_group_ids.first().cloned());
     match used {
-        Some(id) => find::find_security_group(&clients.ec2, &id).await.map(Some),
+        Some(id) => find::find_security_group(&clients.ec2, &id)
+            .await
+            .map(|g| owner_of(&g.tags).is_none().then_some(g)),
         None => Ok(None),
     }
 }

@@ -151,7 +151,16 @@ impl Resource for PrivateNetwork {
         let region = &clients.region;
         let mut state = with_observed(prior, region, group.as_ref(), &endpoints);
         if let Some(group) = &group {
-            let (tags, tags_all) = observed_tags(&state, &group.tags, &tagging);
+            // The group's tags stand for the network's; a marker an endpoint
+            // still carries shows too, so the next apply removes it.
+            let mut live = group.tags.clone();
+            let marker = owned(&endpoints, &owner, &state)
+                .find_map(|e| e.tags.get(CREATING_KEY))
+                .cloned();
+            if let Some(marker) = marker {
+                live.insert(CREATING_KEY.to_owned(), marker);
+            }
+            let (tags, tags_all) = observed_tags(&state, &live, &tagging);
             state.set_attribute("tags", tags);
             state.set_attribute("tags_all", tags_all);
         }

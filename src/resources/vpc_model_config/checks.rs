@@ -129,7 +129,10 @@ impl RemoteInputs<'_> {
     fn replaces(&self, tags: &BTreeMap<String, String>) -> bool {
         match self.owner.claim(tags) {
             Claim::Other(owner) => {
-                self.creating && self.in_state.is_some_and(|s| s.contains(&owner))
+                self.creating
+                    && self
+                        .in_state
+                        .is_some_and(|s| s.contains(super::state::TYPE_NAME, &owner))
             }
             _ => false,
         }
@@ -425,7 +428,7 @@ fn check_model_name_free(
     let detail = match inputs.owner.claim(&model.tags) {
         // The instance this create replaces: destroyed first, unless
         // create_before_destroy — then apply stops here before making anything.
-        Claim::Other(owner) if inputs.creating && inputs.in_state.is_some_and(|s| s.contains(&owner)) => {
+        Claim::Other(owner) if inputs.creating && inputs.in_state.is_some_and(|s| s.contains(super::state::TYPE_NAME, &owner)) => {
             return None
         }
         Claim::Other(owner) => format!(

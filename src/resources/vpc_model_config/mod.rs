@@ -15,7 +15,7 @@ use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ec2::groups::{self, create_closed_group, rule_lines, sync_rule_lines};
 use crate::aws::ec2::tags::{remove_tag, sync_tags};
 use crate::aws::ec2::wait::{wait_endpoints, Target};
-use crate::aws::ownership::{Owner, CREATING_KEY};
+use crate::aws::ownership::{Owner, CREATING_KEY, RESERVED_KEYS};
 use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::aws::Clients;
 use crate::aws::{Configured, TagSettings};
@@ -202,6 +202,21 @@ impl Resource for VpcModelConfig {
             model: placement.own_model.clone(),
             had_model: old_model,
         };
+        // A model whose block was removed is released: it loses this
+        // configuration's ownership tags, so a sagemaker_model can import it
+        // as its own and nothing here claims it again.
+        let released = model_arn
+            .as_deref()
+            .filter(|_| had.model.is_some() && want.model.is_none());
+        if let Some(arn) = released {
+            let keys = RESERVED_KEYS.map(str::to_owned);
+            if let Err(e) = sagemaker::remove_tags(&clients.sagemaker, arn, &keys).await {
+                return ApplyResult {
+                    state: Some(prior),
+                    diags: Diagnostics::from_error("Cannot release the SageMaker model", e),
+                };
+            }
+        }
         let (recorded, diags) =
             converge(ctx, &clients, &owner, (&had, &want), &placement, recorded).await;
         self.settle(

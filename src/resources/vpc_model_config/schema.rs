@@ -76,8 +76,8 @@ fn model_block() -> NestedBlock {
     block.block.deprecated = true;
     block.block.description = format!(
         "**Deprecated**: declare a `sagemaker_model` with `vpc_config = \
-         sagemaker_vpc_model_config.NAME.vpc_config` instead (CHANGELOG.md shows the move with `removed` \
-         and `import` blocks). {}",
+         sagemaker_vpc_model_config.NAME.vpc_config` instead. Removing this block releases the model (left \
+         in place, no longer managed here) for an `import` block to adopt (CHANGELOG.md). {}",
         block.block.description
     );
     block
@@ -104,9 +104,9 @@ pub fn schema() -> Schema {
         .attribute(
             Attribute::optional_computed("name", Type::String)
                 .description(
-                    "Names this configuration: its security group is `sagemaker-model-NAME`, its objects are \
-                     tagged with it. Default: the model's name; required without a `model` block. Changing it \
-                     replaces the resource.",
+                    "Names this configuration: its identity, and the start of its id and of its security \
+                     group's name (`sagemaker-model-NAME-…`). Default: the model's name; required without a \
+                     `model` block. Changing it replaces the resource.",
                 )
                 .validator(check("must be a SageMaker model name", check_model_name))
                 .requires_replace()
