@@ -114,6 +114,31 @@ impl Owner {
     }
 }
 
+/// Ends a create: the objects it made — EC2 objects `ec2_ids`, SageMaker
+/// objects `sagemaker_arns` — are recorded in the state now, so they lose
+/// the unfinished-create marker and no later create may adopt them. On
+/// failure the marker stays visible in the state (see [`shown_tags`]) and
+/// the next apply removes it; the diagnostic says so.
+pub async fn finish_create(
+    clients: &crate::aws::Clients,
+    ec2_ids: &[String],
+    sagemaker_arns: &[String],
+) -> crate::framework::Diagnostics {
+    let mut result = crate::aws::ec2::tags::remove_tag(&clients.ec2, ec2_ids, CREATING_KEY).await;
+    let keys = [CREATING_KEY.to_owned()];
+    for arn in sagemaker_arns {
+        let removed = crate::aws::sagemaker::remove_tags(&clients.sagemaker, arn, &keys).await;
+        result = result.and(removed);
+    }
+    match result {
+        Ok(()) => crate::framework::Diagnostics::new(),
+        Err(e) => crate::framework::Diagnostics::from_error(
+            "Created, but still marked as an unfinished create",
+            format!("{e}. The plan shows the {CREATING_KEY} tag: run terraform apply again to remove it."),
+        ),
+    }
+}
+
 /// `tags` as a state shows them: without the ownership tags, but with the
 /// unfinished-create marker when an object still carries it (a create whose
 /// clean-up did not finish), so the plan shows it and the next apply removes

@@ -6,7 +6,7 @@
 
 pub mod schema;
 
-use crate::aws::ownership::{Claim, Owner, CREATING_KEY};
+use crate::aws::ownership::{finish_create, Claim, Owner};
 use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::aws::sagemaker_inputs::check_environment;
 use crate::aws::{Clients, Configured, TagSettings};
@@ -263,14 +263,7 @@ impl Resource for SageMakerModel {
         };
         planned.set_attribute("id", Value::String(owner.id.clone()));
         planned.set_attribute("arn", Value::String(arn.clone()));
-        let mut diags = Diagnostics::new();
-        let keys = [CREATING_KEY.to_owned()];
-        if let Err(e) = sagemaker::remove_tags(&clients.sagemaker, &arn, &keys).await {
-            diags.error(
-                "Cannot mark the model as created",
-                format!("{e}. Run terraform apply again to finish."),
-            );
-        }
+        let diags = finish_create(&clients, &[], &[arn]).await;
         ApplyResult {
             state: Some(planned),
             diags,

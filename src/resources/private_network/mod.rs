@@ -12,9 +12,9 @@ pub mod state;
 use crate::aws::ec2::endpoints::{self as ops, CallError, EndpointChange, EndpointRequest};
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ec2::groups::{self, adopt_or_create_closed_group, sync_rule_lines};
-use crate::aws::ec2::tags::{remove_tag, sync_tags};
+use crate::aws::ec2::tags::sync_tags;
 use crate::aws::ec2::wait::{wait_endpoints, Target};
-use crate::aws::ownership::{Claim, Owner, CREATING_KEY, OWNER_KEY};
+use crate::aws::ownership::{finish_create, Claim, Owner, CREATING_KEY, OWNER_KEY};
 use crate::aws::Clients;
 use crate::aws::{Configured, TagSettings};
 use crate::catalog::{EndpointKind, ServiceSpec};
@@ -128,7 +128,11 @@ impl Resource for PrivateNetwork {
             .settle(ctx, &clients, planned, &network, &cidrs, &group_id, diags)
             .await;
         if let Some(state) = &result.state {
-            result.diags.extend(finish_create(&clients, state).await);
+            let mut ids = recorded_ids(state);
+            ids.extend(text(state, "security_group_id").filter(|id| !id.is_empty()));
+            result
+                .diags
+                .extend(finish_create(&clients, &ids, &[]).await);
         }
         result
     }
@@ -553,20 +557,6 @@ fn warn_adoption(network: &Network, owner: &Owner, diags: &mut Diagnostics) {
             ids.join(", ")
         ),
     );
-}
-
-/// Ends a create: the objects it made are recorded now, so they lose the
-/// unfinished-create marker (no later create may adopt them).
-async fn finish_create(clients: &Clients, state: &Value) -> Diagnostics {
-    let mut ids = recorded_ids(state);
-    ids.extend(text(state, "security_group_id").filter(|id| !id.is_empty()));
-    match remove_tag(&clients.ec2, &ids, CREATING_KEY).await {
-        Ok(()) => Diagnostics::new(),
-        Err(e) => Diagnostics::from_error(
-            "Cannot mark the network as created",
-            format!("{e}. Run terraform apply again to finish."),
-        ),
-    }
 }
 
 /// The endpoint ids recorded in a state value.

@@ -13,9 +13,9 @@ pub mod state;
 use crate::aws::ec2::endpoints::{self as endpoint_ops, EndpointChange, EndpointRequest};
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ec2::groups::{self, create_closed_group, rule_lines, sync_rule_lines};
-use crate::aws::ec2::tags::{remove_tag, sync_tags};
+use crate::aws::ec2::tags::sync_tags;
 use crate::aws::ec2::wait::{wait_endpoints, Target};
-use crate::aws::ownership::{Owner, CREATING_KEY, RESERVED_KEYS};
+use crate::aws::ownership::{finish_create, Owner, RESERVED_KEYS};
 use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::aws::Clients;
 use crate::aws::{Configured, TagSettings};
@@ -125,7 +125,12 @@ impl Resource for VpcModelConfig {
             )
             .await;
         if let Some(state) = &result.state {
-            result.diags.extend(finish_create(&clients, state).await);
+            let mut ec2_ids: Vec<String> = text(state, "security_group_id").into_iter().collect();
+            ec2_ids.extend(managed_endpoint_id(state));
+            let arns: Vec<String> = text(state, "model_arn").into_iter().collect();
+            result
+                .diags
+                .extend(finish_create(&clients, &ec2_ids, &arns).await);
         }
         result
     }
@@ -744,25 +749,6 @@ async fn delete_group(
         Err(e) => Diagnostics::from_error(
             "Cannot delete the model security group",
             format!("{e}. Network interfaces of a job or endpoint may still use it: retry once they are gone."),
-        ),
-    }
-}
-
-/// Ends a create: the objects it made are recorded now, so they lose the
-/// unfinished-create marker (no later create may adopt them).
-async fn finish_create(clients: &Clients, state: &Value) -> Diagnostics {
-    let mut ec2_ids: Vec<String> = text(state, "security_group_id").into_iter().collect();
-    ec2_ids.extend(managed_endpoint_id(state));
-    let mut result = remove_tag(&clients.ec2, &ec2_ids, CREATING_KEY).await;
-    if let Some(arn) = text(state, "model_arn") {
-        let keys = [CREATING_KEY.to_owned()];
-        result = result.and(sagemaker::remove_tags(&clients.sagemaker, &arn, &keys).await);
-    }
-    match result {
-        Ok(()) => Diagnostics::new(),
-        Err(e) => Diagnostics::from_error(
-            "Cannot mark the configuration as created",
-            format!("{e}. Run terraform apply again to finish."),
         ),
     }
 }
