@@ -250,3 +250,33 @@ resource "sagemaker_vpc_model_config" "net" {{
     ws.destroy_ok();
     assert!(model_names(&fx).is_empty());
 }
+
+#[test]
+fn subnets_in_one_zone_fail_the_plan_and_nothing_is_made() {
+    let fx = fixture_with(true);
+    let same_zone =
+        support::ec2_fixture::create_subnet(&fx.account, &fx.vpc_id, "10.20.9.0/24", "us-east-1b");
+    let group = fx.create_group("model-clients");
+    let ws = fx.workspace(&main_tf(&format!(
+        r#"
+resource "sagemaker_model" "this" {{
+  name               = "one-zone"
+  execution_role_arn = "{ROLE}"
+  vpc_config = {{
+    subnets            = ["{}", "{same_zone}"]
+    security_group_ids = ["{group}"]
+  }}
+{}
+}}
+"#,
+        fx.subnet_b,
+        container(IMAGE)
+    )));
+    let err = one_line(&ws.plan_err());
+    assert!(
+        err.contains("Subnets in one Availability Zone") && err.contains("vpc_config"),
+        "{err}"
+    );
+    assert!(ws.apply_err().contains("one Availability Zone"));
+    assert!(model_names(&fx).is_empty(), "nothing is made");
+}

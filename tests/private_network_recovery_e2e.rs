@@ -256,7 +256,11 @@ fn after_the_provider_is_killed_mid_create_the_next_apply_adopts_what_it_made() 
         "Terraform recorded nothing of the crashed create"
     );
 
-    recorded.ws.apply_ok();
+    let adopted = recorded.ws.apply_ok().combined();
+    assert!(
+        support::one_line(&adopted).contains("Apply will adopt what an unfinished create left"),
+        "the plan says it adopts:\n{adopted}"
+    );
     let after = endpoints_by_service(&fx);
     for (service_name, id) in &made {
         assert_eq!(

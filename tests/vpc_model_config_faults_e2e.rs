@@ -620,7 +620,11 @@ fn after_the_provider_is_killed_mid_create_the_next_apply_adopts_group_endpoint_
 
     proxy.set_config(Config::new(0));
     proxy.reset_counters();
-    ws.apply_ok();
+    let adopted = ws.apply_ok().combined();
+    assert!(
+        support::one_line(&adopted).contains("Apply will adopt what an unfinished create left"),
+        "the plan says it adopts:\n{adopted}"
+    );
     let counters = proxy.counters();
     for create in ["CreateSecurityGroup", "CreateVpcEndpoint", "CreateModel"] {
         assert_eq!(

@@ -197,6 +197,12 @@ impl Resource for SageMakerModel {
         if config.get("name").is_none_or(Value::is_null) {
             planned.set_attribute("name", Value::Unknown);
         }
+        let subnets = planned
+            .get("vpc_config")
+            .and_then(|v| known_strings(v, "subnets"));
+        if let Some(subnets) = subnets.filter(|s| !s.is_empty()) {
+            plan.diags.extend(check_zones(&clients, &subnets).await);
+        }
         let Some(name) = text(planned, "name") else {
             return plan;
         };
@@ -395,6 +401,41 @@ impl Resource for SageMakerModel {
 impl SageMakerModel {
     async fn clients(&self) -> Result<(Clients, TagSettings), Diagnostics> {
         crate::aws::access(&self.configured).await
+    }
+}
+
+/// An error unless `subnets` exist and span two Availability Zones or more
+/// (SageMaker needs two, even for one instance).
+async fn check_zones(clients: &Clients, subnets: &[String]) -> Diagnostics {
+    let path = || AttrPath::root("vpc_config").attr("subnets");
+    match crate::aws::ec2::find::find_subnets(&clients.ec2, subnets).await {
+        Ok(found) => {
+            let zones: std::collections::BTreeSet<&str> =
+                found.iter().map(|s| s.availability_zone.as_str()).collect();
+            if zones.len() >= 2 {
+                return Diagnostics::new();
+            }
+            Diagnostics::from_attribute_error(
+                path(),
+                "Subnets in one Availability Zone",
+                format!(
+                    "vpc_config.subnets {} are all in {}; SageMaker needs subnets in at least two \
+                     Availability Zones. Add a subnet in another zone (sagemaker_vpc_model_config checks this \
+                     too).",
+                    subnets.join(", "),
+                    zones.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        }
+        Err(e) if e.is_not_found() => Diagnostics::from_attribute_error(
+            path(),
+            "Not found",
+            format!("{e}. Check vpc_config.subnets: each must exist in the provider's Region."),
+        ),
+        Err(e) => Diagnostics::from_error(
+            "Cannot check the subnets",
+            format!("{e}. Check the credentials' ec2:DescribeSubnets permission."),
+        ),
     }
 }
 

@@ -344,6 +344,22 @@ impl VpcModelConfig {
         };
         let (placement, found) = check_remote(&clients, &inputs).await?;
         diags.extend(found);
+        if prior.is_null() {
+            // What a create would adopt: only an unfinished create's objects.
+            let mut left: Vec<&str> = placement.own_group.iter().map(|g| g.id.as_str()).collect();
+            left.extend(placement.own_endpoint.iter().map(|e| e.id.as_str()));
+            left.extend(placement.own_model.iter().map(|m| m.name.as_str()));
+            if !left.is_empty() {
+                diags.warning(
+                    "Apply will adopt what an unfinished create left",
+                    format!(
+                        "An earlier apply of this configuration did not finish and left {}. No Terraform state \
+                         records them: apply adopts them instead of making them again.",
+                        left.join(", ")
+                    ),
+                );
+            }
+        }
         fill_from_placement(planned, &want, &placement);
         // A create never promises the ids of owned objects it finds: when it
         // replaces a tainted or replaced instance (Terraform plans those with
