@@ -136,10 +136,10 @@ impl Resource for SageMakerModel {
         {
             if subnets.len() < 2 {
                 diags.attribute_error(
-                    AttrPath::root("vpc_config").attr("subnets"),
+                    AttrPath::root("vpc_config"),
                     "One subnet is not enough",
-                    "SageMaker needs subnets in at least two Availability Zones. Use \
-                     sagemaker_vpc_model_config.x.vpc_config, which checks them.",
+                    "vpc_config.subnets has one subnet; SageMaker needs subnets in at least two Availability \
+                     Zones. Use sagemaker_vpc_model_config.x.vpc_config, which checks them.",
                 );
             }
         }
@@ -148,9 +148,9 @@ impl Resource for SageMakerModel {
             .and_then(|v| known_strings(v, "security_group_ids"));
         if groups.is_some_and(|g| g.is_empty() || g.len() > 5) {
             diags.attribute_error(
-                AttrPath::root("vpc_config").attr("security_group_ids"),
+                AttrPath::root("vpc_config"),
                 "1 to 5 security groups",
-                "A SageMaker VpcConfig takes 1 to 5 security groups.",
+                "vpc_config.security_group_ids: a SageMaker VpcConfig takes 1 to 5 security groups.",
             );
         }
     }
@@ -407,7 +407,7 @@ impl SageMakerModel {
 /// An error unless `subnets` exist and span two Availability Zones or more
 /// (SageMaker needs two, even for one instance).
 async fn check_zones(clients: &Clients, subnets: &[String]) -> Diagnostics {
-    let path = || AttrPath::root("vpc_config").attr("subnets");
+    let path = || AttrPath::root("vpc_config");
     match crate::aws::ec2::find::find_subnets(&clients.ec2, subnets).await {
         Ok(found) => {
             let zones: std::collections::BTreeSet<&str> =

@@ -483,8 +483,9 @@ fn check_s3_routes(
                 format!(
                     "Route table {} already sends S3 traffic through gateway endpoint {id} ({whose}). AWS allows \
                      one S3 gateway route per route table, so this network cannot add its own there. Leave s3 out \
-                     of services (that endpoint already serves these subnets), or list in s3_route_table_ids only \
-                     tables without an S3 route.",
+                     of services — that endpoint already serves these subnets; for a preset, list its other \
+                     services (e.g. [\"sagemaker_api\", \"sagemaker_runtime\"] instead of \"hosting\") — or list in \
+                     s3_route_table_ids only tables without an S3 route.",
                     table.id
                 ),
             );
@@ -500,7 +501,9 @@ fn taken_by_other(existing: &VpcEndpoint, spec: &ServiceSpec, vpc_id: &str, owne
          sagemaker_private_network (owner {owner}): another workspace or resource, or the instance this one \
          replaces with create_before_destroy. AWS allows one private-DNS endpoint per service in a VPC, and \
          this provider never takes over what another Terraform state owns. Use that network (one per VPC), or \
-         set private_dns_enabled = false here. When replacing it: remove create_before_destroy, and if \
+         set private_dns_enabled = false here — and, since that network also routes S3, list your services \
+         without s3 (e.g. [\"sagemaker_api\", \"sagemaker_runtime\"] instead of \"hosting\"). When replacing \
+         it: remove create_before_destroy, and if \
          Terraform kept the old one as a deposed object, run terraform destroy -target on this resource, then \
          terraform apply.",
         existing.id, spec.short_name
