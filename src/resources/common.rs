@@ -80,12 +80,15 @@ pub fn known_strings(value: &Value, name: &str) -> Option<Vec<String>> {
 pub fn all_tags(value: &Value, tagging: &TagSettings) -> BTreeMap<String, String> {
     match value.get("tags_all") {
         Some(Value::Map(_)) => tagging.managed(&string_map(value, "tags_all")),
-        _ => {
-            let mut merged = tagging.defaults.clone();
-            merged.extend(string_map(value, "tags"));
-            tagging.managed(&merged)
-        }
+        _ => merged_tags(value, tagging),
     }
+}
+
+/// `tags` merged over the provider's `default_tags`, ignored keys aside.
+fn merged_tags(value: &Value, tagging: &TagSettings) -> BTreeMap<String, String> {
+    let mut merged = tagging.defaults.clone();
+    merged.extend(string_map(value, "tags"));
+    tagging.managed(&merged)
 }
 
 /// `tags` and `tags_all` as AWS reports them (`live`, ownership tags and
@@ -124,11 +127,8 @@ pub fn tags_all(value: &Value, tagging: &TagSettings) -> Value {
     if value.get("tags").is_some_and(|t| !t.is_wholly_known()) {
         return Value::Unknown;
     }
-    let mut merged = tagging.defaults.clone();
-    merged.extend(string_map(value, "tags"));
     Value::Map(
-        tagging
-            .managed(&merged)
+        merged_tags(value, tagging)
             .into_iter()
             .map(|(k, v)| (k, Value::String(v)))
             .collect(),

@@ -155,6 +155,17 @@ pub struct RemoteInputs<'a> {
     pub in_state: Option<&'a InState>,
 }
 
+impl RemoteInputs<'_> {
+    /// True at plan when `owner` is the instance this create replaces (one
+    /// of this state's): its objects are deleted first.
+    fn replaces(&self, owner: &str) -> bool {
+        self.creating
+            && self
+                .in_state
+                .is_some_and(|seen| seen.contains(super::state::TYPE_NAME, owner))
+    }
+}
+
 /// What the account says about the network, as the checks found it.
 pub struct Network {
     pub vpc: Vpc,
@@ -404,12 +415,6 @@ fn check_conflicts(
     if !inputs.private_dns {
         return;
     }
-    let predecessor = |owner: &str| {
-        inputs.creating
-            && inputs
-                .in_state
-                .is_some_and(|seen| seen.contains(super::state::TYPE_NAME, owner))
-    };
     for spec in inputs
         .services
         .iter()
@@ -426,7 +431,7 @@ fn check_conflicts(
             let detail = match inputs.owner.claim(&existing.tags) {
                 Claim::Mine => continue,
                 Claim::Unfinished if inputs.creating => continue,
-                Claim::Other(owner) if predecessor(&owner) => continue,
+                Claim::Other(owner) if inputs.replaces(&owner) => continue,
                 Claim::Other(owner) => taken_by_other(existing, spec, inputs.vpc_id, &owner),
                 Claim::Unfinished => taken_by_other(existing, spec, inputs.vpc_id, "an unfinished create"),
                 Claim::Unmanaged => format!(
@@ -455,12 +460,6 @@ fn check_s3_routes(
     endpoints: &[VpcEndpoint],
     diags: &mut Diagnostics,
 ) {
-    let predecessor = |owner: &str| {
-        inputs.creating
-            && inputs
-                .in_state
-                .is_some_and(|seen| seen.contains(super::state::TYPE_NAME, owner))
-    };
     for table in tables {
         for id in table.gateway_endpoints_for(prefix_list_id) {
             let Some(endpoint) = endpoints.iter().find(|e| e.id == id) else {
@@ -470,7 +469,7 @@ fn check_s3_routes(
                 _ if inputs.recorded.iter().any(|r| r == id) => continue,
                 Claim::Mine => continue,
                 Claim::Unfinished if inputs.creating => continue,
-                Claim::Other(owner) if predecessor(&owner) => continue,
+                Claim::Other(owner) if inputs.replaces(&owner) => continue,
                 Claim::Other(owner) => {
                     format!("owned by another resource of this provider, owner {owner}")
                 }

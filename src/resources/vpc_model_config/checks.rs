@@ -428,9 +428,7 @@ fn check_model_name_free(
     let detail = match inputs.owner.claim(&model.tags) {
         // The instance this create replaces: destroyed first, unless
         // create_before_destroy — then apply stops here before making anything.
-        Claim::Other(owner) if inputs.creating && inputs.in_state.is_some_and(|s| s.contains(super::state::TYPE_NAME, &owner)) => {
-            return None
-        }
+        Claim::Other(_) if inputs.replaces(&model.tags) => return None,
         Claim::Other(owner) => format!(
             "A SageMaker model named {:?} already exists ({}) and belongs to another \
              sagemaker_vpc_model_config (owner {owner}): another workspace or resource, or the instance \
