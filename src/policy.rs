@@ -499,6 +499,16 @@ pub fn is_full_access(text: &str) -> bool {
     equivalent(text, UNVERSIONED)
 }
 
+/// True when two endpoint policies have the same effect: equivalent
+/// documents, AWS's default full access counting as no policy.
+pub fn same_effect(a: Option<&str>, b: Option<&str>) -> bool {
+    let meaningful = |text: &&str| !is_full_access(text);
+    match (a.filter(meaningful), b.filter(meaningful)) {
+        (Some(a), Some(b)) => equivalent(a, b),
+        (a, b) => a.is_none() && b.is_none(),
+    }
+}
+
 /// The policy for the SageMaker Runtime endpoint behind
 /// `runtime_invoke_endpoint_arns`: one statement allowing
 /// `sagemaker:InvokeEndpoint` (which also authorizes

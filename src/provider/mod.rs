@@ -9,6 +9,7 @@ use crate::aws::{Aws, Configured};
 use crate::data_sources::endpoint_services::EndpointServices;
 use crate::framework::typed::from_value;
 use crate::framework::{Context, DataSource, Diagnostics, Provider, Resource, Schema};
+use crate::resources::composite::CompositeResource;
 use crate::resources::model::SageMakerModel;
 use crate::resources::private_network::PrivateNetwork;
 use crate::resources::vpc_model_config::VpcModelConfig;
@@ -48,15 +49,18 @@ impl Provider for SageMakerProvider {
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         vec![
-            Arc::new(PrivateNetwork {
-                configured: self.configured.clone(),
-            }),
-            Arc::new(VpcModelConfig {
-                configured: self.configured.clone(),
-            }),
-            Arc::new(SageMakerModel {
-                configured: self.configured.clone(),
-            }),
+            Arc::new(CompositeResource::new(
+                self.configured.clone(),
+                PrivateNetwork,
+            )),
+            Arc::new(CompositeResource::new(
+                self.configured.clone(),
+                VpcModelConfig,
+            )),
+            Arc::new(CompositeResource::new(
+                self.configured.clone(),
+                SageMakerModel,
+            )),
         ]
     }
 

@@ -2,6 +2,7 @@
 //! checked and applied as one) and the SageMaker model they place.
 
 pub mod common;
+pub mod composite;
 pub mod model;
 pub mod private_network;
 pub mod vpc_model_config;

@@ -3,7 +3,9 @@
 //! and given up when Terraform asks the provider to stop.
 
 use crate::aws::describe_error;
+use crate::aws::ec2::find::VpcEndpoint;
 use crate::aws::ec2::tags::tag_specification;
+use crate::aws::ec2::wait::{wait_endpoints, Target};
 use crate::aws::pace::TokenBucket;
 use crate::catalog::{EndpointKind, ServiceSpec};
 use aws_sdk_ec2::types::{ResourceType, VpcEndpointType};
@@ -145,6 +147,59 @@ impl EndpointChange {
     }
 }
 
+/// Where an endpoint is and what policy it has: as recorded, as wanted, or
+/// as AWS reports it.
+#[derive(Default)]
+pub struct Placement<'a> {
+    pub subnets: &'a [String],
+    pub route_tables: &'a [String],
+    pub private_dns: bool,
+    /// `None`: AWS's default full access.
+    pub policy: Option<&'a str>,
+}
+
+impl<'a> Placement<'a> {
+    /// What AWS reports for `endpoint`.
+    pub fn observed(endpoint: &'a VpcEndpoint) -> Placement<'a> {
+        Placement {
+            subnets: &endpoint.subnet_ids,
+            route_tables: &endpoint.route_table_ids,
+            private_dns: endpoint.private_dns_enabled,
+            policy: endpoint.policy_document.as_deref(),
+        }
+    }
+}
+
+impl EndpointChange {
+    /// What changes an endpoint of kind `kind` from `old` to `new`: subnets
+    /// and private DNS (interface), route tables (gateway), and the policy
+    /// when its effect differs (see [`crate::policy::same_effect`]).
+    pub fn between(kind: EndpointKind, old: &Placement<'_>, new: &Placement<'_>) -> EndpointChange {
+        let diff = |old: &[String], new: &[String]| -> (Vec<String>, Vec<String>) {
+            let add = new.iter().filter(|x| !old.contains(x)).cloned().collect();
+            let remove = old.iter().filter(|x| !new.contains(x)).cloned().collect();
+            (add, remove)
+        };
+        let mut change = EndpointChange::default();
+        match kind {
+            EndpointKind::Interface => {
+                (change.add_subnets, change.remove_subnets) = diff(old.subnets, new.subnets);
+                if old.private_dns != new.private_dns {
+                    change.private_dns = Some(new.private_dns);
+                }
+            }
+            EndpointKind::Gateway => {
+                (change.add_route_tables, change.remove_route_tables) =
+                    diff(old.route_tables, new.route_tables);
+            }
+        }
+        if !crate::policy::same_effect(old.policy, new.policy) {
+            change.policy = Some(new.policy.map(str::to_owned));
+        }
+        change
+    }
+}
+
 /// Applies `change` to endpoint `id` in one ModifyVpcEndpoint call, unless
 /// `cancel` fires first (see [`CallError::Stopped`]).
 pub async fn modify_endpoint_unless_stopped(
@@ -206,6 +261,25 @@ pub async fn delete_endpoints_unless_stopped(
         }
         other => other,
     }
+}
+
+/// Deletes endpoints `ids` of `vpc_id` and waits until they are gone
+/// (within `timeout`, until `cancel`): what a destroy needs before the
+/// endpoints' group can go.
+pub async fn delete_endpoints_and_wait(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    ids: &[String],
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<(), String> {
+    delete_endpoints_unless_stopped(ec2, vpc_id, ids, cancel)
+        .await
+        .map_err(|e| e.to_string())?;
+    wait_endpoints(ec2, vpc_id, ids, Target::Deleted, timeout, cancel)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 async fn delete_endpoints_once(

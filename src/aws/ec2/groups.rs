@@ -96,6 +96,85 @@ pub async fn create_closed_group(
     Ok(id)
 }
 
+/// The group an instance owns: the one recorded in its state (`recorded`,
+/// when it still exists), else — its id lost from the state — the one in
+/// `vpc_id` tagged as `owner`'s. `None` when it was deleted.
+pub async fn find_owned_group(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    recorded: Option<&str>,
+    owner: &Owner,
+) -> Result<Option<SecurityGroup>, FindError> {
+    match recorded.filter(|id| !id.is_empty()) {
+        Some(id) => find_security_group_if_exists(ec2, id).await,
+        None if vpc_id.is_empty() => Ok(None),
+        None => {
+            let found = find_security_groups_by_tag(ec2, vpc_id, OWNER_KEY, &owner.id).await?;
+            Ok(found
+                .into_iter()
+                .find(|g| owner.claim(&g.tags) == Claim::Mine))
+        }
+    }
+}
+
+/// The security group `id`, `None` when it no longer exists.
+pub async fn find_security_group_if_exists(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+) -> Result<Option<SecurityGroup>, FindError> {
+    match crate::aws::ec2::find::find_security_group(ec2, id).await {
+        Ok(group) => Ok(Some(group)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// An owned security group as the instance wants it.
+pub struct WantedGroup<'a> {
+    pub vpc_id: &'a str,
+    pub name: &'a str,
+    pub description: &'a str,
+    /// Every tag it carries, ownership tags included.
+    pub tags: &'a BTreeMap<String, String>,
+    /// Its rules, as [`rule_lines`] writes them.
+    pub rules: &'a [String],
+    /// Only ingress is managed: egress stays as it is.
+    pub ingress_only: bool,
+}
+
+/// Brings the owned group in line with `want` and returns its id:
+/// `existing` (see [`find_owned_group`]) gets the wanted rules and tags —
+/// rules and tags changed by hand are put back, tags `tagging` ignores are
+/// left alone; with none, a closed group is made (adopting `unfinished`,
+/// what an unfinished create left) and given the wanted rules.
+pub async fn converge_group(
+    ec2: &aws_sdk_ec2::Client,
+    want: &WantedGroup<'_>,
+    existing: Option<&SecurityGroup>,
+    unfinished: Option<&SecurityGroup>,
+    tagging: &crate::aws::TagSettings,
+) -> Result<String, String> {
+    let Some(group) = existing else {
+        let id = adopt_or_create_closed_group(
+            ec2,
+            want.vpc_id,
+            (want.name, want.description),
+            unfinished,
+            want.tags,
+        )
+        .await?;
+        sync_rule_lines(ec2, &id, &[], want.rules).await?;
+        return Ok(id);
+    };
+    let now: Vec<String> = rule_lines(group)
+        .into_iter()
+        .filter(|line| !want.ingress_only || line.starts_with("ingress "))
+        .collect();
+    sync_rule_lines(ec2, &group.id, &now, want.rules).await?;
+    sync_tags(ec2, &group.id, &tagging.managed(&group.tags), want.tags).await?;
+    Ok(group.id.clone())
+}
+
 /// Deletes the group `group_id`, retrying `DependencyViolation` while
 /// network interfaces drain (within `timeout`, until `cancel`); a group
 /// already gone is fine.
@@ -115,7 +194,10 @@ pub async fn delete_group(
     match deleted {
         Ok(_) => Ok(()),
         Err(e) if e.last().code() == Some("InvalidGroup.NotFound") => Ok(()),
-        Err(e) => Err(format!("deleting EC2 Security Group ({group_id}): {e}")),
+        Err(e) => Err(format!(
+            "deleting EC2 Security Group ({group_id}): {e}. Network interfaces may still use it \
+             (an endpoint, job or model being deleted): retry once they are gone."
+        )),
     }
 }
 

@@ -6,14 +6,13 @@
 
 pub mod schema;
 
-use crate::aws::ownership::{finish_create, Claim, Owner};
+use crate::aws::ownership::{id_key, Claim, Owner};
 use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::aws::sagemaker_inputs::check_environment;
-use crate::aws::{Clients, Configured, TagSettings};
-use crate::framework::{ApplyResult, AttrPath, Context, Diagnostics, PlanResult, Resource, Schema};
-use crate::resources::common::{
-    all_tags, known_strings, observed_tags, string_map, tags_all, text,
-};
+use crate::aws::Clients;
+use crate::framework::{ApplyResult, AttrPath, Diagnostics, PlanResult, Schema};
+use crate::resources::common::{all_tags, known_strings, observed_tags, string_map, text};
+use crate::resources::composite::{empty_state, Composite, Env, Made, Refreshed};
 use crate::value::Value;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -34,9 +33,7 @@ const REPLACING: [&str; 6] = [
 pub const SUFFIX_LENGTH: usize = 16;
 
 /// The resource.
-pub struct SageMakerModel {
-    pub configured: Configured,
-}
+pub struct SageMakerModel;
 
 /// The model a value asks for.
 struct Spec {
@@ -71,16 +68,6 @@ impl Spec {
     }
 }
 
-/// The owner recorded in a state value.
-fn recorded_owner(value: &Value) -> Option<Owner> {
-    let id = text(value, "id")?;
-    Some(Owner::existing(
-        TYPE_NAME,
-        &text(value, "name").unwrap_or_default(),
-        &id,
-    ))
-}
-
 /// True when `model` is the one the state with `owner` records: tagged as
 /// its own, or adopted by import (whose id is the model's name: import is
 /// the user saying so, whoever tagged it; the next apply tags it).
@@ -89,91 +76,43 @@ fn is_recorded(model: &Model, owner: &Owner) -> bool {
 }
 
 #[async_trait]
-impl Resource for SageMakerModel {
-    fn type_name(&self) -> &'static str {
-        TYPE_NAME
-    }
+impl Composite for SageMakerModel {
+    const TYPE_NAME: &'static str = TYPE_NAME;
+    const IMPORT_HINT: &'static str = "Import by model name.";
 
-    fn schema(&self) -> Schema {
+    fn schema() -> Schema {
         schema::schema()
     }
 
-    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
-        let set = |name: &str| config.get(name).is_some_and(|v| !v.is_null());
-        match (set("name"), set("name_prefix")) {
-            (true, true) => diags.attribute_error(
-                AttrPath::root("name_prefix"),
-                "name and name_prefix together",
-                "Set name for a fixed model name, or name_prefix for a generated one — not both.",
-            ),
-            (false, false) => diags.attribute_error(
-                AttrPath::root("name"),
-                "No model name",
-                "Set name (a fixed model name) or name_prefix (a generated one, which lets \
-                 create_before_destroy work).",
-            ),
-            _ => {}
-        }
-        let container = config
-            .get("primary_container")
-            .cloned()
-            .unwrap_or(Value::Null);
-        if container
-            .get("environment")
-            .is_some_and(Value::is_wholly_known)
-        {
-            if let Err(e) = check_environment(&string_map(&container, "environment")) {
-                diags.attribute_error(
-                    AttrPath::root("primary_container").attr("environment"),
-                    "Environment beyond SageMaker's limits",
-                    format!("The environment has {e}"),
-                );
-            }
-        }
-        if let Some(subnets) = config
-            .get("vpc_config")
-            .and_then(|v| known_strings(v, "subnets"))
-        {
-            if subnets.len() < 2 {
-                diags.attribute_error(
-                    AttrPath::root("vpc_config"),
-                    "One subnet is not enough",
-                    "vpc_config.subnets has one subnet; SageMaker needs subnets in at least two Availability \
-                     Zones. Use sagemaker_vpc_model_config.x.vpc_config, which checks them.",
-                );
-            }
-        }
-        let groups = config
-            .get("vpc_config")
-            .and_then(|v| known_strings(v, "security_group_ids"));
-        if groups.is_some_and(|g| g.is_empty() || g.len() > 5) {
-            diags.attribute_error(
-                AttrPath::root("vpc_config"),
-                "1 to 5 security groups",
-                "vpc_config.security_group_ids: a SageMaker VpcConfig takes 1 to 5 security groups.",
-            );
+    fn validate(config: &Value, diags: &mut Diagnostics) {
+        validate(config, diags);
+    }
+
+    fn identity(value: &Value) -> String {
+        text(value, "name").unwrap_or_default()
+    }
+
+    fn prepare_create(planned: &mut Value) {
+        if text(planned, "name").is_none() {
+            let prefix = text(planned, "name_prefix").unwrap_or_default();
+            let name = format!("{prefix}{}", crate::aws::ownership::random_suffix());
+            planned.set_attribute("name", Value::String(name));
         }
     }
 
-    async fn modify_plan(
-        &self,
-        ctx: &Context,
-        prior: &Value,
-        config: &Value,
-        mut plan: PlanResult,
-    ) -> PlanResult {
-        if plan.planned.is_null() {
-            return plan;
+    fn made(state: &Value) -> Made {
+        Made {
+            ec2_ids: Vec::new(),
+            arns: text(state, "arn").into_iter().collect(),
         }
-        let (clients, tagging) = match self.clients().await {
-            Ok(found) => found,
-            Err(diags) => {
-                plan.diags.extend(diags);
-                return plan;
-            }
-        };
+    }
+
+    fn check_import_id(id: &str) -> Result<(), String> {
+        crate::aws::sagemaker_inputs::check_model_name(id_key(id))
+    }
+
+    async fn plan(&self, env: &Env<'_>, prior: &Value, config: &Value, plan: &mut PlanResult) {
         let planned = &mut plan.planned;
-        planned.set_attribute("tags_all", tags_all(planned, &tagging));
         if config
             .get("enable_network_isolation")
             .is_none_or(Value::is_null)
@@ -192,7 +131,7 @@ impl Resource for SageMakerModel {
                     plan.requires_replace.push(path);
                 }
             }
-            return plan;
+            return;
         }
         if config.get("name").is_none_or(Value::is_null) {
             planned.set_attribute("name", Value::Unknown);
@@ -201,16 +140,16 @@ impl Resource for SageMakerModel {
             .get("vpc_config")
             .and_then(|v| known_strings(v, "subnets"));
         if let Some(subnets) = subnets.filter(|s| !s.is_empty()) {
-            plan.diags.extend(check_zones(&clients, &subnets).await);
+            plan.diags.extend(check_zones(&env.clients, &subnets).await);
         }
-        let Some(name) = text(planned, "name") else {
-            return plan;
+        let Some(name) = text(&plan.planned, "name") else {
+            return;
         };
-        match sagemaker::find_model(&clients.sagemaker, &name).await {
+        match sagemaker::find_model(&env.clients.sagemaker, &name).await {
             Ok(None) => {}
             Ok(Some(model)) => {
                 let owner = Owner::planned(TYPE_NAME, &name);
-                if let Some(diag) = name_taken(&model, &owner, Some(&ctx.in_state)) {
+                if let Some(diag) = name_taken(&model, &owner, Some(&env.ctx.in_state)) {
                     plan.diags.extend(diag);
                 }
             }
@@ -219,132 +158,37 @@ impl Resource for SageMakerModel {
                 format!("{e}. Check the credentials' sagemaker:DescribeModel permission."),
             ),
         }
-        plan
     }
 
-    async fn create(&self, _ctx: &Context, mut planned: Value) -> ApplyResult {
-        let (clients, tagging) = match self.clients().await {
-            Ok(found) => found,
-            Err(diags) => return ApplyResult { state: None, diags },
-        };
-        let name = match text(&planned, "name") {
-            Some(name) => name,
-            None => {
-                let prefix = text(&planned, "name_prefix").unwrap_or_default();
-                format!("{prefix}{}", crate::aws::ownership::random_suffix())
-            }
-        };
-        planned.set_attribute("name", Value::String(name.clone()));
-        let owner = Owner::new(TYPE_NAME, &name);
-        // A model of this name: left by an unfinished create of it (adopted
-        // by making it again), else someone else's (stop before anything).
-        match sagemaker::find_model(&clients.sagemaker, &name).await {
-            Ok(Some(model)) => {
-                if let Some(diags) = name_taken(&model, &owner, None) {
-                    return ApplyResult { state: None, diags };
-                }
-                if let Err(e) = sagemaker::delete_model(&clients.sagemaker, &name).await {
-                    return failed("Cannot replace what an unfinished create left", e);
-                }
-            }
-            Ok(None) => {}
-            Err(e) => return failed("Cannot check the model name", e),
-        }
-        let spec = Spec::of(&planned);
-        let tags = owner.tags(&BTreeMap::new(), &all_tags(&planned, &tagging), true);
-        let new = NewModel {
-            name: &name,
-            execution_role_arn: &spec.execution_role_arn,
-            image: &spec.image,
-            model_data_url: spec.model_data_url.as_deref(),
-            environment: &spec.environment,
-            subnet_ids: &spec.subnets,
-            security_group_ids: &spec.security_group_ids,
-            network_isolation: spec.network_isolation,
-            tags: &tags,
-        };
-        let arn = match sagemaker::create_model(&clients.sagemaker, &new).await {
-            Ok(arn) => arn,
-            Err(e) => return failed("Cannot create the SageMaker model", e),
-        };
-        planned.set_attribute("id", Value::String(owner.id.clone()));
-        planned.set_attribute("arn", Value::String(arn.clone()));
-        let diags = finish_create(&clients, &[], &[arn]).await;
-        ApplyResult {
-            state: Some(planned),
-            diags,
+    async fn apply(&self, env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult {
+        if prior.is_null() {
+            create(env, planned).await
+        } else {
+            update_tags(env, prior, planned).await
         }
     }
 
-    async fn read(
-        &self,
-        _ctx: &Context,
-        prior: Value,
-    ) -> Result<(Option<Value>, Diagnostics), Diagnostics> {
-        let (clients, tagging) = self.clients().await?;
-        let (Some(owner), Some(name)) = (recorded_owner(&prior), text(&prior, "name")) else {
-            return Ok((None, Diagnostics::new()));
-        };
-        let model = sagemaker::find_model(&clients.sagemaker, &name)
+    async fn refresh(&self, env: &Env<'_>, state: Value) -> Result<Option<Refreshed>, Diagnostics> {
+        let name = text(&state, "name").unwrap_or_default();
+        let model = sagemaker::find_model(&env.clients.sagemaker, &name)
             .await
             .map_err(|e| Diagnostics::from_error("Cannot read the SageMaker model", e))?;
-        let Some(model) = model.filter(|m| is_recorded(m, &owner)) else {
-            // Gone, or replaced by a model this state does not own.
-            return Ok((None, Diagnostics::new()));
-        };
-        Ok((
-            Some(with_model(prior, &model, &tagging)),
-            Diagnostics::new(),
-        ))
-    }
-
-    async fn update(&self, _ctx: &Context, prior: Value, planned: Value) -> ApplyResult {
-        let (clients, tagging) = match self.clients().await {
-            Ok(found) => found,
-            Err(diags) => {
-                return ApplyResult {
-                    state: Some(prior),
-                    diags,
-                }
-            }
-        };
-        let owner = recorded_owner(&prior).unwrap_or_else(|| Owner::planned(TYPE_NAME, ""));
-        let name = text(&prior, "name").unwrap_or_default();
-        let live = match sagemaker::find_model(&clients.sagemaker, &name).await {
-            Ok(Some(model)) => model,
-            Ok(None) => {
-                return failed_with(
-                    prior,
-                    "SageMaker model gone",
-                    format!(
-                        "Model {name:?} no longer exists: run terraform apply again to make it."
-                    ),
-                )
-            }
-            Err(e) => return failed_with(prior, "Cannot read the SageMaker model", e),
-        };
-        let want = owner.tags(&BTreeMap::new(), &all_tags(&planned, &tagging), false);
-        let have = tagging.managed(&live.tags);
-        match sagemaker::sync_model_tags(&clients.sagemaker, &live.arn, &have, &want).await {
-            Ok(()) => ApplyResult {
-                state: Some(planned),
+        // Gone, or replaced by a model this state does not own.
+        Ok(model
+            .filter(|m| is_recorded(m, &env.owner))
+            .map(|model| Refreshed {
+                state: with_model(state, &model),
+                live_tags: Some(model.tags),
                 diags: Diagnostics::new(),
-            },
-            Err(e) => failed_with(prior, "Cannot update the model tags", e),
-        }
+            }))
     }
 
-    async fn delete(&self, _ctx: &Context, prior: Value) -> Diagnostics {
-        let (clients, _) = match self.clients().await {
-            Ok(found) => found,
-            Err(diags) => return diags,
-        };
-        let (Some(owner), Some(name)) = (recorded_owner(&prior), text(&prior, "name")) else {
-            return Diagnostics::new();
-        };
-        match sagemaker::find_model(&clients.sagemaker, &name).await {
-            Ok(Some(model)) if is_recorded(&model, &owner) => {
-                match sagemaker::delete_model(&clients.sagemaker, &name).await {
+    async fn delete(&self, env: &Env<'_>, prior: &Value) -> Diagnostics {
+        let sagemaker = &env.clients.sagemaker;
+        let name = text(prior, "name").unwrap_or_default();
+        match sagemaker::find_model(sagemaker, &name).await {
+            Ok(Some(model)) if is_recorded(&model, &env.owner) => {
+                match sagemaker::delete_model(sagemaker, &name).await {
                     Ok(()) => Diagnostics::new(),
                     Err(e) => Diagnostics::from_error("Cannot delete the SageMaker model", e),
                 }
@@ -366,13 +210,9 @@ impl Resource for SageMakerModel {
         }
     }
 
-    async fn import(&self, _ctx: &Context, id: &str) -> Result<Value, Diagnostics> {
-        let name = crate::aws::ownership::id_key(id);
-        crate::aws::sagemaker_inputs::check_model_name(name).map_err(|e| {
-            Diagnostics::from_error("Cannot import", format!("{e} Import by model name."))
-        })?;
-        let (clients, tagging) = self.clients().await?;
-        let model = sagemaker::find_model(&clients.sagemaker, name)
+    async fn import(&self, env: &Env<'_>, id: &str) -> Result<Value, Diagnostics> {
+        let name = id_key(id);
+        let model = sagemaker::find_model(&env.clients.sagemaker, name)
             .await
             .map_err(|e| Diagnostics::from_error("Cannot import", e))?
             .ok_or_else(|| {
@@ -380,27 +220,148 @@ impl Resource for SageMakerModel {
                     "Nothing to import",
                     format!(
                         "There is no SageMaker model named {name:?} in {}.",
-                        clients.region
+                        env.region()
                     ),
                 )
             })?;
-        let mut state: BTreeMap<String, Value> = self
-            .schema()
-            .block
-            .attributes
-            .iter()
-            .map(|a| (a.name.to_owned(), Value::Null))
-            .collect();
-        state.insert("primary_container".into(), Value::Null);
+        let mut state = empty_state(&Self::schema());
         state.insert("id".into(), Value::String(name.to_owned()));
         state.insert("name".into(), Value::String(name.to_owned()));
-        Ok(with_model(Value::Object(state), &model, &tagging))
+        let mut state = with_model(Value::Object(state), &model);
+        let (tags, tags_all) = observed_tags(&state, &model.tags, &env.tagging);
+        state.set_attribute("tags", tags);
+        state.set_attribute("tags_all", tags_all);
+        Ok(state)
     }
 }
 
-impl SageMakerModel {
-    async fn clients(&self) -> Result<(Clients, TagSettings), Diagnostics> {
-        crate::aws::access(&self.configured).await
+/// Creates the model `planned` names. A model of that name left by an
+/// unfinished create of it is made again; anyone else's stops the create
+/// before anything is made.
+async fn create(env: &Env<'_>, mut planned: Value) -> ApplyResult {
+    let sagemaker = &env.clients.sagemaker;
+    let name = text(&planned, "name").unwrap_or_default();
+    match sagemaker::find_model(sagemaker, &name).await {
+        Ok(Some(model)) => {
+            if let Some(diags) = name_taken(&model, &env.owner, None) {
+                return ApplyResult { state: None, diags };
+            }
+            if let Err(e) = sagemaker::delete_model(sagemaker, &name).await {
+                return failed(None, "Cannot replace what an unfinished create left", e);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => return failed(None, "Cannot check the model name", e),
+    }
+    let spec = Spec::of(&planned);
+    let tags = env
+        .owner
+        .tags(&BTreeMap::new(), &all_tags(&planned, &env.tagging), true);
+    let new = NewModel {
+        name: &name,
+        execution_role_arn: &spec.execution_role_arn,
+        image: &spec.image,
+        model_data_url: spec.model_data_url.as_deref(),
+        environment: &spec.environment,
+        subnet_ids: &spec.subnets,
+        security_group_ids: &spec.security_group_ids,
+        network_isolation: spec.network_isolation,
+        tags: &tags,
+    };
+    match sagemaker::create_model(sagemaker, &new).await {
+        Ok(arn) => {
+            planned.set_attribute("arn", Value::String(arn));
+            ApplyResult {
+                state: Some(planned),
+                diags: Diagnostics::new(),
+            }
+        }
+        Err(e) => failed(None, "Cannot create the SageMaker model", e),
+    }
+}
+
+/// The only in-place change: the model's tags.
+async fn update_tags(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult {
+    let sagemaker = &env.clients.sagemaker;
+    let name = text(prior, "name").unwrap_or_default();
+    let live = match sagemaker::find_model(sagemaker, &name).await {
+        Ok(Some(model)) => model,
+        Ok(None) => {
+            let detail =
+                format!("Model {name:?} no longer exists: run terraform apply again to make it.");
+            return failed(Some(prior), "SageMaker model gone", detail);
+        }
+        Err(e) => return failed(Some(prior), "Cannot read the SageMaker model", e),
+    };
+    let want = env
+        .owner
+        .tags(&BTreeMap::new(), &all_tags(&planned, &env.tagging), false);
+    let have = env.tagging.managed(&live.tags);
+    match sagemaker::sync_model_tags(sagemaker, &live.arn, &have, &want).await {
+        Ok(()) => ApplyResult {
+            state: Some(planned),
+            diags: Diagnostics::new(),
+        },
+        Err(e) => failed(Some(prior), "Cannot update the model tags", e),
+    }
+}
+
+/// Static checks: one of `name` and `name_prefix`, the environment within
+/// SageMaker's limits, `vpc_config` with two subnets and 1 to 5 groups.
+fn validate(config: &Value, diags: &mut Diagnostics) {
+    let set = |name: &str| config.get(name).is_some_and(|v| !v.is_null());
+    match (set("name"), set("name_prefix")) {
+        (true, true) => diags.attribute_error(
+            AttrPath::root("name_prefix"),
+            "name and name_prefix together",
+            "Set name for a fixed model name, or name_prefix for a generated one — not both.",
+        ),
+        (false, false) => diags.attribute_error(
+            AttrPath::root("name"),
+            "No model name",
+            "Set name (a fixed model name) or name_prefix (a generated one, which lets \
+             create_before_destroy work).",
+        ),
+        _ => {}
+    }
+    let container = config
+        .get("primary_container")
+        .cloned()
+        .unwrap_or(Value::Null);
+    if container
+        .get("environment")
+        .is_some_and(Value::is_wholly_known)
+    {
+        if let Err(e) = check_environment(&string_map(&container, "environment")) {
+            diags.attribute_error(
+                AttrPath::root("primary_container").attr("environment"),
+                "Environment beyond SageMaker's limits",
+                format!("The environment has {e}"),
+            );
+        }
+    }
+    if let Some(subnets) = config
+        .get("vpc_config")
+        .and_then(|v| known_strings(v, "subnets"))
+    {
+        if subnets.len() < 2 {
+            diags.attribute_error(
+                AttrPath::root("vpc_config"),
+                "One subnet is not enough",
+                "vpc_config.subnets has one subnet; SageMaker needs subnets in at least two Availability \
+                 Zones. Use sagemaker_vpc_model_config.x.vpc_config, which checks them.",
+            );
+        }
+    }
+    let groups = config
+        .get("vpc_config")
+        .and_then(|v| known_strings(v, "security_group_ids"));
+    if groups.is_some_and(|g| g.is_empty() || g.len() > 5) {
+        diags.attribute_error(
+            AttrPath::root("vpc_config"),
+            "1 to 5 security groups",
+            "vpc_config.security_group_ids: a SageMaker VpcConfig takes 1 to 5 security groups.",
+        );
     }
 }
 
@@ -472,7 +433,7 @@ fn name_taken(
 
 /// `base` with what AWS reports of `model`: every argument, so a model
 /// changed outside Terraform plans as a replacement.
-fn with_model(mut base: Value, model: &Model, tagging: &TagSettings) -> Value {
+fn with_model(mut base: Value, model: &Model) -> Value {
     let strings = |items: &[String]| Value::Set(items.iter().cloned().map(Value::String).collect());
     base.set_attribute("arn", Value::String(model.arn.clone()));
     base.set_attribute(
@@ -531,22 +492,13 @@ fn with_model(mut base: Value, model: &Model, tagging: &TagSettings) -> Value {
             Value::Bool(model.network_isolation),
         );
     }
-    let (tags, tags_all) = observed_tags(&base, &model.tags, tagging);
-    base.set_attribute("tags", tags);
-    base.set_attribute("tags_all", tags_all);
     base
 }
 
-fn failed(summary: &str, detail: String) -> ApplyResult {
+/// An apply that failed: `prior` (none on create) stays the state.
+fn failed(prior: Option<&Value>, summary: &str, detail: String) -> ApplyResult {
     ApplyResult {
-        state: None,
-        diags: Diagnostics::from_error(summary, detail),
-    }
-}
-
-fn failed_with(prior: Value, summary: &str, detail: String) -> ApplyResult {
-    ApplyResult {
-        state: Some(prior),
+        state: prior.cloned(),
         diags: Diagnostics::from_error(summary, detail),
     }
 }

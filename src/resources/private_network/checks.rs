@@ -155,7 +155,28 @@ pub struct RemoteInputs<'a> {
     pub in_state: Option<&'a InState>,
 }
 
-impl RemoteInputs<'_> {
+impl<'a> RemoteInputs<'a> {
+    /// The inputs for the network `want` of `owner`.
+    pub fn of(
+        want: &'a super::state::Desired,
+        owner: &'a Owner,
+        creating: bool,
+        recorded: &'a [String],
+        in_state: Option<&'a InState>,
+    ) -> RemoteInputs<'a> {
+        RemoteInputs {
+            vpc_id: &want.vpc_id,
+            subnet_ids: &want.subnet_ids,
+            services: &want.services,
+            private_dns: want.private_dns,
+            route_table_ids: want.route_table_ids.as_deref(),
+            owner,
+            creating,
+            recorded,
+            in_state,
+        }
+    }
+
     /// True at plan when `owner` is the instance this create replaces (one
     /// of this state's): its objects are deleted first.
     fn replaces(&self, owner: &str) -> bool {

@@ -11,6 +11,7 @@ use crate::catalog::{self, EndpointKind, PRESETS};
 use crate::framework::{Diagnostics, Schema};
 use crate::policy;
 use crate::resources::common::observed_tags;
+use crate::resources::composite::empty_state;
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -78,13 +79,7 @@ pub async fn import_state(
             format!("VPC {vpc_id} has no SageMaker-related VPC endpoint and no group of this provider. Create the network with terraform apply instead."),
         ));
     }
-    let mut state: BTreeMap<String, Value> = schema
-        .block
-        .attributes
-        .iter()
-        .map(|a| (a.name.to_owned(), Value::Null))
-        .collect();
-    state.insert("timeouts".into(), Value::Null);
+    let mut state = empty_state(schema);
     let text = |s: &str| Value::String(s.to_owned());
     state.insert("id".into(), text(&id));
     state.insert("vpc_id".into(), text(vpc_id));

@@ -25,16 +25,6 @@ pub const SECURITY_GROUP_DESCRIPTION: &str =
 /// The resource type, also the start of its ownership identity.
 pub const TYPE_NAME: &str = "sagemaker_private_network";
 
-/// The owner recorded in a state value (its `id`); `None` before create.
-pub fn recorded_owner(value: &Value) -> Option<Owner> {
-    let id = text(value, "id")?;
-    Some(Owner::existing(
-        TYPE_NAME,
-        &text(value, "vpc_id").unwrap_or_default(),
-        &id,
-    ))
-}
-
 /// The inputs, wholly known (as at apply).
 pub struct Desired {
     pub vpc_id: String,
@@ -92,6 +82,18 @@ pub fn desired(value: &Value, region: &str, tagging: &TagSettings) -> Desired {
         vpc_id,
         services,
         policies,
+    }
+}
+
+/// The endpoint ids recorded in a state value.
+pub fn recorded_ids(state: &Value) -> Vec<String> {
+    match state.get("endpoints") {
+        Some(Value::Map(entries)) => entries
+            .values()
+            .filter_map(|e| e.get("id").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

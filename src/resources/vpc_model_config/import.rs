@@ -11,6 +11,7 @@ use crate::aws::sagemaker::find_model;
 use crate::aws::{Clients, TagSettings};
 use crate::framework::{Diagnostics, Schema};
 use crate::resources::common::tags_all;
+use crate::resources::composite::empty_state;
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -96,12 +97,7 @@ pub async fn import_state(
     let own_endpoint = endpoints
         .iter()
         .find(|e| owner_of(&e.tags) == Some(id.as_str()));
-    let mut state: BTreeMap<String, Value> = schema
-        .block
-        .attributes
-        .iter()
-        .map(|a| (a.name.to_owned(), Value::Null))
-        .collect();
+    let mut state = empty_state(schema);
     let text = |s: &str| Value::String(s.to_owned());
     state.insert("id".into(), text(&id));
     state.insert("name".into(), text(&name));
@@ -160,14 +156,13 @@ pub async fn import_state(
         tags: model_only_tags,
     };
     state.insert("model".into(), model_block(&spec));
-    state.insert("timeouts".into(), Value::Null);
     let vpc = find::find_vpc(ec2, &vpc_id)
         .await
         .map_err(|e| fail(e.to_string()))?;
     let mut state = Value::Object(state);
     let merged = tags_all(&state, tagging);
     state.set_attribute("tags_all", merged);
-    super::derive_outputs(&mut state, &vpc.owner_id, &clients.region);
+    super::plan::derive_outputs(&mut state, &vpc.owner_id, &clients.region);
     Ok(state)
 }
 

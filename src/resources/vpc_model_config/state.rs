@@ -13,16 +13,6 @@ use std::collections::BTreeMap;
 /// The resource type, also the start of its ownership identity.
 pub const TYPE_NAME: &str = "sagemaker_vpc_model_config";
 
-/// The owner recorded in a state value (its `id`); `None` before create.
-pub fn recorded_owner(value: &Value) -> Option<Owner> {
-    let id = text(value, "id")?;
-    Some(Owner::existing(
-        TYPE_NAME,
-        &name_of(value).unwrap_or_default(),
-        &id,
-    ))
-}
-
 /// Addresses one instance takes in a subnet: its network interface and
 /// SageMaker's spare for replacement; five with Elastic Fabric Adapter.
 pub fn addresses_per_instance(efa: bool) -> u32 {
@@ -162,6 +152,13 @@ pub fn wanted_rules(egress_cidrs: &[String], s3_prefix_list_id: &str) -> Vec<Str
     lines.sort();
     lines.dedup();
     lines
+}
+
+/// The S3 endpoint id this configuration owns, from a state value.
+pub fn managed_endpoint_id(value: &Value) -> Option<String> {
+    (value.get("s3_endpoint_managed").and_then(Value::as_bool) == Some(true))
+        .then(|| text(value, "s3_endpoint_id"))
+        .flatten()
 }
 
 /// A set of strings.

@@ -1,0 +1,325 @@
+//! Applying `sagemaker_private_network`, in stages: the account checks
+//! again (another apply may have changed the VPC since the plan), the
+//! endpoints' security group, the endpoints (extra ones deleted, kept ones
+//! brought in line, missing ones made concurrently), the wait for
+//! `available`. A create adopts what an unfinished create of the same
+//! network left; an update finds what the state records. Every path ends
+//! with the state AWS reports — the partial state on error.
+
+use super::checks::{check_remote, Network, RemoteInputs};
+use super::plan::fill_defaults;
+use super::refresh::{observe, owned, with_observed};
+use super::state::{
+    desired, recorded_ids, security_group_name, short_name_of, wanted_rule_lines, Desired,
+    SECURITY_GROUP_DESCRIPTION,
+};
+use crate::aws::ec2::endpoints::{self as ops, EndpointChange, EndpointRequest, Placement};
+use crate::aws::ec2::find::{self, VpcEndpoint};
+use crate::aws::ec2::groups::{self, converge_group, find_owned_group, WantedGroup};
+use crate::aws::ec2::tags::sync_tags;
+use crate::aws::ec2::wait::{wait_endpoints, Target};
+use crate::catalog::{EndpointKind, ServiceSpec};
+use crate::framework::{ApplyResult, Diagnostics};
+use crate::resources::common::text;
+use crate::resources::composite::applier::{Applier, Step, StepError};
+use crate::resources::composite::planner::compare;
+use crate::resources::composite::Env;
+use crate::value::Value;
+use std::collections::BTreeMap;
+
+/// How many endpoint calls run at once (EC2's bucket paces them anyway).
+const CONCURRENT_CALLS: usize = 4;
+
+/// Makes AWS match `planned`; `prior` is null on create.
+pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult {
+    let creating = prior.is_null();
+    let unchanged = || ApplyResult {
+        state: (!creating).then(|| prior.clone()),
+        diags: Diagnostics::new(),
+    };
+    let want = desired(&planned, env.region(), &env.tagging);
+    let recorded = recorded_ids(prior);
+    let inputs = RemoteInputs::of(&want, &env.owner, creating, &recorded, None);
+    let network = match check_remote(&env.clients, &inputs).await {
+        Ok((network, _)) => network,
+        Err(diags) => {
+            return ApplyResult {
+                diags,
+                ..unchanged()
+            }
+        }
+    };
+    let ec2 = &env.clients.ec2;
+    let tags = env.owner.tags(&BTreeMap::new(), &want.tags, creating);
+    let recorded_group = text(prior, "security_group_id").filter(|id| !id.is_empty());
+    let existing = if creating {
+        Ok(None)
+    } else {
+        find_owned_group(ec2, &want.vpc_id, recorded_group.as_deref(), &env.owner).await
+    };
+    let existing = match existing {
+        Ok(group) => group,
+        Err(e) => {
+            let diags =
+                Diagnostics::from_error("Cannot read the endpoint security group", e.to_string());
+            return ApplyResult {
+                diags,
+                ..unchanged()
+            };
+        }
+    };
+    let mut applier = Applier::new(env.ctx);
+    let cidrs = network.allowed_cidrs(&want);
+    let rules = wanted_rule_lines(&cidrs, &want.allowed_groups);
+    let name = security_group_name(&env.owner);
+    let group = WantedGroup {
+        vpc_id: &want.vpc_id,
+        name: &name,
+        description: SECURITY_GROUP_DESCRIPTION,
+        tags: &tags,
+        rules: &rules,
+        ingress_only: true,
+    };
+    let converged = converge_group(
+        ec2,
+        &group,
+        existing.as_ref(),
+        network.unfinished_group.as_ref(),
+        &env.tagging,
+    );
+    let made = applier
+        .step(
+            "Cannot set up the endpoint security group",
+            Step::new("the endpoint security group", async {
+                Ok(converged.await?)
+            }),
+        )
+        .await;
+    let Some(group_id) = made.or(recorded_group) else {
+        // Nothing of this network exists, or only what the next create adopts.
+        return ApplyResult {
+            diags: applier.finish(),
+            ..unchanged()
+        };
+    };
+    converge_endpoints(
+        env,
+        &mut applier,
+        prior,
+        (&want, &network, &tags),
+        &group_id,
+    )
+    .await;
+    let mut diags = if applier.going() {
+        wait_all(env, &want.vpc_id, prior, &planned).await
+    } else {
+        Diagnostics::new()
+    };
+    diags.extend(applier.finish());
+    settle(env, planned, &network, &cidrs, &group_id, diags).await
+}
+
+/// Deletes the endpoints the network owns, waits until they are gone, then
+/// deletes its group.
+pub async fn delete(env: &Env<'_>, prior: &Value) -> Diagnostics {
+    let ec2 = &env.clients.ec2;
+    let vpc_id = text(prior, "vpc_id").unwrap_or_default();
+    let endpoints = match find::find_vpc_endpoints_in_vpc(ec2, &vpc_id, false).await {
+        Ok(found) => found,
+        Err(e) => {
+            return Diagnostics::from_error("Cannot list the endpoints to delete", e.to_string())
+        }
+    };
+    let ids: Vec<String> = owned(&endpoints, &env.owner, prior)
+        .map(|e| e.id.clone())
+        .collect();
+    let timeout = env.ctx.time_left();
+    let cancel = &env.ctx.cancel;
+    if let Err(e) = ops::delete_endpoints_and_wait(ec2, &vpc_id, &ids, timeout, cancel).await {
+        return Diagnostics::from_error("Cannot delete the VPC endpoints", e);
+    }
+    let Some(group_id) = text(prior, "security_group_id").filter(|id| !id.is_empty()) else {
+        return Diagnostics::new();
+    };
+    match groups::delete_group(ec2, &group_id, env.ctx.time_left(), cancel).await {
+        Ok(()) => Diagnostics::new(),
+        Err(e) => Diagnostics::from_error("Cannot delete the endpoint security group", e),
+    }
+}
+
+/// The endpoints stage: compares the wanted services with the endpoints
+/// this network owns — recorded in `prior`, tagged as its own, or (on
+/// create) left by an unfinished create of it — then deletes the extra
+/// ones, and brings the kept ones in line while the missing ones are made.
+async fn converge_endpoints<'a>(
+    env: &'a Env<'_>,
+    applier: &mut Applier<'a>,
+    prior: &'a Value,
+    (want, network, tags): (&'a Desired, &'a Network, &'a BTreeMap<String, String>),
+    group_id: &'a str,
+) {
+    let ec2 = &env.clients.ec2;
+    let region = env.region();
+    let candidates: Vec<&'a VpcEndpoint> = if prior.is_null() {
+        network.unfinished_endpoints(&env.owner).collect()
+    } else {
+        owned(&network.endpoints, &env.owner, prior).collect()
+    };
+    let wanted: Vec<&'static str> = want.services.iter().map(|s| s.short_name).collect();
+    let changes = compare(
+        &wanted,
+        candidates.into_iter().map(|endpoint| {
+            let spec = short_name_of(&endpoint.service_name, &endpoint.endpoint_type, region);
+            (spec.map(|s| s.short_name), endpoint)
+        }),
+    );
+    if prior.is_null() && !(changes.keep.is_empty() && changes.delete.is_empty()) {
+        let ids = |ids: Vec<&str>| serde_json::json!(ids);
+        crate::log::info(
+            "adopting the VPC endpoints an unfinished create made for this network",
+            &[
+                ("vpc_id", serde_json::json!(want.vpc_id)),
+                (
+                    "adopted",
+                    ids(changes.keep.iter().map(|(_, e)| e.id.as_str()).collect()),
+                ),
+                (
+                    "deleted",
+                    ids(changes.delete.iter().map(|e| e.id.as_str()).collect()),
+                ),
+            ],
+        );
+    }
+    let extra: Vec<String> = changes.delete.iter().map(|e| e.id.clone()).collect();
+    if !extra.is_empty() {
+        let label = format!("deleting {}", extra.join(", "));
+        let deleted = async move {
+            ops::delete_endpoints_unless_stopped(ec2, &want.vpc_id, &extra, &env.ctx.cancel)
+                .await?;
+            Ok(())
+        };
+        applier
+            .step(
+                "Cannot delete a VPC endpoint no longer wanted",
+                Step::new(label, deleted),
+            )
+            .await;
+    }
+    let route_tables = want
+        .route_table_ids
+        .as_deref()
+        .unwrap_or(&network.route_table_ids);
+    let placement = |spec: &ServiceSpec| Placement {
+        subnets: &want.subnet_ids,
+        route_tables,
+        private_dns: want.private_dns,
+        policy: want.policies.get(spec.short_name).map(String::as_str),
+    };
+    let spec_of = |name: &str| {
+        want.services
+            .iter()
+            .copied()
+            .find(|s| s.short_name == name)
+            .expect("compare keeps wanted keys only")
+    };
+    let mut steps: Vec<Step<'a, ()>> = Vec::new();
+    for (name, endpoint) in changes.keep {
+        let spec = spec_of(name);
+        let mut change =
+            EndpointChange::between(spec.kind, &Placement::observed(endpoint), &placement(spec));
+        if spec.kind == EndpointKind::Interface {
+            // An interface endpoint uses the network's group and no other
+            // (the group made again after it was deleted, groups swapped by hand).
+            if !endpoint.security_group_ids.iter().any(|g| g == group_id) {
+                change.add_security_groups = vec![group_id.to_owned()];
+            }
+            change.remove_security_groups = endpoint
+                .security_group_ids
+                .iter()
+                .filter(|g| *g != group_id)
+                .cloned()
+                .collect();
+        }
+        let live_tags = env.tagging.managed(&endpoint.tags);
+        steps.push(Step::new(format!("the {name} endpoint"), async move {
+            ops::modify_endpoint_unless_stopped(ec2, &endpoint.id, change, &env.ctx.cancel).await?;
+            sync_tags(ec2, &endpoint.id, &live_tags, tags).await?;
+            Ok(())
+        }));
+    }
+    for name in changes.create {
+        let spec = spec_of(name);
+        let request = EndpointRequest {
+            spec,
+            region,
+            vpc_id: &want.vpc_id,
+            subnet_ids: &want.subnet_ids,
+            security_group_id: group_id,
+            route_table_ids: route_tables,
+            private_dns: want.private_dns,
+            policy: want.policies.get(spec.short_name).map(String::as_str),
+            tags,
+        };
+        steps.push(Step::new(format!("the {name} endpoint"), async move {
+            ops::create_endpoint_unless_stopped(ec2, &request, &env.ctx.cancel).await?;
+            Ok::<(), StepError>(())
+        }));
+    }
+    applier
+        .stage(
+            "Cannot create or update a VPC endpoint",
+            CONCURRENT_CALLS,
+            steps,
+        )
+        .await;
+}
+
+/// Waits for every endpoint of this network to be available.
+async fn wait_all(env: &Env<'_>, vpc_id: &str, prior: &Value, planned: &Value) -> Diagnostics {
+    let ec2 = &env.clients.ec2;
+    let listing = match find::find_vpc_endpoints_in_vpc(ec2, vpc_id, false).await {
+        Ok(found) => found,
+        Err(e) => return Diagnostics::from_error("Cannot list the endpoints", e.to_string()),
+    };
+    let recorded = if prior.is_null() { planned } else { prior };
+    let ids: Vec<String> = owned(&listing, &env.owner, recorded)
+        .map(|e| e.id.clone())
+        .collect();
+    let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
+    match wait_endpoints(ec2, vpc_id, &ids, Target::Available, timeout, cancel).await {
+        Ok(_) => Diagnostics::new(),
+        Err(e) => Diagnostics::from_error("VPC endpoints not available", e.to_string()),
+    }
+}
+
+/// Ends an apply: fills the defaults the network decided and returns
+/// `planned` with what AWS now reports — the partial state on error.
+async fn settle(
+    env: &Env<'_>,
+    mut planned: Value,
+    network: &Network,
+    cidrs: &[String],
+    group_id: &str,
+    mut diags: Diagnostics,
+) -> ApplyResult {
+    let vpc_id = text(&planned, "vpc_id").unwrap_or_default();
+    fill_defaults(&mut planned, network, cidrs);
+    planned.set_attribute("security_group_id", Value::String(group_id.to_owned()));
+    let state = match observe(&env.clients, &vpc_id, Some(group_id)).await {
+        Ok((group, endpoints)) => with_observed(
+            planned,
+            &env.owner,
+            env.region(),
+            group.as_ref(),
+            &endpoints,
+        ),
+        Err(more) => {
+            diags.extend(more);
+            planned
+        }
+    };
+    ApplyResult {
+        state: Some(state),
+        diags,
+    }
+}

@@ -1,0 +1,202 @@
+//! Refreshing `sagemaker_private_network`: one endpoint listing and one
+//! group lookup, whatever the number of endpoints; the endpoints, rules,
+//! tags and policies as AWS reports them, so drift shows in the plan.
+
+use super::state::{
+    desired, endpoint_urls, endpoint_value, ingress_lines, recorded_ids, rule_lines_value,
+    short_name_of,
+};
+use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
+use crate::aws::ec2::groups::find_security_group_if_exists;
+use crate::aws::ownership::{Claim, Owner, CREATING_KEY};
+use crate::aws::{Clients, TagSettings};
+use crate::framework::{AttrPath, Diagnostics};
+use crate::resources::common::{string_map, text};
+use crate::resources::composite::{Env, Refreshed};
+use crate::value::Value;
+use std::collections::BTreeMap;
+
+/// The network as AWS reports it; `None` when its group and every endpoint
+/// it owns are gone.
+pub async fn refresh(env: &Env<'_>, prior: Value) -> Result<Option<Refreshed>, Diagnostics> {
+    let vpc_id = text(&prior, "vpc_id").unwrap_or_default();
+    let group_id = text(&prior, "security_group_id").filter(|id| !id.is_empty());
+    let (group, endpoints) = observe(&env.clients, &vpc_id, group_id.as_deref()).await?;
+    if group.is_none() && owned(&endpoints, &env.owner, &prior).next().is_none() {
+        return Ok(None);
+    }
+    let state = with_observed(prior, &env.owner, env.region(), group.as_ref(), &endpoints);
+    // The group's tags stand for the network's; a marker an endpoint still
+    // carries shows too, so the next apply removes it.
+    let live_tags = group.as_ref().map(|group| {
+        let mut live = group.tags.clone();
+        let marker = owned(&endpoints, &env.owner, &state).find_map(|e| e.tags.get(CREATING_KEY));
+        if let Some(marker) = marker {
+            live.insert(CREATING_KEY.to_owned(), marker.clone());
+        }
+        live
+    });
+    let mut diags = Diagnostics::new();
+    let state = with_observed_policies(state, env.region(), &endpoints, &mut diags);
+    Ok(Some(Refreshed {
+        state,
+        live_tags,
+        diags,
+    }))
+}
+
+/// The endpoints of the network `owner`: tagged as its own, or recorded in
+/// `state` (adopted by import) — except those already being deleted.
+pub fn owned<'a>(
+    endpoints: &'a [VpcEndpoint],
+    owner: &'a Owner,
+    state: &'a Value,
+) -> impl Iterator<Item = &'a VpcEndpoint> {
+    let recorded = recorded_ids(state);
+    endpoints.iter().filter(move |e| {
+        e.state != "deleting" && (owner.claim(&e.tags) == Claim::Mine || recorded.contains(&e.id))
+    })
+}
+
+/// One endpoint listing and one group lookup, whatever the endpoint count.
+pub async fn observe(
+    clients: &Clients,
+    vpc_id: &str,
+    group_id: Option<&str>,
+) -> Result<(Option<SecurityGroup>, Vec<VpcEndpoint>), Diagnostics> {
+    let ec2 = &clients.ec2;
+    let group = async {
+        match group_id {
+            Some(id) => find_security_group_if_exists(ec2, id).await,
+            None => Ok(None),
+        }
+    };
+    let (group, endpoints) =
+        tokio::join!(group, find::find_vpc_endpoints_in_vpc(ec2, vpc_id, false));
+    let fail = |e: find::FindError| {
+        Diagnostics::from_error("Cannot read the private network", e.to_string())
+    };
+    Ok((group.map_err(fail)?, endpoints.map_err(fail)?))
+}
+
+/// `base` with the computed attributes taken from AWS.
+pub fn with_observed(
+    mut base: Value,
+    owner: &Owner,
+    region: &str,
+    group: Option<&SecurityGroup>,
+    endpoints: &[VpcEndpoint],
+) -> Value {
+    let mut entries = BTreeMap::new();
+    for endpoint in owned(endpoints, owner, &base) {
+        if let Some(spec) = short_name_of(&endpoint.service_name, &endpoint.endpoint_type, region) {
+            entries
+                .entry(spec.short_name.to_owned())
+                .or_insert_with(|| endpoint_value(spec, endpoint));
+        }
+    }
+    let endpoints = Value::Map(entries);
+    for (name, url) in endpoint_urls(&endpoints, region) {
+        base.set_attribute(name, url);
+    }
+    base.set_attribute("endpoints", endpoints);
+    base.set_attribute(
+        "security_group_id",
+        group.map_or(Value::Null, |g| Value::String(g.id.clone())),
+    );
+    base.set_attribute(
+        "ingress_rules",
+        group.map_or(Value::Null, |g| rule_lines_value(ingress_lines(g))),
+    );
+    base
+}
+
+/// Records in the refreshed `state` each endpoint policy that no longer
+/// means what `state` asks for (changed outside Terraform): the policy
+/// AWS reports goes into `endpoint_policies` (removed when it is AWS's
+/// default full access), and the helper that generated the expected one is
+/// cleared, so the next plan shows the difference and apply restores it.
+/// Policies are compared by meaning: a reformatted policy is no drift.
+fn with_observed_policies(
+    mut state: Value,
+    region: &str,
+    endpoints: &[VpcEndpoint],
+    diags: &mut Diagnostics,
+) -> Value {
+    let expected = desired(&state, region, &TagSettings::default()).policies;
+    let mut policies = string_map(&state, "endpoint_policies");
+    let mut drifted = false;
+    let recorded: Vec<(String, String)> = match state.get("endpoints") {
+        Some(Value::Map(entries)) => entries
+            .iter()
+            .filter_map(|(name, e)| Some((name.clone(), e.get("id")?.as_str()?.to_owned())))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for (short_name, id) in recorded {
+        let Some(spec) = crate::catalog::service(&short_name) else {
+            continue;
+        };
+        let Some(endpoint) = endpoints.iter().find(|e| e.id == id) else {
+            continue;
+        };
+        if !spec.accepts_policy {
+            continue;
+        }
+        let meaningful = |text: &&str| !crate::policy::is_full_access(text);
+        let actual = endpoint.policy_document.as_deref().filter(meaningful);
+        let wanted = expected
+            .get(spec.short_name)
+            .map(String::as_str)
+            .filter(meaningful);
+        let same = match (wanted, actual) {
+            (Some(a), Some(b)) => crate::policy::equivalent(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        if same {
+            continue;
+        }
+        drifted = true;
+        diags.attribute_warning(
+            AttrPath::root("endpoint_policies"),
+            format!("The {short_name} endpoint policy was changed outside Terraform"),
+            format!(
+                "VPC endpoint {} now has the policy {}. The plan shows it in endpoint_policies (and the \
+                 policy helpers cleared); apply puts back the policy this configuration asks for.",
+                endpoint.id,
+                actual.unwrap_or("AWS's default full access")
+            ),
+        );
+        match actual {
+            Some(text) => policies.insert(short_name.clone(), text.to_owned()),
+            None => policies.remove(&short_name),
+        };
+        let helpers: &[&str] = match spec.short_name {
+            "sagemaker_runtime" => &["runtime_invoke_endpoint_arns"],
+            "s3" => &["s3_bucket_arns", "deny_amazon_linux_repositories"],
+            _ => &[],
+        };
+        for helper in helpers {
+            let used = state
+                .get(helper)
+                .is_some_and(|v| !v.is_null() && *v != Value::Bool(false));
+            if used {
+                state.set_attribute(helper, Value::Null);
+            }
+        }
+    }
+    if drifted {
+        let value = if policies.is_empty() {
+            Value::Null
+        } else {
+            Value::Map(
+                policies
+                    .into_iter()
+                    .map(|(k, v)| (k, Value::String(v)))
+                    .collect(),
+            )
+        };
+        state.set_attribute("endpoint_policies", value);
+    }
+    state
+}

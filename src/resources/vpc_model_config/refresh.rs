@@ -1,0 +1,116 @@
+//! Refreshing `sagemaker_vpc_model_config`: one group lookup, one endpoint
+//! listing and one model lookup, whatever the configuration; the group's
+//! rules and tags, the endpoint and the model as AWS reports them.
+
+use super::state::{managed_endpoint_id, model_spec, string_set};
+use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
+use crate::aws::ec2::groups::{find_security_group_if_exists, rule_lines};
+use crate::aws::sagemaker::{self, Model};
+use crate::aws::Clients;
+use crate::framework::Diagnostics;
+use crate::resources::common::text;
+use crate::resources::composite::{Env, Refreshed};
+use crate::value::Value;
+
+/// The configuration as AWS reports it; `None` when all of it is gone.
+pub async fn refresh(env: &Env<'_>, prior: Value) -> Result<Option<Refreshed>, Diagnostics> {
+    let observed = observe(&env.clients, &prior).await?;
+    if observed.is_empty() {
+        return Ok(None);
+    }
+    let live_tags = observed.group.as_ref().map(|g| g.tags.clone());
+    Ok(Some(Refreshed {
+        state: with_observed(prior, &observed),
+        live_tags,
+        diags: Diagnostics::new(),
+    }))
+}
+
+/// What AWS reports of the objects a state value records.
+pub struct Observed {
+    group: Option<SecurityGroup>,
+    /// The endpoint `s3_endpoint_id` names, when it still exists.
+    endpoint: Option<VpcEndpoint>,
+    model: Option<Model>,
+    wants_model: bool,
+    wants_endpoint: bool,
+}
+
+impl Observed {
+    fn is_empty(&self) -> bool {
+        self.group.is_none()
+            && self.model.is_none()
+            && (self.endpoint.is_none() || !self.wants_endpoint)
+    }
+}
+
+/// One group lookup, one endpoint listing and one model lookup, whatever
+/// the configuration.
+pub async fn observe(clients: &Clients, value: &Value) -> Result<Observed, Diagnostics> {
+    let ec2 = &clients.ec2;
+    let vpc_id = text(value, "vpc_id").unwrap_or_default();
+    let group_id = text(value, "security_group_id");
+    let endpoint_id = text(value, "s3_endpoint_id");
+    let model_name = model_spec(value)
+        .filter(|_| value.get("model_arn").is_some_and(|a| !a.is_null()))
+        .map(|m| m.name);
+    let group = async {
+        match &group_id {
+            Some(id) => find_security_group_if_exists(ec2, id)
+                .await
+                .map_err(|e| e.to_string()),
+            None => Ok(None),
+        }
+    };
+    let endpoints = async {
+        if endpoint_id.is_none() || vpc_id.is_empty() {
+            return Ok(Vec::new());
+        }
+        find::find_vpc_endpoints_in_vpc(ec2, &vpc_id, false)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let model = async {
+        match &model_name {
+            Some(name) => sagemaker::find_model(&clients.sagemaker, name).await,
+            None => Ok(None),
+        }
+    };
+    let (group, endpoints, model) = tokio::join!(group, endpoints, model);
+    let fail = |e: String| Diagnostics::from_error("Cannot read the VPC model configuration", e);
+    let endpoints = endpoints.map_err(fail)?;
+    Ok(Observed {
+        group: group.map_err(fail)?,
+        endpoint: endpoints
+            .into_iter()
+            .find(|e| Some(&e.id) == endpoint_id.as_ref()),
+        model: model.map_err(fail)?,
+        wants_model: model_name.is_some(),
+        wants_endpoint: managed_endpoint_id(value).is_some(),
+    })
+}
+
+/// `base` with what AWS reports: the group and its rules, the endpoint, the model.
+pub fn with_observed(mut base: Value, observed: &Observed) -> Value {
+    match &observed.group {
+        Some(group) => {
+            base.set_attribute("security_group_id", Value::String(group.id.clone()));
+            base.set_attribute("security_group_rules", string_set(&rule_lines(group)));
+        }
+        None => {
+            base.set_attribute("security_group_id", Value::Null);
+            base.set_attribute("security_group_rules", Value::Null);
+        }
+    }
+    if observed.endpoint.is_none() {
+        base.set_attribute("s3_endpoint_id", Value::Null);
+    }
+    if observed.wants_model {
+        let arn = observed
+            .model
+            .as_ref()
+            .map_or(Value::Null, |m| Value::String(m.arn.clone()));
+        base.set_attribute("model_arn", arn);
+    }
+    base
+}
