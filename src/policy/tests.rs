@@ -1,0 +1,629 @@
+//! Tests of the policy modules.
+
+use super::*;
+
+#[test]
+fn the_default_policy_is_recognised_whatever_its_version_and_layout() {
+    assert!(is_full_access(FULL_ACCESS_POLICY));
+    assert!(is_full_access(
+        r#"{"Version":"2012-10-17","Statement":{"Action":"*","Resource":["*"],"Effect":"Allow","Principal":{"AWS":"*"}}}"#
+    ));
+    assert!(!is_full_access(
+        r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sagemaker:*","Resource":"*"}]}"#
+    ));
+}
+
+use crate::catalog::{service, SERVICES};
+
+const ENDPOINT_A: &str = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/model-a";
+const ENDPOINT_B: &str = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/model-b";
+
+fn spec(short_name: &str) -> &'static ServiceSpec {
+    service(short_name).unwrap()
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn parse_err(text: &str) -> String {
+    parse(text).unwrap_err()
+}
+
+fn findings(short_name: &str, policy: &str) -> PolicyFindings {
+    check_for_service(spec(short_name), &parse(policy).unwrap())
+}
+
+// --- parse -------------------------------------------------------------
+
+#[test]
+fn parse_accepts_statement_object_and_array() {
+    let one =
+        r#"{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"}}"#;
+    let many = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Principal": "*"},
+        {"Effect": "Deny", "NotAction": ["s3:*"], "Resource": "*", "Principal": "*"}]}"#;
+    assert!(parse(one).is_ok());
+    assert_eq!(parse(many).unwrap()["Statement"][1]["Effect"], "Deny");
+}
+
+#[test]
+fn parse_reports_invalid_json_with_position_and_short_excerpt() {
+    let err = parse_err("{\"Statement\": [\n  {\"Effect\": \"Allow\" \"Action\": \"*\"}]}");
+    assert!(err.contains("not valid JSON"), "{err}");
+    assert!(err.contains("line 2"), "{err}");
+    assert!(err.contains("near `"), "{err}");
+    let long = format!("{{\"Statement\": [{}x]}}", "\"a\", ".repeat(500));
+    let err = parse_err(&long);
+    assert!(err.len() < 400, "{} chars: {err}", err.len());
+}
+
+#[test]
+fn parse_rejects_empty_and_non_object_documents() {
+    assert!(parse_err("  ").contains("empty"));
+    let err = parse_err(r#"[{"Effect": "Allow"}]"#);
+    assert!(err.contains("is an array, not a JSON object"), "{err}");
+    assert!(err.contains("\"Statement\""), "{err}");
+}
+
+#[test]
+fn parse_explains_a_missing_statement() {
+    let err = parse_err(r#"{"Version": "2012-10-17"}"#);
+    assert!(
+        err.starts_with("the policy has no Statement: add \"Statement\": [{\"Effect\": \"Allow\""),
+        "{err}"
+    );
+    let err = parse_err(r#"{"statement": []}"#);
+    assert!(
+        err.contains("rename \"statement\" to \"Statement\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn parse_rejects_bad_statement_shapes() {
+    assert!(parse_err(r#"{"Statement": []}"#).contains("empty array"));
+    assert!(parse_err(r#"{"Statement": "Allow"}"#).contains("Statement is a string"));
+    let err = parse_err(r#"{"Statement": [{"Effect": "Allow", "Action": "*"}, 3]}"#);
+    assert!(
+        err.starts_with("Statement[1] is a number, not an object"),
+        "{err}"
+    );
+}
+
+#[test]
+fn parse_requires_a_valid_effect() {
+    let err = parse_err(r#"{"Statement": [{"Action": "*"}]}"#);
+    assert!(err.contains("Statement[0] has no Effect"), "{err}");
+    let err = parse_err(r#"{"Statement": {"Effect": "allow", "Action": "*"}}"#);
+    assert!(err.contains("write it exactly \"Allow\""), "{err}");
+    let err = parse_err(r#"{"Statement": {"Effect": "Permit", "Action": "*"}}"#);
+    assert!(err.contains("must be \"Allow\" or \"Deny\""), "{err}");
+}
+
+#[test]
+fn parse_requires_exactly_one_of_action_and_not_action() {
+    let err = parse_err(r#"{"Statement": [{"Effect": "Allow", "Resource": "*"}]}"#);
+    assert!(err.contains("Statement[0] has no Action"), "{err}");
+    let err =
+        parse_err(r#"{"Statement": {"Effect": "Allow", "Action": "*", "NotAction": "s3:*"}}"#);
+    assert!(err.contains("both Action and NotAction"), "{err}");
+}
+
+// --- equivalence -------------------------------------------------------
+
+const BASE: &str = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow",
+    "Principal": "*", "Action": ["s3:GetObject", "s3:PutObject"],
+    "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]}]}"#;
+
+#[test]
+fn key_order_is_irrelevant() {
+    let other = r#"{"Statement": [{"Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+        "Action": ["s3:GetObject", "s3:PutObject"], "Principal": "*", "Effect": "Allow", "Sid": "A"}],
+        "Version": "2012-10-17"}"#;
+    assert!(equivalent(BASE, other));
+}
+
+#[test]
+fn statement_object_equals_one_element_array() {
+    let other = r#"{"Version": "2012-10-17", "Statement": {"Sid": "A", "Effect": "Allow",
+        "Principal": "*", "Action": ["s3:GetObject", "s3:PutObject"],
+        "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"]}}"#;
+    assert!(equivalent(BASE, other));
+}
+
+#[test]
+fn single_strings_equal_one_element_arrays() {
+    let a = r#"{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "NotResource": "arn:aws:s3:::x",
+        "Principal": "*"}]}"#;
+    let b = r#"{"Statement": [{"Effect": "Allow", "Action": ["s3:GetObject"], "NotResource": ["arn:aws:s3:::x"],
+        "Principal": "*"}]}"#;
+    assert!(equivalent(a, b));
+    let a = r#"{"Statement": [{"Effect": "Deny", "NotAction": "s3:GetObject", "Resource": "*"}]}"#;
+    let b =
+        r#"{"Statement": [{"Effect": "Deny", "NotAction": ["s3:GetObject"], "Resource": ["*"]}]}"#;
+    assert!(equivalent(a, b));
+}
+
+#[test]
+fn arrays_compare_as_sets() {
+    let other = r#"{"Version": "2012-10-17", "Statement": [{"Sid": "A", "Effect": "Allow",
+        "Principal": "*", "Action": ["s3:PutObject", "s3:GetObject", "s3:PutObject"],
+        "Resource": ["arn:aws:s3:::b/*", "arn:aws:s3:::b", "arn:aws:s3:::b"]}]}"#;
+    assert!(equivalent(BASE, other));
+}
+
+#[test]
+fn principal_star_forms_are_equal() {
+    let with = |p: &str| {
+        format!(
+            r#"{{"Statement": [{{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": {p}}}]}}"#
+        )
+    };
+    let star = with(r#""*""#);
+    assert!(equivalent(&star, &with(r#"{"AWS": "*"}"#)));
+    assert!(equivalent(&star, &with(r#"{"AWS": ["*"]}"#)));
+    assert!(!equivalent(
+        &star,
+        &with(r#"{"AWS": "arn:aws:iam::123456789012:root"}"#)
+    ));
+    assert!(!equivalent(
+        &star,
+        &with(r#"{"Service": "sagemaker.amazonaws.com"}"#)
+    ));
+}
+
+#[test]
+fn action_names_are_case_insensitive_but_resources_are_not() {
+    let a = r#"{"Statement": [{"Effect": "Allow", "Action": "sagemaker:InvokeEndpoint", "Resource": "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/a"}]}"#;
+    let b = r#"{"Statement": [{"Effect": "Allow", "Action": "SageMaker:invokeendpoint", "Resource": "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/a"}]}"#;
+    let c = r#"{"Statement": [{"Effect": "Allow", "Action": "sagemaker:InvokeEndpoint", "Resource": "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/A"}]}"#;
+    assert!(equivalent(a, b));
+    assert!(!equivalent(a, c));
+}
+
+#[test]
+fn version_missing_on_one_side_is_ignored() {
+    let without =
+        r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"}]}"#;
+    let aws_2008 = r#"{"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"}]}"#;
+    let v2012 = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Principal": "*"}]}"#;
+    assert!(equivalent(without, aws_2008));
+    assert!(equivalent(v2012, without));
+    assert!(
+        !equivalent(v2012, aws_2008),
+        "two different explicit versions differ"
+    );
+}
+
+#[test]
+fn statement_order_is_irrelevant() {
+    let a = r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::repo/*"}]}"#;
+    let b = r#"{"Statement": [{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::repo/*"},
+        {"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#;
+    assert!(equivalent(a, b));
+}
+
+#[test]
+fn condition_values_compare_as_sets() {
+    let a = r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": "123456789012"}, "Bool": {"aws:SecureTransport": true}}}]}"#;
+    let b = r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": ["true"]}, "StringEquals": {"aws:PrincipalAccount": ["123456789012"]}}}]}"#;
+    assert!(equivalent(a, b));
+}
+
+#[test]
+fn meaningful_differences_are_not_equivalent() {
+    let change = |from: &str, to: &str| BASE.replacen(from, to, 1);
+    assert!(
+        !equivalent(BASE, &change("\"Sid\": \"A\"", "\"Sid\": \"B\"")),
+        "Sid is kept"
+    );
+    assert!(!equivalent(BASE, &change("\"Allow\"", "\"Deny\"")));
+    assert!(!equivalent(
+        BASE,
+        &change("\"s3:PutObject\"", "\"s3:PutObject\", \"s3:DeleteObject\"")
+    ));
+    assert!(!equivalent(
+        BASE,
+        &change("\"arn:aws:s3:::b/*\"", "\"arn:aws:s3:::c/*\"")
+    ));
+    assert!(!equivalent(BASE, &change("\"Action\"", "\"NotAction\"")));
+    assert!(!equivalent(
+        BASE,
+        r#"{"Version": "2012-10-17", "Statement": []}"#
+    ));
+}
+
+#[test]
+fn invalid_json_compares_as_trimmed_text() {
+    assert!(equivalent("{not json", " {not json\n"));
+    assert!(!equivalent("{not json", "{}"));
+}
+
+#[test]
+fn normalize_is_idempotent_and_canonical() {
+    let policy: Value = serde_json::from_str(BASE).unwrap();
+    let once = normalize(&policy);
+    assert_eq!(normalize(&once), once);
+    assert_eq!(once["Statement"][0]["Principal"], json!({"AWS": ["*"]}));
+    assert_eq!(
+        once["Statement"][0]["Action"],
+        json!(["s3:getobject", "s3:putobject"])
+    );
+    assert_eq!(once["Statement"][0]["Sid"], "A");
+}
+
+// --- service checks ----------------------------------------------------
+
+#[test]
+fn every_catalog_service_has_an_action_prefix() {
+    for spec in SERVICES {
+        assert!(
+            !action_prefix(spec.short_name).is_empty(),
+            "{}",
+            spec.short_name
+        );
+    }
+    assert_eq!(action_prefix("monitoring"), "cloudwatch");
+    assert_eq!(action_prefix("ecr_dkr"), "ecr");
+    assert_eq!(action_prefix("studio"), "sagemaker");
+    assert_eq!(action_prefix("nope"), "");
+}
+
+#[test]
+fn fips_runtime_takes_no_policy() {
+    let found = findings(
+        "sagemaker_runtime_fips",
+        r#"{"Statement": {"Effect": "Allow", "Action": "sagemaker:InvokeEndpoint", "Resource": "*"}}"#,
+    );
+    assert_eq!(
+        found.errors,
+        ["sagemaker_runtime_fips does not accept endpoint policies: remove it from endpoint_policies"]
+    );
+    assert!(found.warnings.is_empty());
+}
+
+#[test]
+fn matching_and_wildcard_actions_are_fine() {
+    let policy = r#"{"Statement": [{"Effect": "Allow", "Principal": "*", "Resource": "*",
+        "Action": ["*", "sagemaker:*", "SageMaker:InvokeEndpoint", "sage*:Describe*"]}]}"#;
+    assert_eq!(findings("sagemaker_api", policy), PolicyFindings::default());
+    let ecr = r#"{"Statement": {"Effect": "Allow", "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], "Resource": "*"}}"#;
+    assert_eq!(findings("ecr_dkr", ecr), PolicyFindings::default());
+    let metrics = r#"{"Statement": {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"}}"#;
+    assert_eq!(findings("monitoring", metrics), PolicyFindings::default());
+}
+
+#[test]
+fn actions_of_other_services_warn() {
+    let policy = r#"{"Statement": [{"Effect": "Allow", "Resource": "*",
+        "Action": ["sagemaker:InvokeEndpoint", "s3:GetObject"]},
+        {"Effect": "Deny", "Resource": "*", "NotAction": "logs:PutLogEvents"}]}"#;
+    let found = findings("sagemaker_runtime", policy);
+    assert!(found.errors.is_empty());
+    assert_eq!(found.warnings.len(), 2, "{:?}", found.warnings);
+    assert!(found.warnings[0]
+        .starts_with("Statement[0].Action[1] \"s3:GetObject\" is an action of service \"s3\""));
+    assert!(found.warnings[0].contains("will never match traffic through this endpoint"));
+    assert!(found.warnings[1].starts_with("Statement[1].NotAction \"logs:PutLogEvents\""));
+    assert!(found.warnings[1].contains("excluding it has no effect"));
+    let found = findings(
+        "logs",
+        r#"{"Statement": {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"}}"#,
+    );
+    assert!(found.warnings[0].contains("the logs endpoint carries only logs actions"));
+}
+
+#[test]
+fn malformed_actions_are_reported() {
+    let policy =
+        r#"{"Statement": {"Effect": "Allow", "Resource": "*", "Action": ["InvokeEndpoint", 7]}}"#;
+    let found = findings("sagemaker_runtime", policy);
+    assert_eq!(found.warnings.len(), 1);
+    assert!(found.warnings[0].starts_with(
+        "Statement.Action[0] \"InvokeEndpoint\" is not of the form \"service:Operation\" (e.g. \"sagemaker:*\"): it will never match"
+    ));
+    assert_eq!(found.errors.len(), 1);
+    assert!(found.errors[0].starts_with("Statement.Action[1] is a number"));
+}
+
+// --- generators --------------------------------------------------------
+
+#[test]
+fn runtime_policy_allows_only_invoke_on_sorted_endpoints() {
+    let policy = runtime_invoke_policy(&strings(&[ENDPOINT_B, ENDPOINT_A, ENDPOINT_B]));
+    assert_eq!(
+        policy,
+        format!(
+            r#"{{"Statement":[{{"Action":"sagemaker:InvokeEndpoint","Effect":"Allow","Principal":"*","Resource":["{ENDPOINT_A}","{ENDPOINT_B}"],"Sid":"InvokeListedEndpointsOnly"}}],"Version":"2012-10-17"}}"#
+        )
+    );
+    let parsed = parse(&policy).unwrap();
+    assert_eq!(
+        findings_for("sagemaker_runtime", &parsed),
+        PolicyFindings::default()
+    );
+}
+
+fn findings_for(short_name: &str, policy: &Value) -> PolicyFindings {
+    check_for_service(spec(short_name), policy)
+}
+
+#[test]
+fn runtime_policy_equals_its_aws_reformatted_version() {
+    let generated = runtime_invoke_policy(&strings(&[ENDPOINT_A, ENDPOINT_B]));
+    let by_hand = format!(
+        r#"{{
+          "Statement": {{
+            "Sid": "InvokeListedEndpointsOnly",
+            "Resource": ["{ENDPOINT_B}", "{ENDPOINT_A}"],
+            "Principal": {{"AWS": ["*"]}},
+            "Effect": "Allow",
+            "Action": ["SAGEMAKER:InvokeEndpoint"]
+          }},
+          "Version": "2012-10-17"
+        }}"#
+    );
+    assert!(equivalent(&generated, &by_hand));
+    let only_a = runtime_invoke_policy(&strings(&[ENDPOINT_A]));
+    assert!(!equivalent(&generated, &only_a));
+}
+
+#[test]
+fn s3_policy_allows_only_the_listed_buckets() {
+    let policy = s3_buckets_policy(
+        &strings(&["arn:aws:s3:::training-data", "arn:aws:s3:::artefacts"]),
+        false,
+        "eu-west-1",
+    );
+    let parsed = parse(&policy).unwrap();
+    let statements = parsed["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 1);
+    assert_eq!(statements[0]["Effect"], "Allow");
+    assert_eq!(statements[0]["Action"], json!(BUCKET_ACTIONS));
+    assert_eq!(
+        statements[0]["Resource"],
+        json!([
+            "arn:aws:s3:::artefacts",
+            "arn:aws:s3:::artefacts/*",
+            "arn:aws:s3:::training-data",
+            "arn:aws:s3:::training-data/*"
+        ])
+    );
+    assert_eq!(findings_for("s3", &parsed), PolicyFindings::default());
+}
+
+#[test]
+fn s3_policy_can_deny_the_amazon_linux_repositories() {
+    let policy = s3_buckets_policy(&strings(&["arn:aws:s3:::artefacts"]), true, "eu-west-1");
+    let parsed = parse(&policy).unwrap();
+    let deny = &parsed["Statement"][1];
+    assert_eq!(deny["Effect"], "Deny");
+    assert_eq!(deny["Action"], "s3:GetObject");
+    assert_eq!(
+        deny["Resource"],
+        json!([
+            "arn:aws:s3:::al2023-repos-eu-west-1-*/*",
+            "arn:aws:s3:::amazonlinux-2-repos-eu-west-1/*",
+            "arn:aws:s3:::amazonlinux.eu-west-1.amazonaws.com/*",
+            "arn:aws:s3:::packages.eu-west-1.amazonaws.com/*",
+            "arn:aws:s3:::repo.eu-west-1.amazonaws.com/*"
+        ])
+    );
+    assert_eq!(findings_for("s3", &parsed), PolicyFindings::default());
+}
+
+#[test]
+fn s3_policy_equals_its_aws_reformatted_version() {
+    let generated = s3_buckets_policy(&strings(&["arn:aws:s3:::artefacts"]), true, "eu-west-1");
+    let by_hand = r#"{
+      "Version": "2012-10-17",
+      "Statement": [
+        {"Sid": "DenyAmazonLinuxRepositories", "Effect": "Deny", "Principal": {"AWS": "*"},
+         "Action": ["s3:getobject"],
+         "Resource": ["arn:aws:s3:::repo.eu-west-1.amazonaws.com/*",
+                      "arn:aws:s3:::packages.eu-west-1.amazonaws.com/*",
+                      "arn:aws:s3:::amazonlinux.eu-west-1.amazonaws.com/*",
+                      "arn:aws:s3:::amazonlinux-2-repos-eu-west-1/*",
+                      "arn:aws:s3:::al2023-repos-eu-west-1-*/*"]},
+        {"Sid": "AllowListedBucketsOnly", "Effect": "Allow", "Principal": "*",
+         "Action": ["s3:PutObject", "s3:ListBucket", "s3:GetObject", "s3:GetBucketLocation"],
+         "Resource": ["arn:aws:s3:::artefacts/*", "arn:aws:s3:::artefacts"]}
+      ]
+    }"#;
+    assert!(equivalent(&generated, by_hand));
+    let without_deny = s3_buckets_policy(&strings(&["arn:aws:s3:::artefacts"]), false, "eu-west-1");
+    assert!(!equivalent(&generated, &without_deny));
+}
+
+#[test]
+fn deny_only_policy_allows_everything_else() {
+    let policy = deny_amazon_linux_only_policy("us-east-1");
+    assert_eq!(policy, s3_buckets_policy(&[], true, "us-east-1"));
+    let parsed = parse(&policy).unwrap();
+    let allow = &parsed["Statement"][0];
+    assert_eq!(
+        (&allow["Effect"], &allow["Action"], &allow["Resource"]),
+        (&json!("Allow"), &json!("*"), &json!("*"))
+    );
+    assert_eq!(parsed["Statement"][1]["Effect"], "Deny");
+    assert_eq!(findings_for("s3", &parsed), PolicyFindings::default());
+}
+
+#[test]
+fn repository_arns_follow_the_region_partition() {
+    let arns = amazon_linux_repository_arns("cn-north-1");
+    assert_eq!(arns.len(), 5);
+    assert!(
+        arns.iter().all(|a| a.starts_with("arn:aws-cn:s3:::")),
+        "{arns:?}"
+    );
+    assert!(arns.contains(&"arn:aws-cn:s3:::amazonlinux-2-repos-cn-north-1/*".to_owned()));
+    assert!(amazon_linux_repository_arns("us-gov-west-1")[0].starts_with("arn:aws-us-gov:s3:::"));
+}
+
+#[test]
+fn generated_policies_are_deterministic() {
+    let a = s3_buckets_policy(
+        &strings(&["arn:aws:s3:::b", "arn:aws:s3:::a"]),
+        true,
+        "eu-west-1",
+    );
+    let b = s3_buckets_policy(
+        &strings(&["arn:aws:s3:::a", "arn:aws:s3:::b", "arn:aws:s3:::a"]),
+        true,
+        "eu-west-1",
+    );
+    assert_eq!(a, b);
+    assert!(!a.contains(' '), "compact: {a}");
+}
+
+// --- ARN checks --------------------------------------------------------
+
+#[test]
+fn endpoint_arns() {
+    for good in [
+        ENDPOINT_A,
+        "arn:aws-us-gov:sagemaker:us-gov-west-1:123456789012:endpoint/a",
+        "arn:aws-cn:sagemaker:cn-north-1:123456789012:endpoint/x--1",
+    ] {
+        assert_eq!(check_endpoint_arn(good), Ok(()), "{good}");
+    }
+    let bad = [
+        ("endpoint/model-a", "six"),
+        (
+            "arn:azure:sagemaker:eu-west-1:123456789012:endpoint/a",
+            "partition",
+        ),
+        (
+            "arn:aws:s3:eu-west-1:123456789012:endpoint/a",
+            "service \"s3\"",
+        ),
+        (
+            "arn:aws:sagemaker:euwest1:123456789012:endpoint/a",
+            "Region",
+        ),
+        ("arn:aws:sagemaker:eu-west-1:1234:endpoint/a", "12 digits"),
+        (
+            "arn:aws:sagemaker:eu-west-1:123456789012:model/a",
+            "not \"endpoint/NAME\"",
+        ),
+        (
+            "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/",
+            "empty",
+        ),
+        (
+            "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/My-Model",
+            "\"my-model\"",
+        ),
+        (
+            "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/prod-*",
+            "no wildcards",
+        ),
+        (
+            "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/-a",
+            "start and end",
+        ),
+    ];
+    for (arn, why) in bad {
+        let err = check_endpoint_arn(arn).unwrap_err();
+        assert!(err.contains(why), "{arn}: {err}");
+        assert!(
+            err.contains("arn:aws:sagemaker:REGION:ACCOUNT_ID:endpoint/NAME"),
+            "{err}"
+        );
+    }
+    let long = format!(
+        "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/{}",
+        "a".repeat(64)
+    );
+    assert!(check_endpoint_arn(&long).unwrap_err().contains("63"));
+}
+
+#[test]
+fn bucket_arns() {
+    for good in [
+        "arn:aws:s3:::my-model-artifacts",
+        "arn:aws:s3:::data.example.com",
+        "arn:aws-cn:s3:::abc",
+    ] {
+        assert_eq!(check_bucket_arn(good), Ok(()), "{good}");
+    }
+    let bad = [
+        ("s3://bucket", "six"),
+        (
+            "arn:aws:s3:eu-west-1:123456789012:bucket",
+            "empty Region and account",
+        ),
+        ("arn:aws:s3:::bucket/prefix/*", "\"arn:aws:s3:::bucket\""),
+        ("arn:aws:s3:::ab", "3 to 63"),
+        ("arn:aws:s3:::My-Bucket", "lowercase"),
+        ("arn:aws:s3:::data-*", "wildcards"),
+        ("arn:aws:s3:::-bucket", "start and end"),
+        ("arn:aws:s3:::a..b", "adjacent dots"),
+        ("arn:aws:s3:::192.168.5.4", "IP addresses"),
+        ("arn:aws:s3:::xn--bucket", "reserves"),
+        ("arn:aws:s3:::bucket-s3alias", "reserves"),
+        ("arn:aws:iam:::bucket", "service \"iam\""),
+    ];
+    for (arn, why) in bad {
+        let err = check_bucket_arn(arn).unwrap_err();
+        assert!(err.contains(why), "{arn}: {err}");
+        assert!(err.contains("arn:aws:s3:::BUCKET"), "{err}");
+    }
+}
+
+#[test]
+fn arn_errors_quote_only_an_excerpt() {
+    let huge = format!("arn:aws:s3:::{}", "x".repeat(5000));
+    let err = check_bucket_arn(&huge).unwrap_err();
+    assert!(err.len() < 400, "{} chars", err.len());
+}
+#[test]
+fn role_arns_are_checked() {
+    assert!(check_role_arn("arn:aws:iam::123456789012:role/SageMakerExecution").is_ok());
+    assert!(check_role_arn("arn:aws-cn:iam::123456789012:role/service-role/Exec_1").is_ok());
+    for (bad, why) in [
+        ("SageMakerExecution", "six"),
+        ("arn:aws:iam::12345:role/x", "12 digits"),
+        ("arn:aws:iam:us-east-1:123456789012:role/x", "empty Region"),
+        ("arn:aws:iam::123456789012:user/x", "role/NAME"),
+        ("arn:aws:s3:::bucket", "not \"iam\""),
+        ("arn:aws:iam::123456789012:role/a*", "no wildcards"),
+    ] {
+        let err = check_role_arn(bad).unwrap_err();
+        assert!(err.contains(why), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn execution_role_policy_scopes_interfaces_to_account_and_placement() {
+    let text = execution_role_network_policy(
+        "us-gov-west-1",
+        "123456789012",
+        &["subnet-b".into(), "subnet-a".into()],
+        &["sg-1".into()],
+    );
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let statements = doc["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 3);
+    assert_eq!(statements[0]["Resource"], "*");
+    assert_eq!(statements[0]["Action"].as_array().unwrap().len(), 6);
+    assert_eq!(
+        statements[1]["Resource"],
+        "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:network-interface/*"
+    );
+    assert_eq!(
+        statements[2]["Resource"],
+        json!([
+            "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:security-group/sg-1",
+            "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:subnet/subnet-a",
+            "arn:aws-us-gov:ec2:us-gov-west-1:123456789012:subnet/subnet-b",
+        ])
+    );
+    assert!(text.find('*').is_some());
+    assert!(!text.contains("\"Action\":\"*\""));
+}
