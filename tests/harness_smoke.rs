@@ -12,16 +12,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use support::moto::{self, Account, Moto};
-use support::terraform::{Workspace, PROVIDER_SOURCE, PROVIDER_VERSION};
+use support::terraform::{Workspace, PROVIDER_SOURCE, PROVIDER_VERSION, REQUIRED_PROVIDERS};
 
 /// Configuration that only requires the provider (no provider block, no resources).
-const REQUIRES_PROVIDER: &str = r#"
-terraform {
-  required_providers {
-    sagemaker = { source = "privatelink/sagemaker" }
-  }
-}
-"#;
+const REQUIRES_PROVIDER: &str = REQUIRED_PROVIDERS;
 
 /// EC2 query API version.
 const EC2_VERSION: &str = "2016-11-15";
@@ -249,4 +243,17 @@ output "echo" {
     workspace.plan_no_changes();
     workspace.destroy_ok();
     assert!(workspace.state_list().is_empty());
+}
+
+#[test]
+fn diagnostics_lose_their_box_and_each_keeps_its_lines() {
+    let output = "╷\n│ Error: Bad subnet\n│ \n│   with x.y,\n╵\nWarning: Careful\nmore\n";
+    let all = support::diagnostics::diagnostics(output);
+    assert_eq!(all.len(), 2);
+    assert_eq!(
+        (all[0].severity.as_str(), all[0].summary.as_str()),
+        ("Error", "Bad subnet")
+    );
+    assert_eq!(all[0].text(), "with x.y,");
+    assert_eq!(all[1].lines, ["more"]);
 }

@@ -17,15 +17,16 @@ mod support;
 
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use support::diagnostics;
 use support::ec2_fixture::{
     create_subnet, fixture, fixture_with, service, Endpoint, Fixture, Group, VPC_CIDR,
 };
-use support::terraform::Workspace;
+use support::holdings::Holdings;
+use support::terraform::{provider_header, Workspace};
 
 const RESOURCE: &str = "sagemaker_private_network.this";
 const MANAGED_BY: (&str, &str) = ("ManagedBy", "terraform-provider-sagemaker");
 const OWNER_KEY: &str = "sagemaker:owner";
-const GROUP_NAME_PREFIX: &str = "sagemaker-private-network-";
 
 /// A VPC that doesn't exist in any account (well-formed id).
 const MISSING_VPC: &str = "vpc-0123456789abcdef0";
@@ -35,26 +36,6 @@ const MISSING_SUBNET: &str = "subnet-0123456789abcdef0";
 const STUDIO: &str = "aws.sagemaker.us-east-1.studio";
 
 impl Fixture {
-    /// Asserts that the provider created nothing: the account's endpoints are
-    /// exactly `preexisting` and no security group of this provider exists.
-    fn assert_nothing_created(&self, preexisting: &[&str], output: &str) {
-        let endpoints: BTreeSet<String> = self.endpoints().into_iter().map(|e| e.id).collect();
-        let expected: BTreeSet<String> = preexisting.iter().map(|s| (*s).to_owned()).collect();
-        assert_eq!(
-            endpoints, expected,
-            "the failed command must create no endpoint; terraform said:\n{output}"
-        );
-        let made: Vec<Group> = self
-            .groups()
-            .into_iter()
-            .filter(|g| g.name.starts_with(GROUP_NAME_PREFIX) || g.tags.contains_key(MANAGED_BY.0))
-            .collect();
-        assert!(
-            made.is_empty(),
-            "the failed command must create no security group, found {made:?}; terraform said:\n{output}"
-        );
-    }
-
     /// `main.tf` with the fixture VPC's id written literally.
     fn config(&self, subnets: &[&str], body: &str) -> String {
         main_tf(&format!("\"{}\"", self.vpc_id), subnets, body, "")
@@ -77,18 +58,7 @@ fn main_tf(vpc: &str, subnets: &[&str], body: &str, extra: &str) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        r#"terraform {{
-  required_providers {{
-    sagemaker = {{ source = "privatelink/sagemaker" }}
-  }}
-}}
-
-provider "sagemaker" {{
-  default_tags {{
-    tags = {{ Team = "ml-platform", CostCenter = "shared" }}
-  }}
-}}
-
+        r#"{header}
 {extra}
 resource "sagemaker_private_network" "this" {{
   vpc_id     = {vpc}
@@ -99,7 +69,10 @@ resource "sagemaker_private_network" "this" {{
 output "network" {{
   value = sagemaker_private_network.this
 }}
-"#
+"#,
+        header = provider_header(
+            "default_tags {\n    tags = { Team = \"ml-platform\", CostCenter = \"shared\" }\n  }"
+        )
     )
 }
 
@@ -123,59 +96,6 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 // Terraform's diagnostics
 // ---------------------------------------------------------------------------
 
-/// One diagnostic as Terraform prints it: `Error: SUMMARY` (or `Warning:`)
-/// at the start of a line, then the lines up to the next diagnostic. Without
-/// a terminal Terraform draws no `╷ │ ╵` box; if it does, the box is removed.
-#[derive(Debug)]
-struct Diagnostic {
-    severity: String,
-    summary: String,
-    lines: Vec<String>,
-}
-
-fn diagnostics(output: &str) -> Vec<Diagnostic> {
-    let mut found: Vec<Diagnostic> = Vec::new();
-    for raw in output.lines() {
-        if raw.starts_with('╷') || raw.starts_with('╵') {
-            continue;
-        }
-        let line = raw
-            .strip_prefix('│')
-            .map_or(raw, |l| l.strip_prefix(' ').unwrap_or(l));
-        let header = ["Error", "Warning"].into_iter().find_map(|severity| {
-            line.strip_prefix(severity)
-                .and_then(|rest| rest.strip_prefix(": "))
-                .map(|summary| (severity, summary))
-        });
-        if let Some((severity, summary)) = header {
-            found.push(Diagnostic {
-                severity: severity.to_owned(),
-                summary: summary.trim().to_owned(),
-                lines: Vec::new(),
-            });
-        } else if let Some(current) = found.last_mut() {
-            current.lines.push(line.to_owned());
-        }
-    }
-    found
-}
-
-/// The 1-based number and text of the one line of `main_tf` containing `needle`.
-fn line_of(main_tf: &str, needle: &str) -> (usize, String) {
-    let hits: Vec<(usize, &str)> = main_tf
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.contains(needle))
-        .map(|(i, l)| (i + 1, l))
-        .collect();
-    assert_eq!(
-        hits.len(),
-        1,
-        "{needle:?} must be on exactly one line of:\n{main_tf}"
-    );
-    (hits[0].0, hits[0].1.to_owned())
-}
-
 /// What a diagnostic must say.
 struct Expect<'a> {
     severity: &'a str,
@@ -189,44 +109,13 @@ struct Expect<'a> {
 /// Asserts that `output` has the diagnostic `expect`, attached to the
 /// resource and quoting the line of `main_tf` that holds `expect.line`.
 fn assert_diagnostic(output: &str, main_tf: &str, expect: &Expect<'_>) {
-    let all = diagnostics(output);
-    let Some(diag) = all
-        .iter()
-        .find(|d| d.severity == expect.severity && d.summary == expect.summary)
-    else {
-        panic!(
-            "no {} {:?} among the diagnostics; terraform said:\n{output}",
-            expect.severity, expect.summary
-        );
+    let diag = diagnostics::find(output, expect.severity, expect.summary);
+    let at = diagnostics::Expect {
+        resource: RESOURCE,
+        line: expect.line,
+        says: expect.fragments,
     };
-    let body = diag.lines.join("\n");
-    assert!(
-        diag.lines
-            .iter()
-            .any(|l| l.trim() == format!("with {RESOURCE},")),
-        "the diagnostic names the resource:\n{body}\n--- full output ---\n{output}"
-    );
-    let (number, text) = line_of(main_tf, expect.line);
-    let location =
-        format!("on main.tf line {number}, in resource \"sagemaker_private_network\" \"this\":");
-    assert!(
-        diag.lines.iter().any(|l| l.trim() == location),
-        "the diagnostic points at main.tf line {number} ({text:?}):\n{body}\n--- main.tf ---\n{main_tf}"
-    );
-    let quoted = format!("{number}: {}", text.trim());
-    assert!(
-        diag.lines
-            .iter()
-            .any(|l| support::one_line(l) == support::one_line(&quoted)),
-        "the diagnostic quotes line {number} {text:?}:\n{body}"
-    );
-    let detail = support::one_line(&body);
-    for fragment in expect.fragments {
-        assert!(
-            detail.contains(&support::one_line(fragment)),
-            "the diagnostic says {fragment:?}:\n{body}"
-        );
-    }
+    diagnostics::assert_points_at(&diag, main_tf, &at);
 }
 
 fn error<'a>(summary: &'a str, line: &'a str, fragments: &'a [&'a str]) -> Expect<'a> {
@@ -239,29 +128,26 @@ fn error<'a>(summary: &'a str, line: &'a str, fragments: &'a [&'a str]) -> Expec
 }
 
 /// Plans `main_tf`, which must fail with `expect`; nothing may be created.
-fn plan_fails(fx: &Fixture, main_tf: &str, expect: &Expect<'_>, preexisting: &[&str]) {
+fn plan_fails(fx: &Fixture, main_tf: &str, expect: &Expect<'_>) {
     let ws = fx.workspace(main_tf);
+    let before = Holdings::of(fx);
     let output = ws.plan_err();
     assert_diagnostic(&output, main_tf, expect);
-    fx.assert_nothing_created(preexisting, &output);
+    before.assert_nothing_new(fx, &output);
 }
 
 /// Applies `main_tf` (whose VPC is unknown at plan), which must plan, then
 /// fail at apply with `expect` before any endpoint or group is created.
-fn apply_fails_before_creating(
-    fx: &Fixture,
-    main_tf: &str,
-    expect: &Expect<'_>,
-    preexisting: &[&str],
-) {
+fn apply_fails_before_creating(fx: &Fixture, main_tf: &str, expect: &Expect<'_>) {
     let ws = fx.workspace(main_tf);
+    let before = Holdings::of(fx);
     let output = ws.apply_err();
     assert!(
         output.contains("terraform_data.vpc: Creation complete"),
         "the plan passed and apply got as far as the VPC id:\n{output}"
     );
     assert_diagnostic(&output, main_tf, expect);
-    fx.assert_nothing_created(preexisting, &output);
+    before.assert_nothing_new(fx, &output);
     assert_eq!(
         ws.state_list(),
         ["terraform_data.vpc"],
@@ -751,7 +637,6 @@ fn plan_fails_when_the_vpc_does_not_exist() {
         &fx,
         &main_tf,
         &error("Not found", "  vpc_id ", &[MISSING_VPC, "Check vpc_id"]),
-        &[],
     );
 }
 
@@ -770,7 +655,6 @@ fn plan_fails_when_a_subnet_does_not_exist() {
             "  subnet_ids ",
             &[MISSING_SUBNET, "Check subnet_ids"],
         ),
-        &[],
     );
 }
 
@@ -787,7 +671,6 @@ fn plan_fails_when_a_subnet_is_in_another_vpc() {
             "  subnet_ids ",
             &[&other.subnet_id, &format!("not in vpc_id {}", fx.vpc_id)],
         ),
-        &[],
     );
 }
 
@@ -804,7 +687,6 @@ fn plan_fails_with_two_subnets_in_one_zone() {
             "  subnet_ids ",
             &[&fx.subnet_a, &second_a, "us-east-1a", "Keep one of them"],
         ),
-        &[],
     );
 }
 
@@ -839,7 +721,6 @@ fn plan_fails_when_a_subnet_has_fewer_free_addresses_than_interface_endpoints() 
                 "2 interface endpoints",
             ],
         ),
-        &[],
     );
 }
 
@@ -883,7 +764,6 @@ fn plan_fails_when_another_endpoint_already_serves_sagemaker_api_with_private_dn
                 "private_dns_enabled = false",
             ],
         ),
-        &[&existing],
     );
 }
 
@@ -904,7 +784,6 @@ fn plan_fails_on_an_endpoint_policy_that_is_not_json() {
             "sagemaker_api = ",
             &["the policy is not valid JSON", "jsonencode()"],
         ),
-        &[],
     );
 }
 
@@ -931,7 +810,6 @@ fn plan_fails_on_a_policy_for_sagemaker_runtime_fips() {
                 "remove it from endpoint_policies",
             ],
         ),
-        &[],
     );
 }
 
@@ -956,7 +834,6 @@ fn plan_fails_on_runtime_invoke_endpoint_arns_without_sagemaker_runtime() {
                 "Add it to services",
             ],
         ),
-        &[],
     );
 }
 
@@ -979,7 +856,6 @@ fn plan_fails_on_an_s3_route_table_of_another_vpc() {
             "s3_route_table_ids",
             &[&other.table_id, &format!("not in {}", fx.vpc_id)],
         ),
-        &[],
     );
 }
 
@@ -1001,7 +877,7 @@ fn plan_fails_on_ingress_from_anywhere_without_the_opt_in_and_plans_with_it() {
             &["allow_ingress_from_anywhere = true"],
         ),
     );
-    fx.assert_nothing_created(&[], &output);
+    Holdings::default().assert_nothing_new(&fx, &output);
 
     let opted_in = fx.config(
         &[&fx.subnet_a, &fx.subnet_b],
@@ -1031,7 +907,7 @@ fn a_single_zone_subnet_list_warns_but_plans() {
         output.contains("Plan: 1 to add, 0 to change, 0 to destroy"),
         "{output}"
     );
-    fx.assert_nothing_created(&[], &output);
+    Holdings::default().assert_nothing_new(&fx, &output);
 }
 
 // ---------------------------------------------------------------------------
@@ -1046,7 +922,6 @@ fn apply_with_the_vpc_unknown_at_plan_fails_before_creating_when_the_vpc_does_no
         &fx,
         &main_tf,
         &error("Not found", "  vpc_id ", &[MISSING_VPC, "Check vpc_id"]),
-        &[],
     );
 }
 
@@ -1065,7 +940,6 @@ fn apply_with_the_vpc_unknown_at_plan_fails_before_creating_when_dns_hostnames_a
                 "private_dns_enabled = false",
             ],
         ),
-        &[],
     );
 }
 
@@ -1082,7 +956,6 @@ fn apply_with_the_vpc_unknown_at_plan_fails_before_creating_when_a_subnet_is_in_
             "  subnet_ids ",
             &[&other.subnet_id, &format!("not in vpc_id {}", fx.vpc_id)],
         ),
-        &[],
     );
 }
 
@@ -1104,7 +977,6 @@ fn apply_with_the_vpc_unknown_at_plan_fails_before_creating_when_another_endpoin
             "  services ",
             &[&existing, "private_dns_enabled = false"],
         ),
-        &[&existing],
     );
 }
 
@@ -1125,7 +997,6 @@ fn apply_with_the_vpc_unknown_at_plan_fails_before_creating_when_a_route_table_i
             "s3_route_table_ids",
             &[&other.table_id, &format!("not in {}", fx.vpc_id)],
         ),
-        &[],
     );
 }
 

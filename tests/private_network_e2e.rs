@@ -8,7 +8,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use support::ec2_fixture::{create_subnet, fixture_with, Fixture};
-use support::terraform::Workspace;
+use support::terraform::{provider_header, Workspace, REQUIRED_PROVIDERS, TEAM_TAGS};
 
 /// Subnets `b` (us-east-1b) and `c` (us-east-1c) of the shared fixture: two
 /// subnets in two zones, both on the main route table.
@@ -21,22 +21,15 @@ fn workspace(fx: &Fixture, resource_body: &str) -> Workspace {
     let [first, second] = subnets(fx);
     let main = format!(
         r#"
-terraform {{
-  required_providers {{
-    sagemaker = {{ source = "privatelink/sagemaker" }}
-  }}
-}}
-provider "sagemaker" {{
-  default_tags {{ tags = {{ Team = "ml-platform" }} }}
-}}
-resource "sagemaker_private_network" "this" {{
+{header}resource "sagemaker_private_network" "this" {{
   vpc_id     = "{}"
   subnet_ids = ["{first}", "{second}"]
 {resource_body}
 }}
 output "network" {{ value = sagemaker_private_network.this }}
 "#,
-        fx.vpc_id
+        fx.vpc_id,
+        header = provider_header(TEAM_TAGS)
     );
     fx.workspace(&main)
 }
@@ -479,12 +472,7 @@ fn the_s3_prefix_list_is_known_at_plan_even_when_the_vpc_is_not() {
     let [first, second] = subnets(&fx);
     let ws = fx.workspace(&format!(
         r#"
-terraform {{
-  required_providers {{
-    sagemaker = {{ source = "privatelink/sagemaker" }}
-  }}
-}}
-resource "terraform_data" "vpc" {{
+{REQUIRED_PROVIDERS}resource "terraform_data" "vpc" {{
   input = "{}"
 }}
 resource "sagemaker_private_network" "this" {{

@@ -14,8 +14,9 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 use support::ec2_fixture::{fixture, Endpoint, Fixture, Group};
 use support::fault_proxy::{Config, ErrorAnswer, FailOnce, Fault, FaultProxy, Tally};
+use support::holdings::Holdings;
 use support::moto;
-use support::terraform::Workspace;
+use support::terraform::{provider_header, Workspace, TEAM_TAGS};
 
 /// Every security group this provider makes is named with this prefix.
 const GROUP_NAME_PREFIX: &str = "sagemaker-private-network-";
@@ -32,22 +33,13 @@ fn proxy(config: Config) -> FaultProxy {
 fn workspace(fx: &Fixture, proxy: &FaultProxy, body: &str) -> Workspace {
     let main = format!(
         r#"
-terraform {{
-  required_providers {{
-    sagemaker = {{ source = "privatelink/sagemaker" }}
-  }}
-}}
-provider "sagemaker" {{
-  {endpoints}
-  default_tags {{ tags = {{ Team = "ml-platform" }} }}
-}}
-resource "sagemaker_private_network" "this" {{
+{header}resource "sagemaker_private_network" "this" {{
   vpc_id     = "{vpc}"
   subnet_ids = ["{b}", "{c}"]
 {body}
 }}
 "#,
-        endpoints = proxy.endpoints_block(),
+        header = provider_header(&format!("{}\n  {TEAM_TAGS}", proxy.endpoints_block())),
         vpc = fx.vpc_id,
         b = fx.subnet_b,
         c = fx.subnet_c,
@@ -97,17 +89,6 @@ fn recorded_endpoints(values: &Value) -> Vec<(String, String)> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Asserts that nothing the resource made is left in the VPC.
-fn assert_nothing_left(fx: &Fixture, when: &str) {
-    let endpoints = live_endpoints(fx);
-    assert!(
-        endpoints.is_empty(),
-        "{when}: endpoints left behind: {endpoints:?}"
-    );
-    let groups = made_groups(fx);
-    assert!(groups.is_empty(), "{when}: groups left behind: {groups:?}");
 }
 
 /// Asserts that the VPC holds exactly one endpoint per hosting service and
@@ -167,7 +148,7 @@ fn a_rejected_s3_gateway_create_keeps_everything_made_in_state_and_destroy_remov
     assert_eq!(values["security_group_id"], groups[0].id.as_str());
 
     ws.destroy_ok();
-    assert_nothing_left(&fx, "after destroy");
+    Holdings::default().assert_nothing_new(&fx, "after destroy");
 }
 
 #[test]
@@ -196,7 +177,7 @@ fn endpoints_pending_for_several_polls_are_waited_for_and_deleting_ones_too() {
         3 * 3,
         "destroy waited through 3 deleting answers per endpoint"
     );
-    assert_nothing_left(&fx, "after destroy");
+    Holdings::default().assert_nothing_new(&fx, "after destroy");
 }
 
 #[test]
@@ -236,7 +217,7 @@ fn endpoints_pending_past_the_create_timeout_fail_apply_naming_them_and_destroy_
     assert_eq!(values["security_group_id"], made_groups(&fx)[0].id.as_str());
 
     ws.destroy_ok();
-    assert_nothing_left(&fx, "after destroy");
+    Holdings::default().assert_nothing_new(&fx, "after destroy");
 }
 
 /// A fifth of the calls fail — 8 % throttled, 7 % HTTP 500/503, 5 %
@@ -264,12 +245,7 @@ fn apply_and_destroy_per_seed(seeds: Vec<u64>) -> Tally {
     let fx = fixture();
     let proxy = proxy(Config::new(0));
     let ws = workspace(&fx, &proxy, "");
-    let mut tally = Tally::default();
-    for seed in seeds {
-        let started = Instant::now();
-        proxy.set_config(a_fifth_failing(seed));
-        proxy.reset_counters();
-
+    proxy.seeded_runs(seeds, a_fifth_failing, |seed| {
         ws.apply_ok();
         assert_exactly_hosting(&fx, &format!("seed {seed}, after apply"));
         let recorded = recorded_endpoints(&resource_state(&ws));
@@ -280,22 +256,8 @@ fn apply_and_destroy_per_seed(seeds: Vec<u64>) -> Tally {
         assert_eq!(ids, live, "seed {seed}: the state records what exists");
 
         ws.destroy_ok();
-        assert_nothing_left(&fx, &format!("seed {seed}, after destroy"));
-
-        let counters = proxy.counters();
-        assert!(
-            counters.failed_calls() > 0,
-            "seed {seed}: no fault was injected: {counters:?}"
-        );
-        tally.add_run(&counters);
-        eprintln!(
-            "seed {seed}: {} calls, {} failed by the proxy, apply + destroy {:?}",
-            counters.total_calls(),
-            counters.failed_calls(),
-            started.elapsed()
-        );
-    }
-    tally
+        Holdings::default().assert_nothing_new(&fx, &format!("seed {seed}, after destroy"));
+    })
 }
 
 #[test]

@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 use support::ec2_fixture::{fixture, Fixture};
-use support::terraform::{Output, Workspace};
+use support::terraform::{provider_header, Output, Workspace};
 
 /// The endpoint services of the `studio_vpc_only` preset.
 const STUDIO_SERVICES: [&str; 7] = [
@@ -66,20 +66,17 @@ impl Recorded {
             .expect("make the wrapper executable");
         let main = format!(
             r#"
-terraform {{
-  required_providers {{
-    sagemaker = {{ source = "privatelink/sagemaker" }}
-  }}
-}}
-provider "sagemaker" {{}}
-resource "sagemaker_private_network" "this" {{
+{header}resource "sagemaker_private_network" "this" {{
   vpc_id     = "{}"
   subnet_ids = ["{}", "{}"]
   services   = ["studio_vpc_only"]
 }}
 output "network" {{ value = sagemaker_private_network.this }}
 "#,
-            fx.vpc_id, fx.subnet_b, fx.subnet_c
+            fx.vpc_id,
+            fx.subnet_b,
+            fx.subnet_c,
+            header = provider_header("")
         );
         let mut ws = Workspace::with_provider(&main, &wrapper);
         ws.set_envs(fx.account.aws_env());
@@ -291,7 +288,8 @@ fn ctrl_c_mid_create_stops_within_two_seconds_and_the_state_lists_what_was_made(
         "terraform exited {took:?} after SIGINT: in-flight work must stop within 2 s:\n{output}"
     );
     assert!(
-        output.contains("Stopped before the apply finished") && output.contains("endpoint were not done"),
+        output.contains("Stopped before the apply finished")
+            && support::one_line(&output).contains("not done: the "),
         "the provider says what it did not make:\n{output}"
     );
     let made = endpoints_by_service(&fx);

@@ -6,15 +6,7 @@ mod support;
 
 use serde_json::Value as Json;
 use support::moto;
-use support::terraform::Workspace;
-
-const REQUIRED_PROVIDERS: &str = r#"
-terraform {
-  required_providers {
-    sagemaker = { source = "privatelink/sagemaker" }
-  }
-}
-"#;
+use support::terraform::{Workspace, REQUIRED_PROVIDERS};
 
 /// A workspace for `body`, pointed at a fresh emulator account.
 fn workspace(body: &str) -> Workspace {

@@ -13,8 +13,9 @@
 
 mod support;
 
-use std::collections::BTreeSet;
+use support::diagnostics;
 use support::ec2_fixture::{create_subnet, create_vpc, fixture, service, Fixture};
+use support::holdings::Holdings;
 use support::sagemaker::{
     create_model_by_hand, describe_model, main_tf, model_block, model_block_with, model_names,
     IMAGE, ROLE,
@@ -22,10 +23,6 @@ use support::sagemaker::{
 use support::terraform::Workspace;
 
 const RESOURCE: &str = "sagemaker_vpc_model_config.this";
-/// The name of every model security group starts with this.
-const GROUP_NAME_PREFIX: &str = "sagemaker-model-";
-/// The tag every object of this provider carries.
-const OWNER_KEY: &str = "sagemaker:owner";
 /// A subnet that doesn't exist in any account (well-formed id).
 const MISSING_SUBNET: &str = "subnet-0123456789abcdef0";
 /// A security group that doesn't exist in any account (well-formed id).
@@ -80,40 +77,6 @@ fn named(name: &str, more: &str) -> String {
 // Terraform's diagnostics
 // ---------------------------------------------------------------------------
 
-/// A diagnostic as printed by Terraform: the `Error: SUMMARY` (or
-/// `Warning: SUMMARY`) line, then every line up to the next diagnostic,
-/// with any `│` box drawing taken off.
-#[derive(Debug)]
-struct Printed {
-    severity: String,
-    summary: String,
-    body: Vec<String>,
-}
-
-fn printed_diagnostics(output: &str) -> Vec<Printed> {
-    let mut all: Vec<Printed> = Vec::new();
-    for line in output.lines() {
-        let line = match line.chars().next() {
-            Some('╷' | '╵') => continue,
-            Some('│') => line.trim_start_matches('│').strip_prefix(' ').unwrap_or(""),
-            _ => line,
-        };
-        let header = line
-            .split_once(": ")
-            .filter(|(severity, _)| *severity == "Error" || *severity == "Warning");
-        match (header, all.last_mut()) {
-            (Some((severity, summary)), _) => all.push(Printed {
-                severity: severity.to_owned(),
-                summary: summary.trim().to_owned(),
-                body: Vec::new(),
-            }),
-            (None, Some(current)) => current.body.push(line.to_owned()),
-            (None, None) => {}
-        }
-    }
-    all
-}
-
 /// The one error a failed command must print.
 struct Expect<'a> {
     summary: &'a str,
@@ -127,107 +90,27 @@ struct Expect<'a> {
 /// resource at the line of `main_tf` holding `expect.line`; returns its
 /// detail (the text after the quoted line), whitespace squashed.
 fn assert_only_error(output: &str, main_tf: &str, expect: &Expect<'_>) -> String {
-    let errors: Vec<Printed> = printed_diagnostics(output)
-        .into_iter()
-        .filter(|d| d.severity == "Error")
-        .collect();
-    let summaries: Vec<&str> = errors.iter().map(|d| d.summary.as_str()).collect();
-    assert_eq!(
-        summaries,
-        [expect.summary],
-        "exactly this error; terraform said:\n{output}"
-    );
-    let error = &errors[0].body;
-    let body = error.join("\n");
-    let lines: Vec<(usize, &str)> = main_tf
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.contains(expect.line))
-        .map(|(i, l)| (i + 1, l))
-        .collect();
-    let [(number, text)] = lines[..] else {
-        panic!("{:?} must be on one line of:\n{main_tf}", expect.line);
+    let error = diagnostics::only_error(output, expect.summary);
+    let at = diagnostics::Expect {
+        resource: RESOURCE,
+        line: expect.line,
+        says: expect.says,
     };
-    let has_line = |wanted: &str| {
-        error
-            .iter()
-            .position(|l| support::one_line(l) == support::one_line(wanted))
-    };
-    assert!(
-        has_line(&format!("with {RESOURCE},")).is_some(),
-        "the error names the resource:\n{body}"
-    );
-    let location =
-        format!("on main.tf line {number}, in resource \"sagemaker_vpc_model_config\" \"this\":");
-    assert!(
-        has_line(&location).is_some(),
-        "the error points at main.tf line {number} ({text:?}):\n{body}\n--- main.tf ---\n{main_tf}"
-    );
-    let Some(quoted) = has_line(&format!("{number}: {text}")) else {
-        panic!("the error quotes line {number} {text:?}:\n{body}");
-    };
-    let detail = support::one_line(&error[quoted + 1..].join(" "));
-    for fragment in expect.says {
-        assert!(
-            detail.contains(&support::one_line(fragment)),
-            "the error says {fragment:?}:\n{body}"
-        );
-    }
-    detail
+    diagnostics::assert_points_at(&error, main_tf, &at)
 }
 
 // ---------------------------------------------------------------------------
 // What the emulator holds
 // ---------------------------------------------------------------------------
 
-/// The account's models and endpoints before a command runs.
-struct Before {
-    models: Vec<String>,
-    endpoints: BTreeSet<String>,
-}
-
-impl Before {
-    fn take(fx: &Fixture) -> Before {
-        Before {
-            models: model_names(fx),
-            endpoints: fx.endpoints().into_iter().map(|e| e.id).collect(),
-        }
-    }
-
-    /// Asserts that the command that printed `output` created nothing: the
-    /// same models and endpoints as before, and no group of this resource.
-    fn assert_nothing_created(&self, fx: &Fixture, output: &str) {
-        assert_eq!(
-            model_names(fx),
-            self.models,
-            "the failed command must create no model; terraform said:\n{output}"
-        );
-        let endpoints: BTreeSet<String> = fx.endpoints().into_iter().map(|e| e.id).collect();
-        assert_eq!(
-            endpoints, self.endpoints,
-            "the failed command must create no endpoint; terraform said:\n{output}"
-        );
-        let groups: Vec<String> = fx
-            .groups()
-            .into_iter()
-            .filter(|g| g.name.starts_with(GROUP_NAME_PREFIX) || g.tags.contains_key(OWNER_KEY))
-            .map(|g| format!("{} ({})", g.id, g.name))
-            .collect();
-        assert!(
-            groups.is_empty(),
-            "the failed command must create no security group, found {groups:?}; terraform said:\n{output}"
-        );
-    }
-}
-
 /// `terraform validate` of `main_tf` must fail with `expect` alone — a
 /// static check, no account needed — and create nothing.
 fn validate_fails(fx: &Fixture, main_tf: &str, expect: &Expect<'_>) -> String {
     let ws = fx.workspace(main_tf);
-    let before = Before::take(fx);
+    let before = Holdings::of(fx);
     let output = ws.run_err(&["validate"]);
     let detail = assert_only_error(&output, main_tf, expect);
-    before.assert_nothing_created(fx, &output);
+    before.assert_nothing_new(fx, &output);
     detail
 }
 
@@ -240,10 +123,10 @@ fn plan_fails(fx: &Fixture, main_tf: &str, expect: &Expect<'_>) -> String {
 /// [`plan_fails`] in an existing workspace, after writing `main_tf` to it.
 fn plan_fails_in(fx: &Fixture, ws: &Workspace, main_tf: &str, expect: &Expect<'_>) -> String {
     ws.write("main.tf", main_tf);
-    let before = Before::take(fx);
+    let before = Holdings::of(fx);
     let output = ws.plan_err();
     let detail = assert_only_error(&output, main_tf, expect);
-    before.assert_nothing_created(fx, &output);
+    before.assert_nothing_new(fx, &output);
     detail
 }
 
@@ -553,14 +436,14 @@ fn no_s3_path_with_creation_disabled_fails_plan_until_an_s3_gateway_is_routed() 
         .get("vpcEndpoint")
         .expect("CreateVpcEndpoint answers a vpcEndpoint")
         .text("vpcEndpointId");
-    let before = Before::take(&fx);
+    let before = Holdings::of(&fx);
     let plan = ws.plan_ok().combined();
     assert!(
         plan.lines()
             .any(|l| l.contains("s3_endpoint_id") && l.contains(&gateway)),
         "the plan reuses {gateway}:\n{plan}"
     );
-    before.assert_nothing_created(&fx, &plan);
+    before.assert_nothing_new(&fx, &plan);
 
     // Subnet a has its own table, which the gateway does not route: only it fails.
     let with_a = config(&[&fx.subnet_a, &fx.subnet_b], &no_creation);
@@ -737,7 +620,7 @@ fn subnets_unknown_at_plan_in_one_zone_fail_apply_before_anything_is_created() {
         &model_block("late-zone", IMAGE, ""),
     );
     let ws = fx.workspace(&main_tf);
-    let before = Before::take(&fx);
+    let before = Holdings::of(&fx);
     let output = ws.apply_err();
     assert!(
         output.contains("Plan: 2 to add")
@@ -753,7 +636,7 @@ fn subnets_unknown_at_plan_in_one_zone_fail_apply_before_anything_is_created() {
             says: &[&fx.subnet_a, &second_a, "Add a subnet in another zone"],
         },
     );
-    before.assert_nothing_created(&fx, &output);
+    before.assert_nothing_new(&fx, &output);
     assert_eq!(
         ws.state_list(),
         ["terraform_data.subnets"],
@@ -802,7 +685,7 @@ fn a_model_name_taken_between_plan_and_apply_fails_the_saved_plan_before_anythin
     ws.run_ok(&["plan", "-input=false", "-out=tfplan"]);
     let theirs = "123456789012.dkr.ecr.us-east-1.amazonaws.com/theirs:7";
     create_model_by_hand(&fx, "churn-race", theirs);
-    let before = Before::take(&fx);
+    let before = Holdings::of(&fx);
     let output = ws.run_err(&["apply", "-input=false", "tfplan"]);
     assert_only_error(
         &output,
@@ -813,7 +696,7 @@ fn a_model_name_taken_between_plan_and_apply_fails_the_saved_plan_before_anythin
             says: &["\"churn-race\" already exists", "terraform import"],
         },
     );
-    before.assert_nothing_created(&fx, &output);
+    before.assert_nothing_new(&fx, &output);
     let model = describe_model(&fx, "churn-race").expect("their model is still there");
     assert_eq!(model["PrimaryContainer"]["Image"], theirs, "and unchanged");
     assert!(ws.state_list().is_empty(), "nothing is in state");

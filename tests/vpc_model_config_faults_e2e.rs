@@ -30,9 +30,10 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 use support::ec2_fixture::{fixture, service, Endpoint, Fixture};
 use support::fault_proxy::{Config, ErrorAnswer, FailOnce, Fault, FaultProxy, Tally};
+use support::holdings::Holdings;
 use support::moto;
 use support::sagemaker::{describe_model, model_block, model_names, IMAGE};
-use support::terraform::{Output, Workspace};
+use support::terraform::{provider_header, Output, Workspace, TEAM_TAGS};
 
 /// The resource's address in every configuration here.
 const ADDRESS: &str = "sagemaker_vpc_model_config.this";
@@ -51,22 +52,13 @@ fn start_proxy(config: Config) -> FaultProxy {
 fn config(fx: &Fixture, proxy: &FaultProxy, name: &str, model_extra: &str, extra: &str) -> String {
     format!(
         r#"
-terraform {{
-  required_providers {{
-    sagemaker = {{ source = "privatelink/sagemaker" }}
-  }}
-}}
-provider "sagemaker" {{
-  {endpoints}
-  default_tags {{ tags = {{ Team = "ml-platform" }} }}
-}}
-resource "sagemaker_vpc_model_config" "this" {{
+{header}resource "sagemaker_vpc_model_config" "this" {{
   subnet_ids = ["{b}", "{c}"]
 {model}
 {extra}
 }}
 "#,
-        endpoints = proxy.endpoints_block(),
+        header = provider_header(&format!("{}\n  {TEAM_TAGS}", proxy.endpoints_block())),
         b = fx.subnet_b,
         c = fx.subnet_c,
         model = model_block(name, IMAGE, model_extra),
@@ -141,16 +133,6 @@ fn assert_exactly_one_of_each(fx: &Fixture, name: &str, when: &str) -> (String, 
     (made.groups[0].clone(), made.endpoints[0].clone())
 }
 
-/// Asserts nothing configuration `name` made is left: no model, no group,
-/// no S3 endpoint.
-fn assert_nothing_left(fx: &Fixture, name: &str, when: &str) {
-    let made = made(fx, name);
-    assert!(
-        made.groups.is_empty() && made.endpoints.is_empty() && made.models.is_empty(),
-        "{when}: objects left behind: {made:?}"
-    );
-}
-
 /// The resource's attributes in `terraform show -json`; `None` when the
 /// state does not hold it.
 fn recorded(ws: &Workspace) -> Option<Value> {
@@ -223,7 +205,7 @@ fn a_rejected_model_create_keeps_group_and_endpoint_in_state_and_the_next_apply_
     ws.plan_no_changes();
 
     ws.destroy_ok();
-    assert_nothing_left(&fx, name, "after destroy");
+    Holdings::default().assert_nothing_new(&fx, "after destroy");
 }
 
 #[test]
@@ -259,7 +241,7 @@ fn an_s3_endpoint_pending_for_several_polls_is_waited_for_and_a_deleting_one_too
         3,
         "destroy waited through 3 deleting answers before deleting the group"
     );
-    assert_nothing_left(&fx, name, "after destroy");
+    Holdings::default().assert_nothing_new(&fx, "after destroy");
 }
 
 #[test]
@@ -309,7 +291,7 @@ fn an_s3_endpoint_pending_past_the_create_timeout_fails_apply_naming_it_and_dest
     assert_state_lists(&ws, &made_now.groups[0], endpoint, "after the timeout");
 
     ws.destroy_ok();
-    assert_nothing_left(&fx, name, "after destroy");
+    Holdings::default().assert_nothing_new(&fx, "after destroy");
 }
 
 // ---------------------------------------------------------------------------
@@ -359,12 +341,7 @@ fn apply_and_destroy_per_seed(lane: u64, seeds: Vec<u64>) -> Tally {
     let name = format!("faults-seeded-{lane}");
     let proxy = start_proxy(Config::new(0));
     let ws = fx.workspace(&config(&fx, &proxy, &name, "", ""));
-    let mut tally = Tally::default();
-    for seed in seeds {
-        let started = Instant::now();
-        proxy.set_config(a_fifth_failing(seed));
-        proxy.reset_counters();
-
+    proxy.seeded_runs(seeds, a_fifth_failing, |seed| {
         let (_, groups, endpoints) = most_at_once(&fx, &name, || ws.apply_ok());
         assert!(
             groups <= 1 && endpoints <= 1,
@@ -379,22 +356,8 @@ fn apply_and_destroy_per_seed(lane: u64, seeds: Vec<u64>) -> Tally {
         assert_eq!(values["s3_endpoint_managed"], true, "seed {seed}");
 
         ws.destroy_ok();
-        assert_nothing_left(&fx, &name, &format!("seed {seed}, after destroy"));
-
-        let counters = proxy.counters();
-        assert!(
-            counters.failed_calls() > 0,
-            "seed {seed}: no fault was injected: {counters:?}"
-        );
-        tally.add_run(&counters);
-        eprintln!(
-            "seed {seed}: {} calls, {} failed by the proxy, apply + destroy {:?}",
-            counters.total_calls(),
-            counters.failed_calls(),
-            started.elapsed()
-        );
-    }
-    tally
+        Holdings::default().assert_nothing_new(&fx, &format!("seed {seed}, after destroy"));
+    })
 }
 
 /// Seeded runs.
@@ -668,7 +631,7 @@ fn after_the_provider_is_killed_mid_create_the_next_apply_adopts_group_endpoint_
     ws.plan_no_changes();
 
     ws.destroy_ok();
-    assert_nothing_left(&fx, name, "after destroy");
+    Holdings::default().assert_nothing_new(&fx, "after destroy");
 }
 
 /// The longest terraform may take to exit after Ctrl-C: the provider stops
@@ -733,5 +696,5 @@ fn ctrl_c_while_the_s3_endpoint_is_pending_stops_within_seconds_and_the_next_app
     ws.plan_no_changes();
 
     ws.destroy_ok();
-    assert_nothing_left(&fx, name, "after destroy");
+    Holdings::default().assert_nothing_new(&fx, "after destroy");
 }

@@ -618,6 +618,38 @@ impl FaultProxy {
         state.draws.clear();
     }
 
+    /// The seeded-fault loop: for each seed of `seeds`, sets the faults
+    /// `faults(seed)`, resets the counters and calls `run(seed)` (which
+    /// applies, checks, destroys, checks); asserts each run met a fault, and
+    /// tallies the calls.
+    pub fn seeded_runs(
+        &self,
+        seeds: Vec<u64>,
+        faults: impl Fn(u64) -> Config,
+        mut run: impl FnMut(u64),
+    ) -> Tally {
+        let mut tally = Tally::default();
+        for seed in seeds {
+            let started = Instant::now();
+            self.set_config(faults(seed));
+            self.reset_counters();
+            run(seed);
+            let counters = self.counters();
+            assert!(
+                counters.failed_calls() > 0,
+                "seed {seed}: no fault was injected: {counters:?}"
+            );
+            tally.add_run(&counters);
+            eprintln!(
+                "seed {seed}: {} calls, {} failed by the proxy, {:?}",
+                counters.total_calls(),
+                counters.failed_calls(),
+                started.elapsed()
+            );
+        }
+        tally
+    }
+
     /// Forgets pending/deleting holds, token buckets and stored answers.
     pub fn clear_memory(&self) {
         let mut state = self.shared.lock();

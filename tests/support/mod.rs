@@ -7,8 +7,10 @@
 //! different subset, so unused-item warnings are silenced here.
 #![allow(dead_code)]
 
+pub mod diagnostics;
 pub mod ec2_fixture;
 pub mod fault_proxy;
+pub mod holdings;
 pub mod moto;
 pub mod plugin_client;
 pub mod sagemaker;

@@ -5,6 +5,7 @@
 
 use super::ec2_fixture::Fixture;
 use super::moto::{self, HttpResponse};
+use super::terraform::{provider_header, TEAM_TAGS};
 use serde_json::Value;
 
 /// An execution role ARN of the right form (moto does not check it exists).
@@ -49,16 +50,9 @@ pub fn model_block_with(
 pub fn main_tf(resources: &str) -> String {
     format!(
         r#"
-terraform {{
-  required_providers {{
-    sagemaker = {{ source = "privatelink/sagemaker" }}
-  }}
-}}
-provider "sagemaker" {{
-  default_tags {{ tags = {{ Team = "ml-platform" }} }}
-}}
-{resources}
-"#
+{header}{resources}
+"#,
+        header = provider_header(TEAM_TAGS)
     )
 }
 

@@ -34,6 +34,25 @@ pub const PROVIDER_SOURCE: &str = "registry.terraform.io/privatelink/sagemaker";
 /// Provider version installed in the mirror (the crate version).
 pub const PROVIDER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The `terraform` block every test configuration starts with: it requires
+/// this provider (installed from the workspace's mirror).
+pub const REQUIRED_PROVIDERS: &str = r#"terraform {
+  required_providers {
+    sagemaker = { source = "privatelink/sagemaker" }
+  }
+}
+"#;
+
+/// The provider settings most test configurations use: default tags.
+pub const TEAM_TAGS: &str = r#"default_tags { tags = { Team = "ml-platform" } }"#;
+
+/// The header of a test configuration: [`REQUIRED_PROVIDERS`], then a
+/// `provider "sagemaker"` block holding `settings` (default tags, a fault
+/// proxy's endpoints block, …).
+pub fn provider_header(settings: &str) -> String {
+    format!("{REQUIRED_PROVIDERS}provider \"sagemaker\" {{\n  {settings}\n}}\n")
+}
+
 /// Default limit for one terraform command (override: `TF_TEST_TIMEOUT_SECS`).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 /// Commands whose colours are turned off through `TF_CLI_ARGS_<command>`.

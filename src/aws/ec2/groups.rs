@@ -27,7 +27,8 @@ pub async fn find_unfinished_group(
 }
 
 /// A closed group tagged `tags`: `unfinished` (what an unfinished create
-/// left, found by [`find_unfinished_group`]) retagged and emptied, else a
+/// left, found by [`find_unfinished_group`]) retagged (tags `tagging`
+/// ignores left alone) and emptied, else a
 /// new one named `name` (see [`create_closed_group`]); returns its id.
 pub async fn adopt_or_create_closed_group(
     ec2: &aws_sdk_ec2::Client,
@@ -35,6 +36,7 @@ pub async fn adopt_or_create_closed_group(
     (name, description): (&str, &str),
     unfinished: Option<&SecurityGroup>,
     tags: &BTreeMap<String, String>,
+    tagging: &crate::aws::TagSettings,
 ) -> Result<String, String> {
     let Some(group) = unfinished else {
         return create_closed_group(ec2, vpc_id, name, description, tags).await;
@@ -43,7 +45,7 @@ pub async fn adopt_or_create_closed_group(
         "adopting the security group an unfinished create left",
         &[("group_id", serde_json::json!(group.id))],
     );
-    sync_tags(ec2, &group.id, &group.tags, tags).await?;
+    sync_tags(ec2, &group.id, &tagging.managed(&group.tags), tags).await?;
     sync_rule_lines(ec2, &group.id, &rule_lines(group), &[]).await?;
     Ok(group.id.clone())
 }
@@ -131,8 +133,11 @@ pub async fn find_security_group_if_exists(
 
 /// An owned security group as the instance wants it.
 pub struct WantedGroup<'a> {
+    /// The VPC it is in.
     pub vpc_id: &'a str,
+    /// Its name, for a group still to make.
     pub name: &'a str,
+    /// Its description, for a group still to make.
     pub description: &'a str,
     /// Every tag it carries, ownership tags included.
     pub tags: &'a BTreeMap<String, String>,
@@ -142,37 +147,54 @@ pub struct WantedGroup<'a> {
     pub ingress_only: bool,
 }
 
-/// Brings the owned group in line with `want` and returns its id:
-/// `existing` (see [`find_owned_group`]) gets the wanted rules and tags —
-/// rules and tags changed by hand are put back, tags `tagging` ignores are
-/// left alone; with none, a closed group is made (adopting `unfinished`,
-/// what an unfinished create left) and given the wanted rules.
-pub async fn converge_group(
+/// The owned group's id: `existing`'s (see [`find_owned_group`]), else a
+/// closed group made for `want` (adopting `unfinished`, what an unfinished
+/// create left). Give it its rules with [`sync_group`] as a separate step,
+/// so a failure there never loses the id of a group just made.
+pub async fn ensure_group(
     ec2: &aws_sdk_ec2::Client,
     want: &WantedGroup<'_>,
     existing: Option<&SecurityGroup>,
     unfinished: Option<&SecurityGroup>,
     tagging: &crate::aws::TagSettings,
 ) -> Result<String, String> {
-    let Some(group) = existing else {
-        let id = adopt_or_create_closed_group(
-            ec2,
-            want.vpc_id,
-            (want.name, want.description),
-            unfinished,
-            want.tags,
-        )
-        .await?;
-        sync_rule_lines(ec2, &id, &[], want.rules).await?;
-        return Ok(id);
+    match existing {
+        Some(group) => Ok(group.id.clone()),
+        None => {
+            let name_and_description = (want.name, want.description);
+            adopt_or_create_closed_group(
+                ec2,
+                want.vpc_id,
+                name_and_description,
+                unfinished,
+                want.tags,
+                tagging,
+            )
+            .await
+        }
+    }
+}
+
+/// Brings group `group_id` in line with `want`: its rules and its tags, as
+/// `existing` reports them (`None`: the group [`ensure_group`] just made,
+/// closed and tagged) — rules and tags changed by hand are put back, tags
+/// `tagging` ignores are left alone.
+pub async fn sync_group(
+    ec2: &aws_sdk_ec2::Client,
+    want: &WantedGroup<'_>,
+    group_id: &str,
+    existing: Option<&SecurityGroup>,
+    tagging: &crate::aws::TagSettings,
+) -> Result<(), String> {
+    let Some(group) = existing.filter(|g| g.id == group_id) else {
+        return sync_rule_lines(ec2, group_id, &[], want.rules).await;
     };
     let now: Vec<String> = rule_lines(group)
         .into_iter()
         .filter(|line| !want.ingress_only || line.starts_with("ingress "))
         .collect();
-    sync_rule_lines(ec2, &group.id, &now, want.rules).await?;
-    sync_tags(ec2, &group.id, &tagging.managed(&group.tags), want.tags).await?;
-    Ok(group.id.clone())
+    sync_rule_lines(ec2, group_id, &now, want.rules).await?;
+    sync_tags(ec2, group_id, &tagging.managed(&group.tags), want.tags).await
 }
 
 /// Deletes the group `group_id`, retrying `DependencyViolation` while

@@ -36,7 +36,9 @@ impl From<String> for StepError {
 
 /// One step of a stage: what it is for (e.g. "the s3 endpoint") and its work.
 pub struct Step<'a, T> {
+    /// What it is for, named in the message when a stop leaves it undone.
     pub label: String,
+    /// The work.
     pub work: BoxFuture<'a, Result<T, StepError>>,
 }
 
@@ -77,13 +79,31 @@ impl<'a> Applier<'a> {
         !self.diags.has_errors() && self.undone.is_empty() && !self.ctx.cancel.is_cancelled()
     }
 
-    /// Runs one step unless the apply is no longer going; its error is
-    /// recorded under `summary`.
-    pub async fn step<T: Send + 'a>(&mut self, summary: &str, step: Step<'a, T>) -> Option<T> {
-        self.stage(summary, 1, vec![step])
-            .await
-            .pop()
-            .map(|(_, t)| t)
+    /// Runs one step, `work` for `label`, unless the apply is no longer
+    /// going; its error is recorded under `summary`.
+    pub async fn step<T>(
+        &mut self,
+        summary: &str,
+        label: &str,
+        work: impl std::future::Future<Output = Result<T, StepError>>,
+    ) -> Option<T> {
+        if !self.going() {
+            if self.ctx.cancel.is_cancelled() {
+                self.undone.push(label.to_owned());
+            }
+            return None;
+        }
+        match work.await {
+            Ok(value) => Some(value),
+            Err(StepError::Stopped) => {
+                self.undone.push(label.to_owned());
+                None
+            }
+            Err(StepError::Failed(detail)) => {
+                self.diags.error(summary, detail);
+                None
+            }
+        }
     }
 
     /// Runs the steps of one stage concurrently, at most `parallel` at once,
@@ -147,7 +167,7 @@ impl<'a> Applier<'a> {
             let what = if self.undone.is_empty() {
                 String::new()
             } else {
-                format!(", so {} were not done", self.undone.join(", "))
+                format!("; not done: {}", self.undone.join(", "))
             };
             let why = if self.ctx.timed_out() {
                 "its timeout passed"
@@ -184,7 +204,10 @@ mod tests {
             .await;
         assert_eq!(done.len(), 1);
         assert!(!applier.going());
-        assert!(applier.step("Cannot make", ok("c")).await.is_none());
+        assert!(applier
+            .step("Cannot make", "c", async { Ok(1) })
+            .await
+            .is_none());
         let diags = applier.finish();
         assert!(diags.has_errors());
     }
@@ -193,7 +216,10 @@ mod tests {
     async fn a_stop_names_what_was_left_undone() {
         let ctx = Context::default();
         let mut applier = Applier::new(&ctx);
-        assert_eq!(applier.step("x", ok("the group")).await, Some(1));
+        assert_eq!(
+            applier.step("x", "the group", async { Ok(1) }).await,
+            Some(1)
+        );
         ctx.cancel.cancel();
         let done = applier
             .stage("x", 4, vec![ok("the s3 endpoint"), ok("the sts endpoint")])
@@ -201,7 +227,7 @@ mod tests {
         assert!(done.is_empty());
         let text = format!("{:?}", applier.finish());
         assert!(
-            text.contains("the s3 endpoint, the sts endpoint were not done"),
+            text.contains("not done: the s3 endpoint, the sts endpoint"),
             "{text}"
         );
         assert!(text.contains("Ctrl-C"), "{text}");

@@ -24,8 +24,11 @@ use std::collections::BTreeMap;
 /// What one step of a resource works with: the request's context, the AWS
 /// clients, the provider's tag settings and the instance's owner.
 pub struct Env<'a> {
+    /// The request's context: cancel (Ctrl-C, timeouts), deadline, InState.
     pub ctx: &'a Context,
+    /// The AWS clients of the provider's configuration.
     pub clients: Clients,
+    /// The provider's `default_tags` and `ignore_tags`.
     pub tagging: TagSettings,
     /// The instance: recorded in the prior state, new at create, planned
     /// (not yet drawn) at the plan of a create.
@@ -43,9 +46,11 @@ impl Env<'_> {
 /// object that stands for it), which the core turns into `tags` and
 /// `tags_all`.
 pub struct Refreshed {
+    /// The state with what AWS reports.
     pub state: Value,
     /// `None` when no object carrying the instance's tags exists any more.
     pub live_tags: Option<BTreeMap<String, String>>,
+    /// Warnings found (e.g. a policy changed outside Terraform).
     pub diags: Diagnostics,
 }
 
@@ -106,6 +111,16 @@ pub trait Composite: Send + Sync + 'static {
 pub fn recorded_owner<C: Composite>(state: &Value) -> Option<Owner> {
     let id = text(state, "id")?;
     Some(Owner::existing(C::TYPE_NAME, &C::identity(state), &id))
+}
+
+/// The result of an apply that failed before it made or changed anything
+/// the state must record: the prior state stays (none on create, where
+/// `prior` is null), with `diags`.
+pub fn unchanged(prior: &Value, diags: Diagnostics) -> ApplyResult {
+    ApplyResult {
+        state: (!prior.is_null()).then(|| prior.clone()),
+        diags,
+    }
 }
 
 /// A state of `schema` with every attribute and block null: where an

@@ -12,7 +12,7 @@ use crate::aws::sagemaker_inputs::check_environment;
 use crate::aws::Clients;
 use crate::framework::{ApplyResult, AttrPath, Diagnostics, PlanResult, Schema};
 use crate::resources::common::{all_tags, known_strings, observed_tags, string_map, text};
-use crate::resources::composite::{empty_state, Composite, Env, Made, Refreshed};
+use crate::resources::composite::{empty_state, unchanged, Composite, Env, Made, Refreshed};
 use crate::value::Value;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -247,11 +247,15 @@ async fn create(env: &Env<'_>, mut planned: Value) -> ApplyResult {
                 return ApplyResult { state: None, diags };
             }
             if let Err(e) = sagemaker::delete_model(sagemaker, &name).await {
-                return failed(None, "Cannot replace what an unfinished create left", e);
+                return failed(
+                    &Value::Null,
+                    "Cannot replace what an unfinished create left",
+                    e,
+                );
             }
         }
         Ok(None) => {}
-        Err(e) => return failed(None, "Cannot check the model name", e),
+        Err(e) => return failed(&Value::Null, "Cannot check the model name", e),
     }
     let spec = Spec::of(&planned);
     let tags = env
@@ -276,7 +280,7 @@ async fn create(env: &Env<'_>, mut planned: Value) -> ApplyResult {
                 diags: Diagnostics::new(),
             }
         }
-        Err(e) => failed(None, "Cannot create the SageMaker model", e),
+        Err(e) => failed(&Value::Null, "Cannot create the SageMaker model", e),
     }
 }
 
@@ -289,9 +293,9 @@ async fn update_tags(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResul
         Ok(None) => {
             let detail =
                 format!("Model {name:?} no longer exists: run terraform apply again to make it.");
-            return failed(Some(prior), "SageMaker model gone", detail);
+            return failed(prior, "SageMaker model gone", detail);
         }
-        Err(e) => return failed(Some(prior), "Cannot read the SageMaker model", e),
+        Err(e) => return failed(prior, "Cannot read the SageMaker model", e),
     };
     let want = env
         .owner
@@ -302,7 +306,7 @@ async fn update_tags(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResul
             state: Some(planned),
             diags: Diagnostics::new(),
         },
-        Err(e) => failed(Some(prior), "Cannot update the model tags", e),
+        Err(e) => failed(prior, "Cannot update the model tags", e),
     }
 }
 
@@ -495,10 +499,7 @@ fn with_model(mut base: Value, model: &Model) -> Value {
     base
 }
 
-/// An apply that failed: `prior` (none on create) stays the state.
-fn failed(prior: Option<&Value>, summary: &str, detail: String) -> ApplyResult {
-    ApplyResult {
-        state: prior.cloned(),
-        diags: Diagnostics::from_error(summary, detail),
-    }
+/// An apply that failed before changing anything.
+fn failed(prior: &Value, summary: &str, detail: String) -> ApplyResult {
+    unchanged(prior, Diagnostics::from_error(summary, detail))
 }

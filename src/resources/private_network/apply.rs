@@ -15,7 +15,7 @@ use super::state::{
 };
 use crate::aws::ec2::endpoints::{self as ops, EndpointChange, EndpointRequest, Placement};
 use crate::aws::ec2::find::{self, VpcEndpoint};
-use crate::aws::ec2::groups::{self, converge_group, find_owned_group, WantedGroup};
+use crate::aws::ec2::groups::{self, ensure_group, find_owned_group, sync_group, WantedGroup};
 use crate::aws::ec2::tags::sync_tags;
 use crate::aws::ec2::wait::{wait_endpoints, Target};
 use crate::catalog::{EndpointKind, ServiceSpec};
@@ -23,7 +23,7 @@ use crate::framework::{ApplyResult, Diagnostics};
 use crate::resources::common::text;
 use crate::resources::composite::applier::{Applier, Step, StepError};
 use crate::resources::composite::planner::compare;
-use crate::resources::composite::Env;
+use crate::resources::composite::{unchanged, Env};
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -33,21 +33,12 @@ const CONCURRENT_CALLS: usize = 4;
 /// Makes AWS match `planned`; `prior` is null on create.
 pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult {
     let creating = prior.is_null();
-    let unchanged = || ApplyResult {
-        state: (!creating).then(|| prior.clone()),
-        diags: Diagnostics::new(),
-    };
     let want = desired(&planned, env.region(), &env.tagging);
     let recorded = recorded_ids(prior);
     let inputs = RemoteInputs::of(&want, &env.owner, creating, &recorded, None);
     let network = match check_remote(&env.clients, &inputs).await {
         Ok((network, _)) => network,
-        Err(diags) => {
-            return ApplyResult {
-                diags,
-                ..unchanged()
-            }
-        }
+        Err(diags) => return unchanged(prior, diags),
     };
     let ec2 = &env.clients.ec2;
     let tags = env.owner.tags(&BTreeMap::new(), &want.tags, creating);
@@ -62,10 +53,7 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
         Err(e) => {
             let diags =
                 Diagnostics::from_error("Cannot read the endpoint security group", e.to_string());
-            return ApplyResult {
-                diags,
-                ..unchanged()
-            };
+            return unchanged(prior, diags);
         }
     };
     let mut applier = Applier::new(env.ctx);
@@ -80,42 +68,27 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
         rules: &rules,
         ingress_only: true,
     };
-    let converged = converge_group(
-        ec2,
-        &group,
-        existing.as_ref(),
-        network.unfinished_group.as_ref(),
-        &env.tagging,
-    );
+    let summary = "Cannot set up the endpoint security group";
+    let label = "the endpoint security group";
+    let unfinished = network.unfinished_group.as_ref();
+    let ensured = ensure_group(ec2, &group, existing.as_ref(), unfinished, &env.tagging);
     let made = applier
-        .step(
-            "Cannot set up the endpoint security group",
-            Step::new("the endpoint security group", async {
-                Ok(converged.await?)
-            }),
-        )
+        .step(summary, label, async { Ok(ensured.await?) })
         .await;
     let Some(group_id) = made.or(recorded_group) else {
         // Nothing of this network exists, or only what the next create adopts.
-        return ApplyResult {
-            diags: applier.finish(),
-            ..unchanged()
-        };
+        return unchanged(prior, applier.finish());
     };
-    converge_endpoints(
-        env,
-        &mut applier,
-        prior,
-        (&want, &network, &tags),
-        &group_id,
-    )
-    .await;
-    let mut diags = if applier.going() {
-        wait_all(env, &want.vpc_id, prior, &planned).await
-    } else {
-        Diagnostics::new()
-    };
-    diags.extend(applier.finish());
+    let synced = sync_group(ec2, &group, &group_id, existing.as_ref(), &env.tagging);
+    applier
+        .step(summary, label, async { Ok(synced.await?) })
+        .await;
+    let parts = (&want, &network, &tags);
+    converge_endpoints(env, &mut applier, prior, parts, &group_id).await;
+    if applier.going() {
+        applier.extend(wait_all(env, &want.vpc_id, prior, &planned).await);
+    }
+    let diags = applier.finish();
     settle(env, planned, &network, &cidrs, &group_id, diags).await
 }
 
@@ -148,9 +121,10 @@ pub async fn delete(env: &Env<'_>, prior: &Value) -> Diagnostics {
 }
 
 /// The endpoints stage: compares the wanted services with the endpoints
-/// this network owns — recorded in `prior`, tagged as its own, or (on
-/// create) left by an unfinished create of it — then deletes the extra
-/// ones, and brings the kept ones in line while the missing ones are made.
+/// this network owns — recorded in `prior` (kept first), tagged as its own,
+/// or (on create) left by an unfinished create of it — then, concurrently,
+/// deletes the extra ones, brings the kept ones in line and makes the
+/// missing ones; one failure stops none of the others.
 async fn converge_endpoints<'a>(
     env: &'a Env<'_>,
     applier: &mut Applier<'a>,
@@ -160,11 +134,14 @@ async fn converge_endpoints<'a>(
 ) {
     let ec2 = &env.clients.ec2;
     let region = env.region();
-    let candidates: Vec<&'a VpcEndpoint> = if prior.is_null() {
+    // The endpoints the state records come first: they are the ones kept.
+    let recorded = recorded_ids(prior);
+    let mut candidates: Vec<&'a VpcEndpoint> = if prior.is_null() {
         network.unfinished_endpoints(&env.owner).collect()
     } else {
         owned(&network.endpoints, &env.owner, prior).collect()
     };
+    candidates.sort_by_key(|e| !recorded.contains(&e.id));
     let wanted: Vec<&'static str> = want.services.iter().map(|s| s.short_name).collect();
     let changes = compare(
         &wanted,
@@ -190,21 +167,6 @@ async fn converge_endpoints<'a>(
             ],
         );
     }
-    let extra: Vec<String> = changes.delete.iter().map(|e| e.id.clone()).collect();
-    if !extra.is_empty() {
-        let label = format!("deleting {}", extra.join(", "));
-        let deleted = async move {
-            ops::delete_endpoints_unless_stopped(ec2, &want.vpc_id, &extra, &env.ctx.cancel)
-                .await?;
-            Ok(())
-        };
-        applier
-            .step(
-                "Cannot delete a VPC endpoint no longer wanted",
-                Step::new(label, deleted),
-            )
-            .await;
-    }
     let route_tables = want
         .route_table_ids
         .as_deref()
@@ -223,6 +185,15 @@ async fn converge_endpoints<'a>(
             .expect("compare keeps wanted keys only")
     };
     let mut steps: Vec<Step<'a, ()>> = Vec::new();
+    let extra: Vec<String> = changes.delete.iter().map(|e| e.id.clone()).collect();
+    if !extra.is_empty() {
+        let label = format!("deleting {}", extra.join(", "));
+        let cancel = &env.ctx.cancel;
+        steps.push(Step::new(label, async move {
+            ops::delete_endpoints_unless_stopped(ec2, &want.vpc_id, &extra, cancel).await?;
+            Ok(())
+        }));
+    }
     for (name, endpoint) in changes.keep {
         let spec = spec_of(name);
         let mut change =
@@ -267,7 +238,7 @@ async fn converge_endpoints<'a>(
     }
     applier
         .stage(
-            "Cannot create or update a VPC endpoint",
+            "Cannot create, update or delete a VPC endpoint",
             CONCURRENT_CALLS,
             steps,
         )

@@ -143,16 +143,13 @@ fn with_observed_policies(
         if !spec.accepts_policy {
             continue;
         }
-        let meaningful = |text: &&str| !crate::policy::is_full_access(text);
-        let actual = endpoint.policy_document.as_deref().filter(meaningful);
-        let wanted = expected
-            .get(spec.short_name)
-            .map(String::as_str)
-            .filter(meaningful);
-        let same = match (wanted, actual) {
-            (Some(a), Some(b)) => crate::policy::equivalent(a, b),
-            (a, b) => a.is_none() && b.is_none(),
-        };
+        // AWS's default full access reads as no policy.
+        let actual = endpoint
+            .policy_document
+            .as_deref()
+            .filter(|text| !crate::policy::is_full_access(text));
+        let wanted = expected.get(spec.short_name).map(String::as_str);
+        let same = crate::policy::same_effect(wanted, actual);
         if same {
             continue;
         }

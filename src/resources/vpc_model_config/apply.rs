@@ -12,8 +12,11 @@ use super::state::{
     desired, managed_endpoint_id, model_group_ids, model_spec, security_group_name, wanted_rules,
     Desired, ModelSpec,
 };
-use crate::aws::ec2::endpoints::{self as ops, EndpointChange, EndpointRequest, Placement as At};
-use crate::aws::ec2::groups::{self, converge_group, find_security_group_if_exists, WantedGroup};
+use crate::aws::ec2::endpoints::Placement as EndpointPlacement;
+use crate::aws::ec2::endpoints::{self as ops, EndpointChange, EndpointRequest};
+use crate::aws::ec2::groups::{
+    self, ensure_group, find_security_group_if_exists, sync_group, WantedGroup,
+};
 use crate::aws::ec2::tags::sync_tags;
 use crate::aws::ec2::wait::{wait_endpoints, Target};
 use crate::aws::ownership::RESERVED_KEYS;
@@ -21,8 +24,8 @@ use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::catalog::EndpointKind;
 use crate::framework::{ApplyResult, Diagnostics};
 use crate::resources::common::text;
-use crate::resources::composite::applier::{Applier, Step};
-use crate::resources::composite::Env;
+use crate::resources::composite::applier::Applier;
+use crate::resources::composite::{unchanged, Env};
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -42,10 +45,6 @@ struct Recorded {
 /// Makes AWS match `planned`; `prior` is null on create.
 pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult {
     let creating = prior.is_null();
-    let unchanged = || ApplyResult {
-        state: (!creating).then(|| prior.clone()),
-        diags: Diagnostics::new(),
-    };
     let region = env.region();
     let mut want = desired(&planned, region, &env.tagging);
     let had = desired(prior, region, &env.tagging);
@@ -62,12 +61,7 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
     };
     let placement = match check_remote(&env.clients, &inputs).await {
         Ok((placement, _)) => placement,
-        Err(diags) => {
-            return ApplyResult {
-                diags,
-                ..unchanged()
-            }
-        }
+        Err(diags) => return unchanged(prior, diags),
     };
     let mut applier = Applier::new(env.ctx);
     // A model whose block was removed is released: it loses this
@@ -80,16 +74,16 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
         let keys = RESERVED_KEYS.map(str::to_owned);
         let released =
             async move { Ok(sagemaker::remove_tags(&env.clients.sagemaker, arn, &keys).await?) };
-        let step = Step::new("releasing the model", released);
         if applier
-            .step("Cannot release the SageMaker model", step)
+            .step(
+                "Cannot release the SageMaker model",
+                "releasing the model",
+                released,
+            )
             .await
             .is_none()
         {
-            return ApplyResult {
-                diags: applier.finish(),
-                ..unchanged()
-            };
+            return unchanged(prior, applier.finish());
         }
     }
     let recorded = Recorded {
@@ -154,32 +148,43 @@ async fn converge<'a>(
     let vpc_id = placement.vpc.id.as_str();
     // 1. The model group.
     if want.create_security_group {
-        let existing = match (&placement.own_group, &recorded.group_id) {
-            (Some(own), _) if !creating => Ok(Some(own.clone())),
-            (_, Some(id)) if !creating => find_security_group_if_exists(ec2, id).await,
-            _ => Ok(None),
+        // The recorded group (made again when deleted by hand), else the
+        // one tagged as this configuration's; a create adopts only what an
+        // unfinished create of it left.
+        let existing = match (&recorded.group_id, creating) {
+            (_, true) => Ok(None),
+            (Some(id), false) => find_security_group_if_exists(ec2, id).await,
+            (None, false) => Ok(placement.own_group.clone()),
         };
         let name = security_group_name(&env.owner);
         let rules = wanted_rules(&placement.egress_cidrs(want), &placement.s3_prefix_list_id);
-        let made = async move {
-            let existing = existing.map_err(|e| e.to_string())?;
-            let group = WantedGroup {
-                vpc_id,
-                name: &name,
-                description: GROUP_DESCRIPTION,
-                tags: &want.tags,
-                rules: &rules,
-                ingress_only: false,
-            };
-            let unfinished = placement.own_group.as_ref().filter(|_| creating);
-            Ok(converge_group(ec2, &group, existing.as_ref(), unfinished, &env.tagging).await?)
+        let group = WantedGroup {
+            vpc_id,
+            name: &name,
+            description: GROUP_DESCRIPTION,
+            tags: &want.tags,
+            rules: &rules,
+            ingress_only: false,
         };
-        let step = Step::new("the model security group", made);
-        if let Some(id) = applier
-            .step("Cannot set up the model security group", step)
-            .await
-        {
-            recorded.group_id = Some(id);
+        let (summary, label) = (
+            "Cannot set up the model security group",
+            "the model security group",
+        );
+        let existing = match existing {
+            Ok(existing) => existing,
+            Err(e) => {
+                applier.error(summary, e.to_string());
+                return recorded;
+            }
+        };
+        let unfinished = placement.own_group.as_ref().filter(|_| creating);
+        let ensured = ensure_group(ec2, &group, existing.as_ref(), unfinished, &env.tagging);
+        let ensured = async { Ok(ensured.await?) };
+        if let Some(id) = applier.step(summary, label, ensured).await {
+            recorded.group_id = Some(id.clone());
+            let synced = sync_group(ec2, &group, &id, existing.as_ref(), &env.tagging);
+            let synced = async { Ok(synced.await?) };
+            applier.step(summary, label, synced).await;
         }
     }
     // 2. The S3 gateway endpoint, when a route table needs one of ours.
@@ -191,12 +196,9 @@ async fn converge<'a>(
             let deleted = async move {
                 Ok(ops::delete_endpoints_unless_stopped(ec2, vpc_id, &ids, cancel).await?)
             };
-            let step = Step::new("the S3 gateway endpoint", deleted);
+            let summary = "Cannot delete the S3 gateway endpoint no longer needed";
             if applier
-                .step(
-                    "Cannot delete the S3 gateway endpoint no longer needed",
-                    step,
-                )
+                .step(summary, "the S3 gateway endpoint", deleted)
                 .await
                 .is_some()
             {
@@ -205,11 +207,11 @@ async fn converge<'a>(
         }
         Some(id) => {
             let live = placement.own_endpoint.as_ref();
-            let now = live.map(At::observed).unwrap_or_default();
-            let wanted = At {
+            let now = live.map(EndpointPlacement::observed).unwrap_or_default();
+            let wanted = EndpointPlacement {
                 route_tables: tables,
                 policy: want.s3_policy.as_deref(),
-                ..At::default()
+                ..EndpointPlacement::default()
             };
             let change = EndpointChange::between(EndpointKind::Gateway, &now, &wanted);
             let live_tags = live
@@ -219,9 +221,12 @@ async fn converge<'a>(
                 ops::modify_endpoint_unless_stopped(ec2, &id, change, cancel).await?;
                 Ok(sync_tags(ec2, &id, &live_tags, &want.tags).await?)
             };
-            let step = Step::new("the S3 gateway endpoint", changed);
             applier
-                .step("Cannot update the S3 gateway endpoint", step)
+                .step(
+                    "Cannot update the S3 gateway endpoint",
+                    "the S3 gateway endpoint",
+                    changed,
+                )
                 .await;
         }
         None if !tables.is_empty() => {
@@ -239,9 +244,12 @@ async fn converge<'a>(
             let made = async move {
                 Ok(ops::create_endpoint_unless_stopped(ec2, &request, cancel).await?)
             };
-            let step = Step::new("the S3 gateway endpoint", made);
             if let Some(id) = applier
-                .step("Cannot create the S3 gateway endpoint", step)
+                .step(
+                    "Cannot create the S3 gateway endpoint",
+                    "the S3 gateway endpoint",
+                    made,
+                )
                 .await
             {
                 recorded.endpoint_id = Some(id);
@@ -258,18 +266,24 @@ async fn converge<'a>(
                 .map(|_| ())
                 .map_err(|e| e.to_string().into())
         };
-        let step = Step::new("the S3 gateway endpoint", available);
         applier
-            .step("S3 gateway endpoint not available", step)
+            .step(
+                "S3 gateway endpoint not available",
+                "the S3 gateway endpoint",
+                available,
+            )
             .await;
     }
     // 3. The model.
     if let Some(old) = renamed {
         let deleted =
             async move { Ok(sagemaker::delete_model(&env.clients.sagemaker, old).await?) };
-        let step = Step::new(format!("deleting the model {old:?}"), deleted);
         applier
-            .step("Cannot delete the renamed SageMaker model", step)
+            .step(
+                "Cannot delete the renamed SageMaker model",
+                &format!("deleting the model {old:?}"),
+                deleted,
+            )
             .await;
     }
     if let Some(spec) = want.model.as_ref().filter(|_| applier.going()) {
@@ -277,9 +291,12 @@ async fn converge<'a>(
         let existing = recorded.model.take();
         let kept = existing.clone();
         let model = async move { place_model(env, want, spec, &groups, existing).await };
-        let step = Step::new("the model", model);
         recorded.model = applier
-            .step("Cannot create or replace the SageMaker model", step)
+            .step(
+                "Cannot create or replace the SageMaker model",
+                "the model",
+                model,
+            )
             .await
             .or(kept.filter(|_| !applier.going()));
     }
@@ -290,9 +307,12 @@ async fn converge<'a>(
         .filter(|_| !want.create_security_group)
     {
         let deleted = async move { Ok(delete_group(env, &group_id).await?) };
-        let step = Step::new("the model security group", deleted);
         if applier
-            .step("Cannot delete the model security group", step)
+            .step(
+                "Cannot delete the model security group",
+                "the model security group",
+                deleted,
+            )
             .await
             .is_some()
         {
