@@ -16,35 +16,22 @@ mod support;
 use std::collections::BTreeSet;
 use support::ec2_fixture::{fixture_with, Fixture};
 use support::one_line;
-use support::sagemaker::{describe_model, main_tf, model_block, IMAGE};
+use support::sagemaker::{
+    describe_model, main_tf, model_block, model_config_resource, network_resource, IMAGE,
+};
 
 /// A `sagemaker_private_network` "this" on subnets `b` and `c` of `fx`.
 fn network(fx: &Fixture, body: &str) -> String {
-    main_tf(&format!(
-        r#"
-resource "sagemaker_private_network" "this" {{
-  vpc_id     = "{}"
-  subnet_ids = ["{}", "{}"]
-{body}
-}}
-output "network" {{ value = sagemaker_private_network.this }}
-"#,
-        fx.vpc_id, fx.subnet_b, fx.subnet_c
+    main_tf(&network_resource(
+        &fx.vpc_id,
+        [&fx.subnet_b, &fx.subnet_c],
+        body,
     ))
 }
 
 /// A `sagemaker_vpc_model_config` "this" on subnets `b` and `c` of `fx`.
 fn model_config(fx: &Fixture, body: &str) -> String {
-    main_tf(&format!(
-        r#"
-resource "sagemaker_vpc_model_config" "this" {{
-  subnet_ids = ["{}", "{}"]
-{body}
-}}
-output "config" {{ value = sagemaker_vpc_model_config.this }}
-"#,
-        fx.subnet_b, fx.subnet_c
-    ))
+    main_tf(&model_config_resource([&fx.subnet_b, &fx.subnet_c], body))
 }
 
 /// What exists in the account: endpoint ids and group ids, with their owner tags.

@@ -8,7 +8,8 @@ mod support;
 use std::collections::BTreeSet;
 
 use support::ec2_fixture::{create_subnet, fixture_with, Fixture};
-use support::terraform::{provider_header, Workspace, REQUIRED_PROVIDERS, TEAM_TAGS};
+use support::sagemaker::{main_tf, network_resource};
+use support::terraform::{Workspace, REQUIRED_PROVIDERS};
 
 /// Subnets `b` (us-east-1b) and `c` (us-east-1c) of the shared fixture: two
 /// subnets in two zones, both on the main route table.
@@ -18,20 +19,11 @@ fn subnets(fx: &Fixture) -> [&str; 2] {
 
 /// The workspace for the resource with `resource_body`, on [`subnets`].
 fn workspace(fx: &Fixture, resource_body: &str) -> Workspace {
-    let [first, second] = subnets(fx);
-    let main = format!(
-        r#"
-{header}resource "sagemaker_private_network" "this" {{
-  vpc_id     = "{}"
-  subnet_ids = ["{first}", "{second}"]
-{resource_body}
-}}
-output "network" {{ value = sagemaker_private_network.this }}
-"#,
-        fx.vpc_id,
-        header = provider_header(TEAM_TAGS)
-    );
-    fx.workspace(&main)
+    fx.workspace(&main_tf(&network_resource(
+        &fx.vpc_id,
+        subnets(fx),
+        resource_body,
+    )))
 }
 
 #[test]

@@ -6,21 +6,14 @@ mod support;
 
 use serde_json::Value;
 use support::ec2_fixture::{fixture, service, Fixture};
-use support::sagemaker::{describe_model, main_tf, model_block, sagemaker_call, IMAGE};
+use support::sagemaker::{
+    describe_model, main_tf, model_block, model_config_resource, sagemaker_call, IMAGE,
+};
 
 /// The model configuration on subnets `b` and `c` (main route table, no
 /// S3 route yet) with `body`.
 fn config_on_b_and_c(fx: &Fixture, body: &str) -> String {
-    format!(
-        r#"
-resource "sagemaker_vpc_model_config" "this" {{
-  subnet_ids = ["{}", "{}"]
-{body}
-}}
-output "config" {{ value = sagemaker_vpc_model_config.this }}
-"#,
-        fx.subnet_b, fx.subnet_c
-    )
+    model_config_resource([&fx.subnet_b, &fx.subnet_c], body)
 }
 
 fn delete_model_by_hand(fx: &Fixture, name: &str) {
@@ -324,18 +317,7 @@ fn import_by_model_name_then_no_changes() {
 fn moving_subnets_reroutes_its_s3_endpoint_in_place_and_replaces_the_model() {
     let fx = fixture();
     let body = model_block("churn-4", IMAGE, "");
-    let on = |subnets: [&str; 2]| {
-        main_tf(&format!(
-            r#"
-resource "sagemaker_vpc_model_config" "this" {{
-  subnet_ids = ["{}", "{}"]
-{body}
-}}
-output "config" {{ value = sagemaker_vpc_model_config.this }}
-"#,
-            subnets[0], subnets[1]
-        ))
-    };
+    let on = |subnets: [&str; 2]| main_tf(&model_config_resource(subnets, &body));
     let ws = fx.workspace(&on([&fx.subnet_b, &fx.subnet_c]));
     ws.apply_ok();
     let before = ws.output_json()["config"]["value"].clone();

@@ -56,6 +56,35 @@ pub fn main_tf(resources: &str) -> String {
     )
 }
 
+/// A `sagemaker_private_network` "this" in `vpc_id` on `subnets` with
+/// `body` inside, and an output "network" of it.
+pub fn network_resource(vpc_id: &str, [first, second]: [&str; 2], body: &str) -> String {
+    format!(
+        r#"
+resource "sagemaker_private_network" "this" {{
+  vpc_id     = "{vpc_id}"
+  subnet_ids = ["{first}", "{second}"]
+{body}
+}}
+output "network" {{ value = sagemaker_private_network.this }}
+"#
+    )
+}
+
+/// A `sagemaker_vpc_model_config` "this" on `subnets` with `body` inside,
+/// and an output "config" of it.
+pub fn model_config_resource([first, second]: [&str; 2], body: &str) -> String {
+    format!(
+        r#"
+resource "sagemaker_vpc_model_config" "this" {{
+  subnet_ids = ["{first}", "{second}"]
+{body}
+}}
+output "config" {{ value = sagemaker_vpc_model_config.this }}
+"#
+    )
+}
+
 /// One SageMaker JSON-API call as the fixture's account.
 pub fn sagemaker_call(fx: &Fixture, operation: &str, body: &Value) -> HttpResponse {
     moto::shared().json_call(
