@@ -81,11 +81,11 @@ impl<'a> Applier<'a> {
 
     /// Runs one step, `work` for `label`, unless the apply is no longer
     /// going; its error is recorded under `summary`.
-    pub async fn step<T>(
+    pub async fn step<T, E: Into<StepError>>(
         &mut self,
         summary: &str,
         label: &str,
-        work: impl std::future::Future<Output = Result<T, StepError>>,
+        work: impl std::future::Future<Output = Result<T, E>>,
     ) -> Option<T> {
         if !self.going() {
             if self.ctx.cancel.is_cancelled() {
@@ -93,7 +93,7 @@ impl<'a> Applier<'a> {
             }
             return None;
         }
-        match work.await {
+        match work.await.map_err(Into::into) {
             Ok(value) => Some(value),
             Err(StepError::Stopped) => {
                 self.undone.push(label.to_owned());
@@ -191,7 +191,7 @@ mod tests {
     use super::*;
 
     fn ok(label: &str) -> Step<'static, u32> {
-        Step::new(label, async { Ok(1) })
+        Step::new(label, async { Ok::<_, StepError>(1) })
     }
 
     #[tokio::test]
@@ -205,7 +205,7 @@ mod tests {
         assert_eq!(done.len(), 1);
         assert!(!applier.going());
         assert!(applier
-            .step("Cannot make", "c", async { Ok(1) })
+            .step("Cannot make", "c", async { Ok::<_, StepError>(1) })
             .await
             .is_none());
         let diags = applier.finish();
@@ -217,7 +217,9 @@ mod tests {
         let ctx = Context::default();
         let mut applier = Applier::new(&ctx);
         assert_eq!(
-            applier.step("x", "the group", async { Ok(1) }).await,
+            applier
+                .step("x", "the group", async { Ok::<_, StepError>(1) })
+                .await,
             Some(1)
         );
         ctx.cancel.cancel();

@@ -72,17 +72,13 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
     let label = "the endpoint security group";
     let unfinished = network.unfinished_group.as_ref();
     let ensured = ensure_group(ec2, &group, existing.as_ref(), unfinished, &env.tagging);
-    let made = applier
-        .step(summary, label, async { Ok(ensured.await?) })
-        .await;
+    let made = applier.step(summary, label, ensured).await;
     let Some(group_id) = made.or(recorded_group) else {
         // Nothing of this network exists, or only what the next create adopts.
         return unchanged(prior, applier.finish());
     };
     let synced = sync_group(ec2, &group, &group_id, existing.as_ref(), &env.tagging);
-    applier
-        .step(summary, label, async { Ok(synced.await?) })
-        .await;
+    applier.step(summary, label, synced).await;
     let parts = (&want, &network, &tags);
     converge_endpoints(env, &mut applier, prior, parts, &group_id).await;
     if applier.going() {

@@ -24,7 +24,7 @@ use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::catalog::EndpointKind;
 use crate::framework::{ApplyResult, Diagnostics};
 use crate::resources::common::text;
-use crate::resources::composite::applier::Applier;
+use crate::resources::composite::applier::{Applier, StepError};
 use crate::resources::composite::{unchanged, Env};
 use crate::value::Value;
 use std::collections::BTreeMap;
@@ -72,8 +72,7 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
         .filter(|_| had.model.is_some() && want.model.is_none())
     {
         let keys = RESERVED_KEYS.map(str::to_owned);
-        let released =
-            async move { Ok(sagemaker::remove_tags(&env.clients.sagemaker, arn, &keys).await?) };
+        let released = sagemaker::remove_tags(&env.clients.sagemaker, arn, &keys);
         if applier
             .step(
                 "Cannot release the SageMaker model",
@@ -179,11 +178,9 @@ async fn converge<'a>(
         };
         let unfinished = placement.own_group.as_ref().filter(|_| creating);
         let ensured = ensure_group(ec2, &group, existing.as_ref(), unfinished, &env.tagging);
-        let ensured = async { Ok(ensured.await?) };
         if let Some(id) = applier.step(summary, label, ensured).await {
             recorded.group_id = Some(id.clone());
             let synced = sync_group(ec2, &group, &id, existing.as_ref(), &env.tagging);
-            let synced = async { Ok(synced.await?) };
             applier.step(summary, label, synced).await;
         }
     }
@@ -193,9 +190,7 @@ async fn converge<'a>(
     match recorded.endpoint_id.clone() {
         Some(id) if tables.is_empty() => {
             let ids = [id];
-            let deleted = async move {
-                Ok(ops::delete_endpoints_unless_stopped(ec2, vpc_id, &ids, cancel).await?)
-            };
+            let deleted = ops::delete_endpoints_unless_stopped(ec2, vpc_id, &ids, cancel);
             let summary = "Cannot delete the S3 gateway endpoint no longer needed";
             if applier
                 .step(summary, "the S3 gateway endpoint", deleted)
@@ -219,7 +214,7 @@ async fn converge<'a>(
                 .unwrap_or_default();
             let changed = async move {
                 ops::modify_endpoint_unless_stopped(ec2, &id, change, cancel).await?;
-                Ok(sync_tags(ec2, &id, &live_tags, &want.tags).await?)
+                Ok::<(), StepError>(sync_tags(ec2, &id, &live_tags, &want.tags).await?)
             };
             applier
                 .step(
@@ -241,9 +236,7 @@ async fn converge<'a>(
                 policy: want.s3_policy.as_deref(),
                 tags: &want.tags,
             };
-            let made = async move {
-                Ok(ops::create_endpoint_unless_stopped(ec2, &request, cancel).await?)
-            };
+            let made = ops::create_endpoint_unless_stopped(ec2, &request, cancel);
             if let Some(id) = applier
                 .step(
                     "Cannot create the S3 gateway endpoint",
@@ -257,14 +250,14 @@ async fn converge<'a>(
         }
         None => {}
     }
-    if let Some(id) = recorded.endpoint_id.clone().filter(|_| applier.going()) {
+    if let Some(id) = recorded.endpoint_id.clone() {
         let ids = [id];
         let timeout = env.ctx.time_left();
         let available = async move {
             wait_endpoints(ec2, vpc_id, &ids, Target::Available, timeout, cancel)
                 .await
                 .map(|_| ())
-                .map_err(|e| e.to_string().into())
+                .map_err(|e| e.to_string())
         };
         applier
             .step(
@@ -276,8 +269,7 @@ async fn converge<'a>(
     }
     // 3. The model.
     if let Some(old) = renamed {
-        let deleted =
-            async move { Ok(sagemaker::delete_model(&env.clients.sagemaker, old).await?) };
+        let deleted = sagemaker::delete_model(&env.clients.sagemaker, old);
         applier
             .step(
                 "Cannot delete the renamed SageMaker model",
@@ -286,11 +278,11 @@ async fn converge<'a>(
             )
             .await;
     }
-    if let Some(spec) = want.model.as_ref().filter(|_| applier.going()) {
+    if let Some(spec) = &want.model {
         let groups = model_group_ids(recorded.group_id.as_deref(), &want.extra_group_ids);
         let existing = recorded.model.take();
         let kept = existing.clone();
-        let model = async move { place_model(env, want, spec, &groups, existing).await };
+        let model = place_model(env, want, spec, &groups, existing);
         recorded.model = applier
             .step(
                 "Cannot create or replace the SageMaker model",
@@ -306,7 +298,7 @@ async fn converge<'a>(
         .clone()
         .filter(|_| !want.create_security_group)
     {
-        let deleted = async move { Ok(delete_group(env, &group_id).await?) };
+        let deleted = delete_group(env, &group_id);
         if applier
             .step(
                 "Cannot delete the model security group",
