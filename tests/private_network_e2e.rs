@@ -782,3 +782,49 @@ fn a_state_that_lost_the_group_id_finds_its_own_group_again_and_makes_no_second(
     ws.destroy_ok();
     assert!(!fx.group_exists(&group));
 }
+
+#[test]
+fn an_endpoint_moved_or_retagged_by_hand_shows_in_the_plan_and_apply_puts_it_back() {
+    let fx = fixture_with(true);
+    let ws = workspace(&fx, "");
+    ws.apply_ok();
+    let api = endpoint_id(&ws, "sagemaker_api");
+    let runtime = endpoint_id(&ws, "sagemaker_runtime");
+    fx.ec2(&[
+        ("Action", "ModifyVpcEndpoint"),
+        ("VpcEndpointId", &api),
+        ("RemoveSubnetId.1", &fx.subnet_c),
+    ]);
+    tag_by_hand(&fx, &runtime, "Owner", "someone-else");
+
+    let drift = ws.run(&["plan", "-input=false", "-detailed-exitcode"]);
+    let said = support::one_line(&drift.combined());
+    assert_eq!(
+        drift.status.code(),
+        Some(2),
+        "the drift is a change:\n{said}"
+    );
+    assert!(
+        said.contains("The sagemaker_api endpoint was moved outside Terraform")
+            && said.contains(&api),
+        "the plan names the moved endpoint:\n{said}"
+    );
+    assert!(
+        said.contains("someone-else"),
+        "the plan shows the tag:\n{said}"
+    );
+
+    ws.apply_ok();
+    let live = fx.endpoints();
+    let find = |id: &str| live.iter().find(|e| e.id == id).unwrap();
+    let wanted: std::collections::BTreeSet<String> =
+        [fx.subnet_b.clone(), fx.subnet_c.clone()].into();
+    assert_eq!(find(&api).subnets, wanted, "the subnet is back");
+    assert!(
+        !find(&runtime).tags.contains_key("Owner"),
+        "the tag added by hand is gone: {:?}",
+        find(&runtime).tags
+    );
+    ws.plan_no_changes();
+    ws.destroy_ok();
+}

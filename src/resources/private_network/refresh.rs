@@ -6,10 +6,12 @@ use super::state::{
     desired, endpoint_urls, endpoint_value, ingress_lines, recorded_ids, rule_lines_value,
     short_name_of,
 };
+use crate::aws::ec2::endpoints::{EndpointChange, Placement};
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ec2::groups::find_security_group_if_exists;
-use crate::aws::ownership::{Claim, Owner, CREATING_KEY};
+use crate::aws::ownership::{shown_tags, Claim, Owner};
 use crate::aws::{Clients, TagSettings};
+use crate::catalog::EndpointKind;
 use crate::framework::{AttrPath, Diagnostics};
 use crate::resources::common::{string_map, text};
 use crate::resources::composite::{Env, Refreshed};
@@ -26,23 +28,105 @@ pub async fn refresh(env: &Env<'_>, prior: Value) -> Result<Option<Refreshed>, D
         return Ok(None);
     }
     let state = with_observed(prior, &env.owner, env.region(), group.as_ref(), &endpoints);
-    // The group's tags stand for the network's; a marker an endpoint still
-    // carries shows too, so the next apply removes it.
-    let live_tags = group.as_ref().map(|group| {
-        let mut live = group.tags.clone();
-        let marker = owned(&endpoints, &env.owner, &state).find_map(|e| e.tags.get(CREATING_KEY));
-        if let Some(marker) = marker {
-            live.insert(CREATING_KEY.to_owned(), marker.clone());
-        }
-        live
-    });
+    let live_tags = group
+        .as_ref()
+        .map(|group| live_tags(&state, group, tagged(&endpoints, &env.owner), &env.tagging));
     let mut diags = Diagnostics::new();
+    let state = with_observed_placement(state, &env.owner, env.region(), &endpoints, &mut diags);
     let state = with_observed_policies(state, env.region(), &endpoints, &mut diags);
     Ok(Some(Refreshed {
         state,
         live_tags,
         diags,
     }))
+}
+
+/// The network's tags as AWS reports them: those of the first of its
+/// objects — the group, then the endpoints carrying its owner tag (one
+/// adopted by import is tagged by the next apply) — whose tags are not what
+/// `state` records (changed outside Terraform, or an unfinished-create
+/// marker left), else the group's; so the plan shows any difference and
+/// apply puts every object's tags back.
+fn live_tags<'a>(
+    state: &Value,
+    group: &'a SecurityGroup,
+    endpoints: impl Iterator<Item = &'a VpcEndpoint>,
+    tagging: &TagSettings,
+) -> BTreeMap<String, String> {
+    let shown = |tags: &BTreeMap<String, String>| tagging.managed(&shown_tags(tags));
+    let recorded = tagging.managed(&string_map(state, "tags_all"));
+    std::iter::once(&group.tags)
+        .chain(endpoints.map(|e| &e.tags))
+        .find(|tags| shown(tags) != recorded)
+        .unwrap_or(&group.tags)
+        .clone()
+}
+
+/// Warns of each endpoint no longer placed where `state` puts it — its
+/// subnets, route tables, private DNS or security groups changed outside
+/// Terraform — and clears `ingress_rules` in the refreshed state, so the
+/// next plan updates the network and apply puts the endpoints back.
+fn with_observed_placement(
+    mut state: Value,
+    owner: &Owner,
+    region: &str,
+    endpoints: &[VpcEndpoint],
+    diags: &mut Diagnostics,
+) -> Value {
+    let want = desired(&state, region, &TagSettings::default());
+    let group_id = text(&state, "security_group_id").unwrap_or_default();
+    let route_tables = want.route_table_ids.clone().unwrap_or_default();
+    let mut drifted = false;
+    for endpoint in owned(endpoints, owner, &state) {
+        let Some(spec) = short_name_of(&endpoint.service_name, &endpoint.endpoint_type, region)
+        else {
+            continue;
+        };
+        let wanted = Placement {
+            subnets: &want.subnet_ids,
+            route_tables: &route_tables,
+            private_dns: want.private_dns,
+            policy: None,
+        };
+        let observed = Placement {
+            policy: None,
+            ..Placement::observed(endpoint)
+        };
+        let mut changed = !EndpointChange::between(spec.kind, &observed, &wanted).is_empty();
+        if spec.kind == EndpointKind::Interface && !group_id.is_empty() {
+            changed |= endpoint.security_group_ids != [group_id.clone()];
+        }
+        if !changed {
+            continue;
+        }
+        drifted = true;
+        diags.warning(
+            format!("The {} endpoint was moved outside Terraform", spec.short_name),
+            format!(
+                "VPC endpoint {} is now in subnets [{}], route tables [{}], with security groups [{}] and \
+                 private DNS {}: not what this configuration asks for. Apply puts it back.",
+                endpoint.id,
+                endpoint.subnet_ids.join(", "),
+                endpoint.route_table_ids.join(", "),
+                endpoint.security_group_ids.join(", "),
+                if endpoint.private_dns_enabled { "on" } else { "off" },
+            ),
+        );
+    }
+    if drifted {
+        state.set_attribute("ingress_rules", Value::Null);
+    }
+    state
+}
+
+/// The endpoints tagged as the network `owner`'s own.
+fn tagged<'a>(
+    endpoints: &'a [VpcEndpoint],
+    owner: &'a Owner,
+) -> impl Iterator<Item = &'a VpcEndpoint> {
+    endpoints
+        .iter()
+        .filter(move |e| e.state != "deleting" && owner.claim(&e.tags) == Claim::Mine)
 }
 
 /// The endpoints of the network `owner`: tagged as its own, or recorded in
