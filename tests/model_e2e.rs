@@ -203,6 +203,36 @@ fn an_import_block_with_the_original_configuration_plans_no_change() {
 }
 
 #[test]
+fn an_import_block_with_a_different_image_plans_the_replacement() {
+    let fx = fixture_with(true);
+    create_model_by_hand(&fx, "imported-other", OTHER_IMAGE);
+    let body = format!(
+        "  name = \"imported-other\"\n{}\n  enable_network_isolation = false",
+        container(IMAGE)
+    );
+    let ws = fx.workspace(&config(&fx, &body));
+    ws.write(
+        "import.tf",
+        "import {\n  to = sagemaker_model.this\n  id = \"imported-other\"\n}\n",
+    );
+    let plan = support::one_line(&ws.plan_ok().combined());
+    assert!(
+        plan.contains("1 to import, 2 to add, 0 to change, 1 to destroy")
+            && plan.contains("must be replaced"),
+        "the import plans a replacement, not an error:\n{plan}"
+    );
+    ws.apply_ok();
+    let live = describe_model(&fx, "imported-other").expect("the model exists");
+    assert_eq!(
+        live["PrimaryContainer"]["Image"], IMAGE,
+        "replaced: {live:#}"
+    );
+    ws.plan_no_changes();
+    ws.destroy_ok();
+    assert!(model_names(&fx).is_empty());
+}
+
+#[test]
 fn a_model_moves_out_of_a_vpc_model_config_without_being_recreated() {
     let fx = fixture_with(true);
     let old = main_tf(&format!(

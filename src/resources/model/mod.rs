@@ -412,6 +412,10 @@ fn name_taken(
     owner: &Owner,
     in_state: Option<&crate::framework::InState>,
 ) -> Option<Diagnostics> {
+    // An imported model's id is its name: this plan replaces that instance.
+    if in_state.is_some_and(|s| s.contains(TYPE_NAME, &model.name)) {
+        return None;
+    }
     let whose = match owner.claim(&model.tags) {
         Claim::Mine | Claim::Unfinished => return None,
         Claim::Other(other) if in_state.is_some_and(|s| s.contains(TYPE_NAME, &other)) => return None,
