@@ -78,6 +78,51 @@ fn a_second_workspace_on_the_same_vpc_fails_at_plan_and_never_touches_the_first(
 }
 
 #[test]
+fn two_networks_of_one_apply_never_both_make_the_private_dns_endpoint_of_a_service() {
+    let fx = fixture_with(true);
+    // A module used twice: independent resources Terraform applies in
+    // parallel, each planned before the other's endpoint exists.
+    let twin = |name: &str| {
+        format!(
+            "resource \"sagemaker_private_network\" \"{name}\" {{\n  vpc_id     = \"{}\"\n  subnet_ids = [\"{}\", \"{}\"]\n  services   = [\"sagemaker_api\"]\n}}\n",
+            fx.vpc_id, fx.subnet_b, fx.subnet_c
+        )
+    };
+    let ws = fx.workspace(&main_tf(&format!("{}{}", twin("a"), twin("b"))));
+    let err = one_line(&ws.apply_err());
+    assert!(
+        err.contains("Another resource of this apply makes the same endpoint")
+            && err.contains("the private-DNS endpoint for sagemaker_api"),
+        "the second to apply stops with the reason:\n{err}"
+    );
+    let api: Vec<_> = fx
+        .endpoints()
+        .into_iter()
+        .filter(|e| e.service.ends_with("sagemaker.api"))
+        .collect();
+    assert_eq!(
+        api.len(),
+        1,
+        "one private-DNS endpoint for the service: {api:?}"
+    );
+    assert_eq!(
+        ws.state_list().len(),
+        1,
+        "the one that stopped made nothing"
+    );
+    // The next apply finds that endpoint and stops before making anything.
+    let err = one_line(&ws.apply_err());
+    assert!(
+        err.contains("Another endpoint already serves this service")
+            && err.contains("private_dns_enabled = false"),
+        "the next apply names the conflict and its fix:\n{err}"
+    );
+    assert_eq!(ws.state_list().len(), 1, "still nothing made: {err}");
+    ws.destroy_ok();
+    assert!(fx.endpoints().is_empty(), "{:?}", fx.endpoints());
+}
+
+#[test]
 fn networks_sharing_a_vpc_destroy_only_their_own_objects() {
     let fx = fixture_with(true);
     let first = fx.workspace(&network(
@@ -290,6 +335,38 @@ fn create_before_destroy_of_a_named_model_stops_before_creating_and_keeps_the_ol
     ws.plan_no_changes();
     ws.destroy_ok();
     assert!(describe_model(&fx, "cbd-model").is_none());
+}
+
+#[test]
+fn a_network_and_a_model_config_of_one_apply_never_both_route_s3_on_a_table() {
+    let fx = fixture_with(true);
+    // No depends_on: Terraform applies them in parallel, and each planned
+    // its own S3 gateway endpoint before the other's existed.
+    let both = main_tf(&format!(
+        "{}{}",
+        network_resource(&fx.vpc_id, [&fx.subnet_b, &fx.subnet_c], ""),
+        model_config_resource([&fx.subnet_b, &fx.subnet_c], r#"  name = "racing-config""#)
+    ));
+    let ws = fx.workspace(&both);
+    let err = one_line(&ws.apply_err());
+    assert!(
+        err.contains("Another resource of this apply")
+            && err.contains(&format!("the S3 route of {}", fx.main_table)),
+        "the second to apply stops, naming the route table:\n{err}"
+    );
+    let gateways: Vec<_> = fx
+        .endpoints()
+        .into_iter()
+        .filter(|e| e.kind.eq_ignore_ascii_case("gateway"))
+        .collect();
+    assert_eq!(gateways.len(), 1, "one S3 route per table: {gateways:?}");
+    assert_eq!(
+        ws.state_list().len(),
+        1,
+        "the one that stopped made nothing"
+    );
+    ws.run_ok(&["destroy", "-auto-approve", "-input=false", "-refresh=false"]);
+    assert!(fx.endpoints().is_empty(), "{:?}", fx.endpoints());
 }
 
 #[test]

@@ -114,6 +114,40 @@ impl Owner {
     }
 }
 
+/// What the instances served by this process are about to make that AWS
+/// allows once: the private-DNS endpoint of a service in a VPC, the S3
+/// route of a route table. Terraform applies independent resources in
+/// parallel, so two resources of one apply pass each other's plan checks
+/// before either object exists; the second to reserve learns of the first
+/// here, before it makes anything.
+static RESERVED: std::sync::Mutex<BTreeMap<String, String>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// Reserves every one of `keys` for instance `owner_id`, or none: `Err`
+/// with a key and the instance that already holds it.
+pub fn reserve(keys: &[String], owner_id: &str) -> Result<(), (String, String)> {
+    let mut reserved = RESERVED.lock().unwrap_or_else(|e| e.into_inner());
+    let taken = keys.iter().find_map(|key| {
+        reserved
+            .get(key)
+            .filter(|holder| *holder != owner_id)
+            .map(|holder| (key.clone(), holder.clone()))
+    });
+    if let Some(taken) = taken {
+        return Err(taken);
+    }
+    for key in keys {
+        reserved.insert(key.clone(), owner_id.to_owned());
+    }
+    Ok(())
+}
+
+/// Forgets what instance `owner_id` reserved (its objects are deleted).
+pub fn release(owner_id: &str) {
+    let mut reserved = RESERVED.lock().unwrap_or_else(|e| e.into_inner());
+    reserved.retain(|_, holder| holder != owner_id);
+}
+
 /// Ends a create: the objects it made — EC2 objects `ec2_ids`, SageMaker
 /// objects `sagemaker_arns` — are recorded in the state now, so they lose
 /// the unfinished-create marker and no later create may adopt them. On
@@ -195,6 +229,24 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn a_key_is_reserved_by_one_instance_until_it_releases_it() {
+        let keys = ["vpc-r1 private DNS sagemaker_api".to_owned()];
+        assert_eq!(reserve(&keys, "vpc-r1/a"), Ok(()));
+        assert_eq!(
+            reserve(&keys, "vpc-r1/a"),
+            Ok(()),
+            "again by the same instance"
+        );
+        assert_eq!(
+            reserve(&keys, "vpc-r1/b"),
+            Err((keys[0].clone(), "vpc-r1/a".to_owned()))
+        );
+        release("vpc-r1/a");
+        assert_eq!(reserve(&keys, "vpc-r1/b"), Ok(()));
+        release("vpc-r1/b");
     }
 
     #[test]

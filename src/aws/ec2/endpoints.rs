@@ -65,6 +65,18 @@ async fn paced<T>(
     }
 }
 
+/// The reservation key (see [`crate::aws::ownership::reserve`]) of the
+/// private-DNS endpoint of service `short_name` in `vpc_id`: AWS allows one.
+pub fn private_dns_key(vpc_id: &str, short_name: &str) -> String {
+    format!("the private-DNS endpoint for {short_name} in {vpc_id}")
+}
+
+/// The reservation key of the S3 route of route table `route_table_id`:
+/// AWS allows one S3 gateway endpoint per table.
+pub fn s3_route_key(route_table_id: &str) -> String {
+    format!("the S3 route of {route_table_id}")
+}
+
 /// Where and how one endpoint is made.
 pub struct EndpointRequest<'a> {
     pub spec: &'static ServiceSpec,

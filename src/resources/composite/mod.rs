@@ -13,7 +13,7 @@
 pub mod applier;
 pub mod planner;
 
-use crate::aws::ownership::{finish_create, id_key, Owner};
+use crate::aws::ownership::{finish_create, id_key, release, Owner};
 use crate::aws::{Clients, Configured, TagSettings};
 use crate::framework::{ApplyResult, Context, Diagnostics, PlanResult, Resource, Schema};
 use crate::resources::common::{observed_tags, tags_all, text};
@@ -260,10 +260,16 @@ impl<C: Composite> Resource for CompositeResource<C> {
         let Some(owner) = recorded_owner::<C>(&prior) else {
             return Diagnostics::new();
         };
-        match self.env(ctx, owner).await {
-            Ok(env) => self.composite.delete(&env, &prior).await,
-            Err(diags) => diags,
+        let env = match self.env(ctx, owner).await {
+            Ok(env) => env,
+            Err(diags) => return diags,
+        };
+        let diags = self.composite.delete(&env, &prior).await;
+        if !diags.has_errors() {
+            // What it reserved may be made by the instance replacing it.
+            release(&env.owner.id);
         }
+        diags
     }
 
     async fn import(&self, ctx: &Context, id: &str) -> Result<Value, Diagnostics> {

@@ -18,8 +18,9 @@ use crate::aws::ec2::find::{self, VpcEndpoint};
 use crate::aws::ec2::groups::{self, ensure_group, find_owned_group, sync_group, WantedGroup};
 use crate::aws::ec2::tags::sync_tags;
 use crate::aws::ec2::wait::{wait_endpoints, Target};
+use crate::aws::ownership::reserve;
 use crate::catalog::{EndpointKind, ServiceSpec};
-use crate::framework::{ApplyResult, Diagnostics};
+use crate::framework::{ApplyResult, AttrPath, Diagnostics};
 use crate::resources::common::text;
 use crate::resources::composite::applier::{Applier, Step, StepError};
 use crate::resources::composite::planner::compare;
@@ -40,6 +41,9 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
         Ok((network, _)) => network,
         Err(diags) => return unchanged(prior, diags),
     };
+    if let Err(diags) = reserve_unique(env, &want, &network) {
+        return unchanged(prior, diags);
+    }
     let ec2 = &env.clients.ec2;
     let tags = env.owner.tags(&BTreeMap::new(), &want.tags, creating);
     let recorded_group = text(prior, "security_group_id").filter(|id| !id.is_empty());
@@ -86,6 +90,38 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
     }
     let diags = applier.finish();
     settle(env, planned, &network, &cidrs, &group_id, diags).await
+}
+
+/// Reserves what AWS allows once and this network makes — the private-DNS
+/// endpoint of each service, the S3 route of each table — so that another
+/// resource of the same apply, which passed its plan checks before either
+/// existed, fails before it makes anything.
+fn reserve_unique(env: &Env<'_>, want: &Desired, network: &Network) -> Result<(), Diagnostics> {
+    let route_tables = want
+        .route_table_ids
+        .as_deref()
+        .unwrap_or(&network.route_table_ids);
+    let mut keys = Vec::new();
+    for spec in &want.services {
+        match spec.kind {
+            EndpointKind::Interface if want.private_dns => {
+                keys.push(ops::private_dns_key(&want.vpc_id, spec.short_name));
+            }
+            EndpointKind::Interface => {}
+            EndpointKind::Gateway => keys.extend(route_tables.iter().map(|t| ops::s3_route_key(t))),
+        }
+    }
+    reserve(&keys, &env.owner.id).map_err(|(what, other)| {
+        Diagnostics::from_attribute_error(
+            AttrPath::root("services"),
+            "Another resource of this apply makes the same endpoint",
+            format!(
+                "{other}, applied at the same time, is making {what}, and AWS allows only one. Nothing was \
+                 made here. Run terraform apply again: its plan then names the conflict and the fix \
+                 (private_dns_enabled = false, or services without s3); or order the two with depends_on."
+            ),
+        )
+    })
 }
 
 /// Deletes the endpoints the network owns, waits until they are gone, then

@@ -19,10 +19,10 @@ use crate::aws::ec2::groups::{
 };
 use crate::aws::ec2::tags::sync_tags;
 use crate::aws::ec2::wait::{wait_endpoints, Target};
-use crate::aws::ownership::RESERVED_KEYS;
+use crate::aws::ownership::{reserve, RESERVED_KEYS};
 use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::catalog::EndpointKind;
-use crate::framework::{ApplyResult, Diagnostics};
+use crate::framework::{ApplyResult, AttrPath, Diagnostics};
 use crate::resources::common::text;
 use crate::resources::composite::applier::{Applier, StepError};
 use crate::resources::composite::{unchanged, Env};
@@ -63,6 +63,25 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
         Ok((placement, _)) => placement,
         Err(diags) => return unchanged(prior, diags),
     };
+    // Another resource of this apply may be routing S3 on the same tables
+    // (its endpoint did not exist at plan): only one may.
+    let keys: Vec<String> = placement
+        .own_route_tables
+        .iter()
+        .map(|t| ops::s3_route_key(t))
+        .collect();
+    if let Err((what, other)) = reserve(&keys, &env.owner.id) {
+        let diags = Diagnostics::from_attribute_error(
+            AttrPath::root("subnet_ids"),
+            "Another resource of this apply routes S3 here",
+            format!(
+                "{other}, applied at the same time, is making {what}, and AWS allows one S3 gateway endpoint \
+                 per route table. Nothing was made here. Run terraform apply again: this configuration then \
+                 reuses that endpoint (or order the two with depends_on)."
+            ),
+        );
+        return unchanged(prior, diags);
+    }
     let mut applier = Applier::new(env.ctx);
     // A model whose block was removed is released: it loses this
     // configuration's ownership tags, so a sagemaker_model can import it as
