@@ -335,8 +335,8 @@ fn an_extra_group_of_another_vpc_fails_plan() {
             line: "security_group_ids",
             says: &[
                 &format!("Security group {foreign} is in {other_vpc}"),
-                &format!("the subnets are in {}", fx.vpc_id),
-                &format!("Use groups of {}", fx.vpc_id),
+                &format!("this configuration is in {}", fx.vpc_id),
+                &format!("List groups of {}", fx.vpc_id),
             ],
         },
     );

@@ -57,11 +57,16 @@ impl ProviderConfig {
     pub fn tag_settings(&self) -> TagSettings {
         let ignore = self.ignore_tags.clone().unwrap_or_default();
         TagSettings {
+            // The ownership keys are the provider's own: a default_tags map
+            // shared with other providers may hold them (warned at validate).
             defaults: self
                 .default_tags
                 .as_ref()
                 .and_then(|d| d.tags.clone())
-                .unwrap_or_default(),
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|(key, _)| !crate::aws::ownership::RESERVED_KEYS.contains(&key.as_str()))
+                .collect(),
             ignore_keys: ignore.keys.unwrap_or_default(),
             ignore_key_prefixes: ignore.key_prefixes.unwrap_or_default(),
         }

@@ -2,18 +2,15 @@
 //! model data URLs, environment limits — one check each, shared by every
 //! resource that takes them; each error shows the form expected.
 
+use crate::framework::validators::MapCheck;
+use crate::limits::{MAX_ENVIRONMENT_ENTRIES, MAX_ENVIRONMENT_TEXT, MAX_MODEL_NAME_CHARS};
 use std::collections::BTreeMap;
-
-/// The most entries a container `Environment` takes.
-pub const MAX_ENVIRONMENT_ENTRIES: usize = 100;
-/// The longest key or value of a container `Environment` entry.
-pub const MAX_ENVIRONMENT_TEXT: usize = 1024;
 
 /// `Ok` for a SageMaker model name: letters, digits and hyphens, starting
 /// and ending with a letter or digit, at most 63 characters.
 pub fn check_model_name(name: &str) -> Result<(), String> {
     let ok_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    let problem = if name.is_empty() || name.len() > 63 {
+    let problem = if name.is_empty() || name.len() > MAX_MODEL_NAME_CHARS {
         Some("it must have 1 to 63 characters")
     } else if !ok_chars {
         Some("it may hold only letters, digits and hyphens")
@@ -40,6 +37,21 @@ pub fn check_image_uri(uri: &str) -> Result<(), String> {
              \"123456789012.dkr.ecr.us-east-1.amazonaws.com/repository:tag\"."
         )),
     }
+}
+
+/// The Region of an ECR image URI (`ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com/…`);
+/// `None` for other registries.
+pub fn image_region(uri: &str) -> Option<&str> {
+    let host = uri.split('/').next()?;
+    let mut labels = host.split('.');
+    let (_account, dkr, ecr, region) = (
+        labels.next()?,
+        labels.next()?,
+        labels.next()?,
+        labels.next()?,
+    );
+    (dkr == "dkr" && (ecr == "ecr" || ecr == "ecr-fips") && labels.next() == Some("amazonaws"))
+        .then_some(region)
 }
 
 fn image_problem(uri: &str) -> Option<String> {
@@ -129,26 +141,49 @@ pub fn check_model_data_url(url: &str) -> Result<(), String> {
     }
 }
 
-/// `Ok` when a container environment fits SageMaker's limits: at most 100
-/// entries, keys and values of at most 1,024 characters.
+/// The validator of a container `environment` attribute.
+pub const ENVIRONMENT: MapCheck = MapCheck {
+    rule: "must hold at most 100 entries, keys that are variable names and keys and values of at most \
+           1,024 characters",
+    check: check_environment,
+};
+
+/// `Ok` when a container environment fits SageMaker's limits (see
+/// [`crate::limits`]): at most 100 entries, keys of the form
+/// `[a-zA-Z_][a-zA-Z0-9_]*`, keys and values of at most 1,024 characters.
+/// The error is a sentence that says what to change.
 pub fn check_environment(environment: &BTreeMap<String, String>) -> Result<(), String> {
     if environment.len() > MAX_ENVIRONMENT_ENTRIES {
         return Err(format!(
-            "{} entries: SageMaker takes at most {MAX_ENVIRONMENT_ENTRIES}. Move settings into the model \
-             artefact or a configuration file.",
+            "The environment has {} entries, but SageMaker takes at most {MAX_ENVIRONMENT_ENTRIES}. \
+             Move settings into the model artefact or a configuration file.",
             environment.len()
         ));
     }
     for (key, value) in environment {
-        if key.is_empty() || key.chars().count() > MAX_ENVIRONMENT_TEXT {
+        let shown: String = key.chars().take(40).collect();
+        let mut chars = key.chars();
+        let well_formed = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !well_formed {
             return Err(format!(
-                "the key {:?} must have 1 to {MAX_ENVIRONMENT_TEXT} characters.",
-                key.chars().take(40).collect::<String>()
+                "The environment key {shown:?} is not a variable name SageMaker takes: use letters, \
+                 digits and underscores, not starting with a digit (e.g. \"MODEL_SERVER_WORKERS\")."
+            ));
+        }
+        if key.chars().count() > MAX_ENVIRONMENT_TEXT {
+            return Err(format!(
+                "The environment key {shown:?}… has {} characters, but SageMaker takes at most \
+                 {MAX_ENVIRONMENT_TEXT}. Use a shorter name.",
+                key.chars().count()
             ));
         }
         if value.chars().count() > MAX_ENVIRONMENT_TEXT {
             return Err(format!(
-                "the value of {key:?} has {} characters: SageMaker takes at most {MAX_ENVIRONMENT_TEXT}.",
+                "The environment value of {shown:?} has {} characters, but SageMaker takes at most \
+                 {MAX_ENVIRONMENT_TEXT}. Put long settings in the model artefact or a file it reads.",
                 value.chars().count()
             ));
         }
@@ -193,6 +228,16 @@ mod tests {
             let err = check_image_uri(bad).unwrap_err();
             assert!(err.contains(why), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn image_regions() {
+        let uri = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag";
+        assert_eq!(image_region(uri), Some("eu-west-1"));
+        let fips = "123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/repo";
+        assert_eq!(image_region(fips), Some("us-east-1"));
+        assert_eq!(image_region("docker.io/library/python:3"), None);
+        assert_eq!(image_region("python"), None);
     }
 
     #[test]

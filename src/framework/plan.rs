@@ -5,7 +5,7 @@
 
 use super::diagnostics::Diagnostics;
 use super::path::AttrPath;
-use super::schema::{PlanModifier, Schema};
+use super::schema::{Block, Nesting, PlanModifier, Schema};
 use super::traits::PlanResult;
 use crate::value::Value;
 
@@ -44,6 +44,63 @@ pub fn plan_change(schema: &Schema, prior: &Value, proposed: &Value, config: &Va
         }
     }
     result
+}
+
+/// Puts back every value the configuration sets, at any block depth:
+/// Terraform rejects a plan whose value differs from a non-null config value
+/// (an unknown one included) — unless it keeps the prior value, as a
+/// provider does for an equivalent form (a reformatted policy) — or that
+/// sets an attribute the user may not leave to the provider. A resource
+/// that filled such a value (a default where the config was unknown, say)
+/// would otherwise fail with "Provider produced invalid plan"; each
+/// correction is logged, as it points at a resource bug.
+pub fn conform_to_config(block: &Block, config: &Value, prior: &Value, planned: &mut Value) {
+    let (Value::Object(config_fields), Value::Object(fields)) = (config, planned) else {
+        return;
+    };
+    for attribute in &block.attributes {
+        let wanted = config_fields.get(attribute.name).unwrap_or(&Value::Null);
+        if attribute.is_computed() && wanted.is_null() {
+            continue;
+        }
+        let current = fields.get(attribute.name).unwrap_or(&Value::Null);
+        let before = prior.get(attribute.name).unwrap_or(&Value::Null);
+        let keeps_prior = !wanted.is_null() && !before.is_null() && semantic_eq(current, before);
+        if !semantic_eq(current, wanted) && !keeps_prior {
+            crate::log::warn(
+                "planned value differed from the configuration; kept the configuration",
+                &[("attribute", serde_json::json!(attribute.name))],
+            );
+            fields.insert(attribute.name.to_owned(), wanted.clone());
+        }
+    }
+    for nested in &block.blocks {
+        let (Some(wanted), Some(current)) =
+            (config_fields.get(nested.name), fields.get_mut(nested.name))
+        else {
+            continue;
+        };
+        let before = prior.get(nested.name).unwrap_or(&Value::Null);
+        match (nested.nesting, wanted, current) {
+            (Nesting::Single, Value::Object(_), current @ Value::Object(_)) => {
+                conform_to_config(&nested.block, wanted, before, current);
+            }
+            (Nesting::List, Value::List(items), Value::List(planned_items))
+                if items.len() == planned_items.len() =>
+            {
+                for (i, (item, planned_item)) in
+                    items.iter().zip(planned_items.iter_mut()).enumerate()
+                {
+                    let before_item = match before {
+                        Value::List(prior_items) => prior_items.get(i).unwrap_or(&Value::Null),
+                        _ => &Value::Null,
+                    };
+                    conform_to_config(&nested.block, item, before_item, planned_item);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Equality that treats sets as sets at any depth.
@@ -167,6 +224,48 @@ mod tests {
         ]);
         let plan = plan_change(&schema(), &prior, &proposed, &proposed);
         assert_eq!(plan.requires_replace, vec![AttrPath::root("vpc_id")]);
+    }
+
+    #[test]
+    fn conforming_puts_back_config_values_but_keeps_an_equivalent_prior() {
+        let schema = schema();
+        // A default filled where the config was unknown goes back to unknown.
+        let config = obj(&[
+            ("vpc_id", Value::Unknown),
+            ("name", Value::Null),
+            ("id", Value::Null),
+            ("arn", Value::Null),
+        ]);
+        let mut planned = obj(&[
+            ("vpc_id", s("v-default")),
+            ("name", s("filled")),
+            ("id", Value::Unknown),
+            ("arn", Value::Unknown),
+        ]);
+        conform_to_config(&schema.block, &config, &Value::Null, &mut planned);
+        assert_eq!(planned.get("vpc_id"), Some(&Value::Unknown));
+        assert_eq!(
+            planned.get("name"),
+            Some(&Value::Null),
+            "not computed: stays null"
+        );
+        assert_eq!(planned.get("id"), Some(&Value::Unknown));
+        // The prior form of an equivalent value may stay.
+        let prior = obj(&[
+            ("vpc_id", s("v")),
+            ("name", s("{ \"a\": 1 }")),
+            ("id", s("i")),
+            ("arn", s("a")),
+        ]);
+        let config = obj(&[
+            ("vpc_id", s("v")),
+            ("name", s("{\"a\":1}")),
+            ("id", Value::Null),
+            ("arn", Value::Null),
+        ]);
+        let mut planned = prior.clone();
+        conform_to_config(&schema.block, &config, &prior, &mut planned);
+        assert_eq!(planned, prior);
     }
 
     #[test]

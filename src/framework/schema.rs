@@ -156,6 +156,9 @@ impl Block {
             if v.is_unknown() {
                 continue;
             }
+            if check_no_null_elements(&path, v, diags) {
+                continue;
+            }
             for validator in &attribute.validators {
                 validator.validate(&path, v, diags);
             }
@@ -176,6 +179,37 @@ impl Block {
             }
         }
     }
+}
+
+/// Adds an error for each null element of a list, set or map and returns
+/// true when there was one: AWS takes no null ids or names, and dropping
+/// them silently would apply something other than what was written.
+fn check_no_null_elements(path: &AttrPath, value: &Value, diags: &mut Diagnostics) -> bool {
+    let nulls: Vec<AttrPath> = match value {
+        Value::List(items) | Value::Set(items) => items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.is_null())
+            .map(|(i, _)| path.index(i))
+            .collect(),
+        Value::Map(entries) => entries
+            .iter()
+            .filter(|(_, item)| item.is_null())
+            .map(|(key, _)| path.key(key))
+            .collect(),
+        _ => Vec::new(),
+    };
+    for at in &nulls {
+        diags.attribute_error(
+            at.clone(),
+            format!("Null element in {path}"),
+            format!(
+                "{at} is null. Remove it or give it a value; for a list built from optional \
+                 values, drop the nulls with compact() (lists) or a for expression (maps)."
+            ),
+        );
+    }
+    !nulls.is_empty()
 }
 
 impl Attribute {

@@ -4,7 +4,7 @@
 //! state on failure). The protocol layer adapts protobuf to these methods.
 
 use super::diagnostics::Diagnostics;
-use super::plan::plan_change;
+use super::plan::{conform_to_config, plan_change};
 use super::schema::Schema;
 use super::timeouts;
 use super::traits::{ApplyResult, Context, DataSource, InState, PlanResult, Provider, Resource};
@@ -245,9 +245,13 @@ impl ProviderServer {
         };
         self.in_state.record(name, &prior);
         let plan = plan_change(schema, &prior, &proposed, &config);
-        resource
+        let mut plan = resource
             .modify_plan(&self.context(), &prior, &config, plan)
-            .await
+            .await;
+        if !plan.planned.is_null() {
+            conform_to_config(&schema.block, &config, &prior, &mut plan.planned);
+        }
+        plan
     }
 
     /// Creates, updates or deletes. The returned state is wholly known: on

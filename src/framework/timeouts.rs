@@ -12,7 +12,7 @@ use std::time::Duration;
 pub const DEFAULT: Duration = Duration::from_secs(30 * 60);
 
 const DURATION: StringCheck = StringCheck {
-    rule: "must be a duration such as `30s`, `10m` or `1h30m`",
+    rule: "must be a duration such as `30s`, `10m` or `1h30m`, at most `24h`",
     check: |text| parse(text).map(|_| ()),
 };
 
@@ -76,11 +76,22 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             _ => return Err(fix()),
         };
         let n: u64 = digits.parse().map_err(|_| fix())?;
-        total += n * unit;
+        total = n
+            .checked_mul(unit)
+            .and_then(|secs| total.checked_add(secs))
+            .unwrap_or(u64::MAX);
         digits.clear();
     }
     if !digits.is_empty() || total == 0 {
         return Err(fix());
+    }
+    let limit = crate::limits::MAX_TIMEOUT;
+    if total > limit.as_secs() {
+        return Err(format!(
+            "{text:?} is longer than {}, the longest this provider waits for any operation: \
+             give a shorter duration such as \"2h\".",
+            format(limit)
+        ));
     }
     Ok(Duration::from_secs(total))
 }
@@ -96,5 +107,25 @@ mod tests {
         for bad in ["", "10", "m", "5x", "0s"] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn refuses_durations_beyond_a_day_without_overflowing() {
+        assert_eq!(parse("24h").unwrap(), Duration::from_secs(86_400));
+        for long in [
+            "24h1s",
+            "99999999999999h",
+            "18446744073709551615h",
+            "1h99999999999999999999s",
+        ] {
+            let err = parse(long).unwrap_err();
+            assert!(
+                err.contains("longer than 24h") || err.contains("not a duration"),
+                "{long}: {err}"
+            );
+        }
+        assert!(parse("99999999999999h")
+            .unwrap_err()
+            .contains("longer than 24h"));
     }
 }

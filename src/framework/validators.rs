@@ -27,13 +27,51 @@ impl Validator for OneOf {
     fn validate(&self, path: &AttrPath, value: &Value, diags: &mut Diagnostics) {
         let Some(s) = value.as_str() else { return };
         if !self.0.contains(&s) {
+            let hint = suggest(s, self.0.iter().copied())
+                .map(|near| format!(" Did you mean {near:?}?"))
+                .unwrap_or_default();
             diags.attribute_error(
                 path.clone(),
                 format!("Unsupported value for {path}"),
-                format!("{s:?} is not supported: {path} {}.", self.description()),
+                format!(
+                    "{s:?} is not supported: {path} {}.{hint}",
+                    self.description()
+                ),
             );
         }
     }
+}
+
+/// The candidate closest to `word` when it looks like a typo of it (a few
+/// letters wrong, case aside), for "did you mean …?" hints.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_lowercase();
+    // A third of the letters at most: "c" is no typo of "a".
+    let allowed = (word.chars().count() / 3).min(3);
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= allowed)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (diagonal + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// A string checked by a function that explains what is wrong and how to fix it.
@@ -52,6 +90,39 @@ impl Validator for StringCheck {
     fn validate(&self, path: &AttrPath, value: &Value, diags: &mut Diagnostics) {
         let Some(s) = value.as_str() else { return };
         if let Err(explanation) = (self.check)(s) {
+            diags.attribute_error(
+                path.clone(),
+                format!("Invalid value for {path}"),
+                explanation,
+            );
+        }
+    }
+}
+
+/// A map of strings checked as a whole by a function that explains what is
+/// wrong and how to fix it (e.g. a container environment against its limits).
+pub struct MapCheck {
+    /// The rule in docs form.
+    pub rule: &'static str,
+    /// `Err(explanation)` when the map breaks the rule.
+    pub check: fn(&std::collections::BTreeMap<String, String>) -> Result<(), String>,
+}
+
+impl Validator for MapCheck {
+    fn description(&self) -> String {
+        self.rule.to_owned()
+    }
+
+    fn validate(&self, path: &AttrPath, value: &Value, diags: &mut Diagnostics) {
+        let Value::Map(entries) = value else { return };
+        if !value.is_wholly_known() {
+            return;
+        }
+        let map = entries
+            .iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+            .collect();
+        if let Err(explanation) = (self.check)(&map) {
             diags.attribute_error(
                 path.clone(),
                 format!("Invalid value for {path}"),
@@ -154,6 +225,23 @@ mod tests {
         assert_eq!(
             e,
             vec!["Unsupported value for x | \"c\" is not supported: x must be one of `a`, `b`."]
+        );
+    }
+
+    #[test]
+    fn one_of_suggests_the_value_meant() {
+        let v = OneOf(&["hosting", "training", "studio_vpc_only"]);
+        let e = errors(&v, Value::String("hostng".into()));
+        assert!(e[0].ends_with("Did you mean \"hosting\"?"), "{e:?}");
+        let e = errors(&v, Value::String("zzz".into()));
+        assert!(!e[0].contains("Did you mean"), "{e:?}");
+        assert_eq!(
+            suggest("Statment", ["Statement", "Version"]),
+            Some("Statement")
+        );
+        assert_eq!(
+            suggest("SAGEMAKER_API", ["sagemaker_api"]),
+            Some("sagemaker_api")
         );
     }
 

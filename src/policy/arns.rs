@@ -39,6 +39,12 @@ pub fn check_bucket_arn(arn: &str) -> Result<(), String> {
     }
 }
 
+/// The Region field of an ARN (empty for global services); `None` when
+/// `arn` is not an ARN.
+pub fn arn_region(arn: &str) -> Option<&str> {
+    split_arn(arn).map(|parts| parts.region)
+}
+
 /// The six `:`-separated fields of an ARN after `arn`.
 pub(super) struct ArnParts<'a> {
     partition: &'a str,
@@ -112,7 +118,7 @@ pub(super) fn endpoint_name_problem(name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
     if name.is_empty() {
         Some("the endpoint name is empty".to_owned())
-    } else if name.len() > 63 {
+    } else if name.len() > crate::limits::MAX_MODEL_NAME_CHARS {
         Some("the endpoint name is longer than 63 characters".to_owned())
     } else if name != lower && lower.chars().all(allowed) {
         Some(format!(

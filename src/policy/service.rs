@@ -26,6 +26,16 @@ pub fn action_prefix(short_name: &str) -> &'static str {
     }
 }
 
+/// An action to show in examples for the endpoint of `short_name`: the
+/// runtime's InvokeEndpoint, else every action of its service.
+pub fn example_action(short_name: &str) -> String {
+    match (short_name, action_prefix(short_name)) {
+        ("sagemaker_runtime" | "sagemaker_runtime_fips", _) => "sagemaker:InvokeEndpoint".into(),
+        (_, "") => "*".into(),
+        (_, prefix) => format!("{prefix}:*"),
+    }
+}
+
 /// Checks a parsed policy (see [`parse`]) against the endpoint service it is
 /// meant for: an error when the service takes no endpoint policy, a warning
 /// for each action of another service (it can never match traffic through

@@ -627,3 +627,43 @@ fn execution_role_policy_scopes_interfaces_to_account_and_placement() {
     assert!(text.find('*').is_some());
     assert!(!text.contains("\"Action\":\"*\""));
 }
+
+#[test]
+fn parse_refuses_what_aws_would_reject_whatever_the_json_parser_keeps() {
+    let statement = r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#;
+    let big = format!(r#"{{"Statement": [{}]}}"#, vec![statement; 250].join(","));
+    assert!(big.chars().count() > 20_480);
+    let err = parse_err(&big);
+    assert!(err.contains("at most 20480"), "{err}");
+    let dup = r#"{"Statement": [{"Effect": "Allow", "Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]}"#;
+    let err = parse_err(dup);
+    assert!(err.contains("the key \"Effect\" twice"), "{err}");
+    let deep = format!(
+        r#"{{"Statement": [{{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*", "Condition": {}1{}}}]}}"#,
+        "{\"a\": ".repeat(120),
+        "}".repeat(120)
+    );
+    let err = parse_err(&deep);
+    assert!(err.contains("nests more than 6 levels"), "{err}");
+    // The deepest the grammar goes is fine.
+    let condition = r#"{"Statement": [{"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalAccount": ["123456789012"]}}}]}"#;
+    assert!(parse(condition).is_ok());
+}
+
+#[test]
+fn a_misspelt_statement_is_named_and_examples_fit_the_service() {
+    let err = parse_err(r#"{"Statment": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#);
+    assert!(
+        err.contains("rename \"Statment\" to \"Statement\""),
+        "{err}"
+    );
+    let err = parse_for(spec("sagemaker_api"), r#"{"Version": "2012-10-17"}"#).unwrap_err();
+    assert!(err.contains("\"Action\": \"sagemaker:*\""), "{err}");
+    assert!(!err.contains("InvokeEndpoint"), "{err}");
+    let err = parse_for(
+        spec("sagemaker_runtime"),
+        r#"{"Statement": {"Effect": "Allow"}}"#,
+    )
+    .unwrap_err();
+    assert!(err.contains("sagemaker:InvokeEndpoint"), "{err}");
+}

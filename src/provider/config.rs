@@ -102,6 +102,29 @@ pub fn check_role_arn(arn: &str) -> Result<(), String> {
     }
 }
 
+/// Warns about ownership keys in `default_tags`: this provider sets them on
+/// every object itself, so the configured values are left out (a map shared
+/// with other providers may well hold `ManagedBy`).
+pub fn warn_reserved_default_tags(config: &Value, diags: &mut Diagnostics) {
+    let Some(Value::Map(tags)) = config.get("default_tags").and_then(|d| d.get("tags")) else {
+        return;
+    };
+    for key in tags
+        .keys()
+        .filter(|k| crate::aws::ownership::RESERVED_KEYS.contains(&k.as_str()))
+    {
+        diags.attribute_warning(
+            AttrPath::root("default_tags").attr("tags").key(key),
+            "Tag set by this provider",
+            format!(
+                "{key:?} is set by this provider on every object it creates, to record which Terraform \
+                 resource owns it, so the value in default_tags is not used. Remove it here to silence \
+                 this warning."
+            ),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,7 @@ impl Provider for SageMakerProvider {
 
     fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
         config::check_credentials(config, diags);
+        config::warn_reserved_default_tags(config, diags);
     }
 
     async fn configure(&self, _ctx: &Context, config: Value) -> Diagnostics {

@@ -1,8 +1,9 @@
 //! The schema of the `provider "sagemaker"` block.
 
 use super::config::{check_endpoint_url, check_region, check_role_arn};
-use crate::framework::validators::{Each, IntBetween, StringCheck};
+use crate::framework::validators::{IntBetween, StringCheck};
 use crate::framework::{Attribute, Block, NestedBlock, Schema};
+use crate::resources::common::TagRules;
 use crate::value::Type;
 
 const REGION: StringCheck = StringCheck {
@@ -96,16 +97,10 @@ pub fn provider_schema() -> Schema {
                 .attribute(
                     Attribute::optional("tags", Type::map(Type::String))
                         .description("Tag keys and values.")
-                        .validator(Each(StringCheck {
-                            rule: "must be at most 256 characters",
-                            check: |v| {
-                                if v.chars().count() <= 256 {
-                                    Ok(())
-                                } else {
-                                    Err("Tag values are at most 256 characters: shorten this one.".into())
-                                }
-                            },
-                        })),
+                        .validator(TagRules {
+                            sagemaker: false,
+                            reserved_keys_allowed: true,
+                        }),
                 ),
         ))
         .block(NestedBlock::single(

@@ -2,17 +2,148 @@
 //! attributes and their values, readers of attribute values, and the error
 //! for an account fact that could not be read.
 
-use crate::aws::ec2::find::FindError;
+use crate::aws::ec2::find::{FindError, SecurityGroup};
 use crate::aws::TagSettings;
+use crate::framework::validators::Validator;
 use crate::framework::{AttrPath, Attribute, Diagnostics};
 use crate::value::{Type, Value};
 use std::collections::BTreeMap;
 
-/// `tags`: tags for every object the resource creates.
-pub fn tags_attribute() -> Attribute {
-    Attribute::optional("tags", Type::map(Type::String)).description(
-        "Tags for every object this resource creates, merged over the provider's `default_tags`.",
-    )
+/// `tags`: tags for every object the resource creates, checked against
+/// the limits of the services `rules` names.
+pub fn tags_attribute(rules: TagRules) -> Attribute {
+    Attribute::optional("tags", Type::map(Type::String))
+        .description(
+            "Tags for every object this resource creates, merged over the provider's `default_tags`.",
+        )
+        .validator(rules)
+}
+
+/// The tag limits of the services a resource tags objects of (see
+/// [`crate::limits`]): key and value lengths, the `aws:` prefix, the
+/// provider's own ownership keys, the count, and — where SageMaker objects
+/// get the tags — SageMaker's characters.
+#[derive(Clone, Copy)]
+pub struct TagRules {
+    /// SageMaker objects get these tags: only SageMaker's characters.
+    pub sagemaker: bool,
+    /// The ownership keys may not be set (resource `tags`); `default_tags`
+    /// may hold them (a map shared with other providers) and they are
+    /// dropped there with a warning.
+    pub reserved_keys_allowed: bool,
+}
+
+impl TagRules {
+    /// Tags of EC2 objects only.
+    pub const EC2: TagRules = TagRules {
+        sagemaker: false,
+        reserved_keys_allowed: false,
+    };
+    /// Tags that SageMaker objects get too.
+    pub const SAGEMAKER: TagRules = TagRules {
+        sagemaker: true,
+        reserved_keys_allowed: false,
+    };
+
+    /// What is wrong with one tag, as a sentence with the fix; `None` when
+    /// AWS takes it.
+    pub fn problem(&self, key: &str, value: &str) -> Option<String> {
+        use crate::limits::*;
+        let shown: String = key.chars().take(40).collect();
+        let key_chars = key.chars().count();
+        if key.is_empty() {
+            return Some("A tag key is empty: give every tag a key.".into());
+        }
+        if key_chars > MAX_TAG_KEY_CHARS {
+            return Some(format!(
+                "The tag key {shown:?}… has {key_chars} characters; AWS takes at most \
+                 {MAX_TAG_KEY_CHARS}. Use a shorter key."
+            ));
+        }
+        let value_chars = value.chars().count();
+        if value_chars > MAX_TAG_VALUE_CHARS {
+            return Some(format!(
+                "The value of tag {shown:?} has {value_chars} characters; AWS takes at most \
+                 {MAX_TAG_VALUE_CHARS}. Shorten it, or keep long text elsewhere (a description, a \
+                 document) and tag a reference to it."
+            ));
+        }
+        if key
+            .get(..RESERVED_TAG_PREFIX.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_TAG_PREFIX))
+        {
+            return Some(format!(
+                "The tag key {shown:?} starts with \"{RESERVED_TAG_PREFIX}\", which AWS keeps for \
+                 itself. Use another prefix."
+            ));
+        }
+        if !self.reserved_keys_allowed && crate::aws::ownership::RESERVED_KEYS.contains(&key) {
+            return Some(format!(
+                "The tag key {key:?} is set by this provider on every object it creates, to record \
+                 which Terraform resource owns it; a value given here would never reach AWS. Remove \
+                 it (use another key for your own convention)."
+            ));
+        }
+        if self.sagemaker {
+            let bad = key
+                .chars()
+                .chain(value.chars())
+                .find(|c| !is_sagemaker_tag_char(*c));
+            if let Some(c) = bad {
+                return Some(format!(
+                    "The tag {shown:?} holds {c:?}, which SageMaker does not take in tags: only \
+                     letters, digits, spaces and _ . : / = + - @. Replace it."
+                ));
+            }
+        }
+        None
+    }
+
+    /// The error for a resource's tags and `default_tags` together being
+    /// more than an object takes; `None` when they fit.
+    pub fn count_problem(&self, count: usize) -> Option<String> {
+        use crate::limits::{MAX_TAGS_PER_OBJECT, MAX_USER_TAGS};
+        (count > MAX_USER_TAGS).then(|| {
+            format!(
+                "Every object would get {count} tags of yours (tags merged over the provider's \
+                 default_tags). AWS takes {MAX_TAGS_PER_OBJECT} per object and this provider adds its own ownership tags, \
+                 so at most {MAX_USER_TAGS} are left. Remove {} of them.",
+                count - MAX_USER_TAGS
+            )
+        })
+    }
+}
+
+impl Validator for TagRules {
+    fn description(&self) -> String {
+        let base = format!(
+            "must hold at most {} tags, keys of 1 to {} characters not starting with `aws:`, values of \
+             at most {} characters",
+            crate::limits::MAX_USER_TAGS,
+            crate::limits::MAX_TAG_KEY_CHARS,
+            crate::limits::MAX_TAG_VALUE_CHARS
+        );
+        if self.sagemaker {
+            format!("{base}, in letters, digits, spaces and `_ . : / = + - @` (SageMaker's rule)")
+        } else {
+            base
+        }
+    }
+
+    fn validate(&self, path: &AttrPath, value: &Value, diags: &mut Diagnostics) {
+        let Value::Map(entries) = value else { return };
+        for (key, item) in entries {
+            let Some(text) = item.as_str() else { continue };
+            if let Some(problem) = self.problem(key, text) {
+                diags.attribute_error(path.key(key), format!("Invalid tag in {path}"), problem);
+            }
+        }
+        if !self.reserved_keys_allowed {
+            if let Some(problem) = self.count_problem(entries.len()) {
+                diags.attribute_error(path.clone(), format!("Too many tags in {path}"), problem);
+            }
+        }
+    }
 }
 
 /// `tags_all`: the tags applied, shown in the plan.
@@ -37,6 +168,48 @@ pub fn lookup_error(e: FindError, attribute: &str, hint: &str, services: &str) -
             "Cannot check the network",
             format!("{e}. Check the credentials and their {services} Describe permissions."),
         )
+    }
+}
+
+/// An error at `path` when `region` — the Region of an ARN or URI the
+/// configuration names — is not the provider's: `why` says what ties the
+/// two together and what to do instead.
+pub fn check_same_region(
+    path: AttrPath,
+    region: Option<&str>,
+    provider_region: &str,
+    why: &str,
+    diags: &mut Diagnostics,
+) {
+    let Some(region) = region.filter(|r| !r.is_empty() && *r != provider_region) else {
+        return;
+    };
+    diags.attribute_error(
+        path,
+        "In another Region",
+        format!("This is in {region}, but the provider works in {provider_region}: {why}"),
+    );
+}
+
+/// An error on `attribute` for each of `groups` (the security groups it
+/// lists) that is not in `vpc_id`: AWS refuses rules and network
+/// interfaces that mix VPCs.
+pub fn check_groups_in_vpc(
+    groups: &[SecurityGroup],
+    vpc_id: &str,
+    attribute: &str,
+    diags: &mut Diagnostics,
+) {
+    for group in groups.iter().filter(|g| g.vpc_id != vpc_id) {
+        diags.attribute_error(
+            AttrPath::root(attribute),
+            "Security group in another VPC",
+            format!(
+                "Security group {} is in {}, but this configuration is in {vpc_id}. List groups of \
+                 {vpc_id} in {attribute}.",
+                group.id, group.vpc_id
+            ),
+        );
     }
 }
 

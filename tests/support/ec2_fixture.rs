@@ -238,6 +238,8 @@ pub struct Fixture {
 
 /// Another VPC of the same account, with a subnet and a route table.
 pub struct OtherVpc {
+    /// The VPC's id.
+    pub vpc_id: String,
     /// Subnet 10.99.1.0/24 in us-east-1d.
     pub subnet_id: String,
     /// A route table of that VPC.
@@ -351,6 +353,7 @@ impl Fixture {
     pub fn other_vpc(&self) -> OtherVpc {
         let vpc_id = create_vpc(&self.account, "10.99.0.0/16", true);
         OtherVpc {
+            vpc_id: vpc_id.clone(),
             subnet_id: create_subnet(&self.account, &vpc_id, "10.99.1.0/24", "us-east-1d"),
             table_id: create_route_table(&self.account, &vpc_id),
         }

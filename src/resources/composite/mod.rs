@@ -15,8 +15,8 @@ pub mod planner;
 
 use crate::aws::ownership::{finish_create, id_key, release, Owner};
 use crate::aws::{Clients, Configured, TagSettings};
-use crate::framework::{ApplyResult, Context, Diagnostics, PlanResult, Resource, Schema};
-use crate::resources::common::{observed_tags, tags_all, text};
+use crate::framework::{ApplyResult, AttrPath, Context, Diagnostics, PlanResult, Resource, Schema};
+use crate::resources::common::{observed_tags, string_map, tags_all, text, TagRules};
 use crate::value::Value;
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -74,6 +74,9 @@ pub trait Composite: Send + Sync + 'static {
     /// What import takes, for the error on a malformed id (e.g. "Import by
     /// VPC id, or by the network id (`vpc-…/…`).").
     const IMPORT_HINT: &'static str;
+    /// The tag limits of the objects it makes (its schema's `tags` uses
+    /// them too); the core checks `tags` merged over `default_tags` by them.
+    const TAG_RULES: TagRules;
 
     /// The schema.
     fn schema() -> Schema;
@@ -105,6 +108,31 @@ pub trait Composite: Send + Sync + 'static {
     /// A state for the import id `id` (already checked), complete enough
     /// that the original configuration then plans no change.
     async fn import(&self, env: &Env<'_>, id: &str) -> Result<Value, Diagnostics>;
+}
+
+/// The errors for `tags_all` (tags merged over the provider's
+/// `default_tags`) that the static check of `tags` alone cannot see: too
+/// many together, or a default tag the objects' services do not take.
+fn check_merged_tags(rules: TagRules, config: &Value, tags_all: &Value) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let Value::Map(merged) = tags_all else {
+        return diags;
+    };
+    let own = string_map(config, "tags");
+    let path = AttrPath::root("tags");
+    for (key, value) in merged.iter().filter(|(key, _)| !own.contains_key(*key)) {
+        if let Some(problem) = value.as_str().and_then(|v| rules.problem(key, v)) {
+            diags.attribute_error(
+                path.clone(),
+                "A default tag is not accepted here",
+                format!("{problem} (The tag comes from the provider's default_tags.)"),
+            );
+        }
+    }
+    if let Some(problem) = rules.count_problem(merged.len()) {
+        diags.attribute_error(path, "Too many tags", problem);
+    }
+    diags
 }
 
 /// The owner a state value of `C` records (its `id`); `None` before create.
@@ -198,7 +226,12 @@ impl<C: Composite> Resource for CompositeResource<C> {
             }
         };
         let planned_tags = tags_all(&plan.planned, &env.tagging);
+        let tag_errors = check_merged_tags(C::TAG_RULES, config, &planned_tags);
         plan.planned.set_attribute("tags_all", planned_tags);
+        if tag_errors.has_errors() {
+            plan.diags.extend(tag_errors);
+            return plan;
+        }
         self.composite.plan(&env, prior, config, &mut plan).await;
         plan
     }

@@ -8,10 +8,12 @@ pub mod schema;
 
 use crate::aws::ownership::{id_key, Claim, Owner};
 use crate::aws::sagemaker::{self, Model, NewModel};
-use crate::aws::sagemaker_inputs::check_environment;
+use crate::aws::sagemaker_inputs;
 use crate::aws::Clients;
 use crate::framework::{ApplyResult, AttrPath, Diagnostics, PlanResult, Schema};
-use crate::resources::common::{all_tags, known_strings, observed_tags, string_map, text};
+use crate::resources::common::{
+    all_tags, check_same_region, known_strings, observed_tags, string_map, text, TagRules,
+};
 use crate::resources::composite::{empty_state, unchanged, Composite, Env, Made, Refreshed};
 use crate::value::Value;
 use async_trait::async_trait;
@@ -79,6 +81,7 @@ fn is_recorded(model: &Model, owner: &Owner) -> bool {
 impl Composite for SageMakerModel {
     const TYPE_NAME: &'static str = TYPE_NAME;
     const IMPORT_HINT: &'static str = "Import by model name.";
+    const TAG_RULES: TagRules = TagRules::SAGEMAKER;
 
     fn schema() -> Schema {
         schema::schema()
@@ -135,6 +138,18 @@ impl Composite for SageMakerModel {
         }
         if config.get("name").is_none_or(Value::is_null) {
             planned.set_attribute("name", Value::Unknown);
+        }
+        let image = planned
+            .get("primary_container")
+            .and_then(|c| c.get("image"))
+            .and_then(Value::as_str);
+        if let Some(image) = image {
+            check_image_region(
+                AttrPath::root("primary_container").attr("image"),
+                image,
+                env.region(),
+                &mut plan.diags,
+            );
         }
         let subnets = planned
             .get("vpc_config")
@@ -328,22 +343,6 @@ fn validate(config: &Value, diags: &mut Diagnostics) {
         ),
         _ => {}
     }
-    let container = config
-        .get("primary_container")
-        .cloned()
-        .unwrap_or(Value::Null);
-    if container
-        .get("environment")
-        .is_some_and(Value::is_wholly_known)
-    {
-        if let Err(e) = check_environment(&string_map(&container, "environment")) {
-            diags.attribute_error(
-                AttrPath::root("primary_container").attr("environment"),
-                "Environment beyond SageMaker's limits",
-                format!("The environment has {e}"),
-            );
-        }
-    }
     if let Some(subnets) = config
         .get("vpc_config")
         .and_then(|v| known_strings(v, "subnets"))
@@ -371,6 +370,20 @@ fn validate(config: &Value, diags: &mut Diagnostics) {
 
 /// An error unless `subnets` exist and span two Availability Zones or more
 /// (SageMaker needs two, even for one instance).
+/// SageMaker pulls a model's image only from ECR in the model's Region
+/// (SageMaker API `CreateModel`: "the Docker image for inference container
+/// in Amazon ECR must be in the same region as the model").
+pub fn check_image_region(path: AttrPath, image: &str, region: &str, diags: &mut Diagnostics) {
+    check_same_region(
+        path,
+        sagemaker_inputs::image_region(image),
+        region,
+        "SageMaker pulls a model's image only from ECR in the model's own Region. Replicate the \
+         repository to this Region (ECR replication) and use that image URI.",
+        diags,
+    );
+}
+
 async fn check_zones(clients: &Clients, subnets: &[String]) -> Diagnostics {
     let path = || AttrPath::root("vpc_config");
     match crate::aws::ec2::find::find_subnets(&clients.ec2, subnets).await {

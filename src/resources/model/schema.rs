@@ -1,15 +1,18 @@
 //! The schema of `sagemaker_model`.
 
-use crate::aws::sagemaker_inputs::{check_image_uri, check_model_data_url, check_model_name};
+use crate::aws::sagemaker_inputs::{
+    check_image_uri, check_model_data_url, check_model_name, ENVIRONMENT,
+};
 use crate::framework::validators::StringCheck;
 use crate::framework::{Attribute, Block, NestedBlock, Schema};
 use crate::policy::check_role_arn;
 use crate::resources::common::{tags_all_attribute, tags_attribute};
+use crate::resources::composite::Composite;
 use crate::value::Type;
 
 /// The longest `name_prefix`: the generated suffix takes the rest of the
 /// 63 characters a model name may have.
-pub const MAX_PREFIX: usize = 63 - super::SUFFIX_LENGTH;
+pub const MAX_PREFIX: usize = crate::limits::MAX_MODEL_NAME_CHARS - super::SUFFIX_LENGTH;
 
 fn check(rule: &'static str, check: fn(&str) -> Result<(), String>) -> StringCheck {
     StringCheck { rule, check }
@@ -51,10 +54,9 @@ pub fn schema() -> Schema {
                 .validator(check("must be an `s3://` or `https://` URL", check_model_data_url)),
         )
         .attribute(
-            Attribute::optional("environment", Type::map(Type::String)).description(
-                "Environment variables of the container: at most 100, keys and values of at most 1,024 \
-                 characters.",
-            ),
+            Attribute::optional("environment", Type::map(Type::String))
+                .description("Environment variables of the container.")
+                .validator(ENVIRONMENT),
         );
     let mut primary_container = NestedBlock::single("primary_container", container);
     primary_container.min_items = 1;
@@ -119,7 +121,7 @@ pub fn schema() -> Schema {
                 .description("No network access for the container besides its own (default `true`).")
                 .requires_replace(),
         )
-        .attribute(tags_attribute())
+        .attribute(tags_attribute(super::SageMakerModel::TAG_RULES))
         .attribute(tags_all_attribute())
         .block(primary_container),
     )

@@ -7,9 +7,11 @@
 use crate::aws::ec2::find::{self, FindError, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint};
 use crate::aws::ec2::groups;
 use crate::aws::endpoint_services::find_offered;
+use crate::aws::ids::covers_every_address;
 use crate::aws::ownership::{Claim, Owner};
 use crate::aws::Clients;
 use crate::catalog::{self, EndpointKind, ServiceSpec};
+use crate::framework::validators::suggest;
 use crate::framework::{AttrPath, Diagnostics, InState};
 use crate::policy;
 use crate::resources::common::{self, known_strings};
@@ -72,10 +74,11 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         }
     }
     let cidrs = known_strings(config, "allowed_cidr_blocks").unwrap_or_default();
-    if cidrs.iter().any(|c| c.ends_with("/0")) && !is_true("allow_ingress_from_anywhere") {
+    if covers_every_address(&cidrs) && !is_true("allow_ingress_from_anywhere") {
         diags.attribute_error(AttrPath::root("allowed_cidr_blocks"), "Ingress from anywhere needs an opt-in",
-            "allowed_cidr_blocks opens the endpoints to every address (/0). Narrow it to your VPC or \
-             on-premises ranges, or set allow_ingress_from_anywhere = true if this is really meant.");
+            "allowed_cidr_blocks together cover every IPv4 address (0.0.0.0/0, in one block or several). \
+             Narrow them to your VPC or on-premises ranges, or set allow_ingress_from_anywhere = true if \
+             this is really meant.");
     }
 }
 
@@ -90,18 +93,16 @@ fn validate_policies(
     for (name, text) in policies {
         let path = AttrPath::root("endpoint_policies").key(name);
         let Some(spec) = catalog::service(name) else {
-            diags.attribute_error(
-                path,
-                "Unknown service in endpoint_policies",
+            diags.attribute_error(path, "Unknown service in endpoint_policies", {
+                let names = catalog::SERVICES.iter().map(|s| s.short_name);
+                let hint = suggest(name, names.clone())
+                    .map(|near| format!(" Did you mean {near:?}?"))
+                    .unwrap_or_default();
                 format!(
-                    "{name:?} is not a service short name. Use one of: {}.",
-                    catalog::SERVICES
-                        .iter()
-                        .map(|s| s.short_name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
+                    "{name:?} is not a service short name.{hint} Use one of: {}.",
+                    names.collect::<Vec<_>>().join(", ")
+                )
+            });
             continue;
         };
         if services.is_some_and(|s| !s.contains(&spec)) {
@@ -115,7 +116,7 @@ fn validate_policies(
             );
         }
         let Some(text) = text.as_str() else { continue };
-        match policy::parse(text) {
+        match policy::parse_for(spec, text) {
             Err(problem) => diags.attribute_error(path, "Invalid endpoint policy", problem),
             Ok(document) => {
                 let findings = policy::check_for_service(spec, &document);
@@ -138,6 +139,8 @@ fn validate_policies(
 pub struct RemoteInputs<'a> {
     pub vpc_id: &'a str,
     pub subnet_ids: &'a [String],
+    /// `allowed_security_group_ids`: each must exist in the VPC.
+    pub allowed_groups: &'a [String],
     pub services: &'a [&'static ServiceSpec],
     pub private_dns: bool,
     /// `None`: default to the subnets' route tables.
@@ -167,6 +170,7 @@ impl<'a> RemoteInputs<'a> {
         RemoteInputs {
             vpc_id: &want.vpc_id,
             subnet_ids: &want.subnet_ids,
+            allowed_groups: &want.allowed_groups,
             services: &want.services,
             private_dns: want.private_dns,
             route_table_ids: want.route_table_ids.as_deref(),
@@ -240,9 +244,10 @@ pub async fn check_remote(
             Ok(None)
         }
     };
-    let (vpc, subnets, endpoints, offers, prefix_list, unfinished_group) = tokio::join!(
+    let (vpc, subnets, allowed_groups, endpoints, offers, prefix_list, unfinished_group) = tokio::join!(
         find::find_vpc(ec2, inputs.vpc_id),
         find::find_subnets(ec2, inputs.subnet_ids),
+        find::find_security_groups(ec2, inputs.allowed_groups),
         find::find_vpc_endpoints_in_vpc(ec2, inputs.vpc_id, false),
         find_offered(ec2, &clients.region, inputs.services),
         async {
@@ -285,6 +290,19 @@ pub async fn check_remote(
             Vec::new()
         }
     };
+    match allowed_groups {
+        Ok(groups) => common::check_groups_in_vpc(
+            &groups,
+            inputs.vpc_id,
+            "allowed_security_group_ids",
+            &mut diags,
+        ),
+        Err(e) => diags.extend(lookup_error(
+            e,
+            "allowed_security_group_ids",
+            "Check allowed_security_group_ids: each must be a group of the VPC.",
+        )),
+    }
     let endpoints = endpoints.map_err(|e| lookup_error(e, "vpc_id", ""))?;
     let offers = offers?;
     let prefix_list = prefix_list.map_err(|e| lookup_error(e, "services", ""))?;

@@ -15,7 +15,7 @@ pub mod state;
 
 use crate::aws::ownership::id_key;
 use crate::framework::{ApplyResult, Diagnostics, PlanResult, Schema};
-use crate::resources::common::text;
+use crate::resources::common::{text, TagRules};
 use crate::resources::composite::{Composite, Env, Made, Refreshed};
 use crate::value::Value;
 use async_trait::async_trait;
@@ -27,6 +27,7 @@ pub struct PrivateNetwork;
 impl Composite for PrivateNetwork {
     const TYPE_NAME: &'static str = state::TYPE_NAME;
     const IMPORT_HINT: &'static str = "Import by VPC id, or by the network id (`vpc-…/…`).";
+    const TAG_RULES: TagRules = TagRules::EC2;
 
     fn schema() -> Schema {
         schema::schema()

@@ -11,8 +11,9 @@ use crate::aws::ownership::{Owner, CREATING_KEY};
 use crate::aws::Clients;
 use crate::catalog::{EndpointKind, ServiceSpec};
 use crate::framework::plan::semantic_eq;
-use crate::framework::Diagnostics;
-use crate::resources::common::known_strings;
+use crate::framework::{AttrPath, Diagnostics};
+use crate::policy;
+use crate::resources::common::{check_same_region, known_strings};
 use crate::resources::composite::Env;
 use crate::value::Value;
 
@@ -44,10 +45,9 @@ pub async fn plan(
             Value::Set(vec![Value::String("hosting".into())]),
         );
     }
-    if planned
-        .get("private_dns_enabled")
-        .is_none_or(|v| v.is_null() || v.is_unknown())
-    {
+    // Only a value the config leaves out gets the default: an unknown one
+    // (another resource's output) stays unknown, and the checks wait for it.
+    if config.get("private_dns_enabled").is_none_or(Value::is_null) {
         planned.set_attribute("private_dns_enabled", Value::Bool(true));
     }
     keep_equivalent_policies(prior, planned);
@@ -59,6 +59,23 @@ pub async fn plan(
         return Ok(Diagnostics::new());
     }
     let mut diags = Diagnostics::new();
+    for (i, arn) in known_strings(planned, "runtime_invoke_endpoint_arns")
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        check_same_region(
+            AttrPath::root("runtime_invoke_endpoint_arns").index(i),
+            policy::arn_region(arn),
+            &region,
+            "the runtime endpoint of this VPC reaches only SageMaker endpoints of its own Region. \
+             Use the ARN of an endpoint in this Region, or a provider configured for that Region.",
+            &mut diags,
+        );
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
     // Defaulted inputs (route tables, CIDRs) are unknown in the plan until
     // the checks fill them in: what counts is whether the config knows them.
     let known_in = |value: &Value, names: &[&str], absent_ok: bool| {

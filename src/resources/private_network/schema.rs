@@ -9,6 +9,7 @@ use crate::framework::validators::{Each, OneOf, SizeBetween, StringCheck};
 use crate::framework::{Attribute, Block, Schema};
 use crate::policy::{check_bucket_arn, check_endpoint_arn};
 use crate::resources::common::{tags_all_attribute, tags_attribute};
+use crate::resources::composite::Composite;
 use crate::value::Type;
 
 /// The object type of one entry of `endpoints`.
@@ -58,7 +59,7 @@ pub fn schema() -> Schema {
                     "Subnets for the endpoint network interfaces: at most one per Availability Zone, \
                      at least two zones recommended.",
                 )
-                .validator(SizeBetween(1, 16))
+                .validator(SizeBetween(1, crate::limits::MAX_ENDPOINT_SUBNETS))
                 .validator(Each(check("must be a subnet id (`subnet-…`)", check_subnet_id))),
         )
         .attribute(
@@ -91,7 +92,8 @@ pub fn schema() -> Schema {
                 .validator(Each(check("must be a security group id (`sg-…`)", check_security_group_id))),
         )
         .attribute(Attribute::optional("allow_ingress_from_anywhere", Type::Bool).description(
-            "Opt-in needed to list `0.0.0.0/0` in `allowed_cidr_blocks`. Default `false`.",
+            "Opt-in needed for `allowed_cidr_blocks` that together cover every address (`0.0.0.0/0` in any \
+             form). Default `false`.",
         ))
         .attribute(
             Attribute::optional("endpoint_policies", Type::map(Type::String))
@@ -128,7 +130,7 @@ pub fn schema() -> Schema {
                 .validator(Each(check("must be a route table id (`rtb-…`)", check_route_table_id)))
                 .use_state_for_unknown(),
         )
-        .attribute(tags_attribute())
+        .attribute(tags_attribute(super::PrivateNetwork::TAG_RULES))
         .attribute(tags_all_attribute())
         .attribute(
             Attribute::computed("security_group_id", Type::String)

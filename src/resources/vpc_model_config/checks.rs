@@ -16,8 +16,8 @@ use crate::resources::common::known_strings;
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The most security groups a SageMaker VpcConfig takes.
-pub const MAX_GROUPS: usize = 5;
+use crate::aws::ids::covers_every_address;
+use crate::limits::MAX_MODEL_SECURITY_GROUPS as MAX_GROUPS;
 
 /// Static rules that span attributes.
 pub fn validate(config: &Value, diags: &mut Diagnostics) {
@@ -75,6 +75,20 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
                 ),
             );
         }
+    }
+    let egress = known_strings(config, "egress_cidr_blocks").unwrap_or_default();
+    let opted_in = config
+        .get("allow_egress_to_anywhere")
+        .and_then(Value::as_bool)
+        == Some(true);
+    if covers_every_address(&egress) && !opted_in {
+        diags.attribute_error(
+            AttrPath::root("egress_cidr_blocks"),
+            "Egress to anywhere needs an opt-in",
+            "egress_cidr_blocks together cover every IPv4 address (0.0.0.0/0, in one block or several), \
+             so the model could send HTTPS wherever a route leads. Narrow them to the VPC (the default) or \
+             the ranges of your endpoints, or set allow_egress_to_anywhere = true if this is really meant.",
+        );
     }
     let creates_s3 = config.get("create_s3_endpoint").and_then(Value::as_bool) != Some(false);
     for helper in ["s3_bucket_arns", "deny_amazon_linux_repositories"] {
@@ -252,7 +266,7 @@ pub async fn check_remote(
     let vpc_id = check_one_vpc(&subnets, &mut diags).ok_or(diags.clone())?;
     check_zones(&subnets, &mut diags);
     check_capacity(&subnets, want, &mut diags);
-    check_groups(&groups, &vpc_id, &mut diags);
+    common::check_groups_in_vpc(&groups, &vpc_id, "security_group_ids", &mut diags);
     let own_model = check_model_name_free(model, inputs, &mut diags);
     let (vpc, tables, endpoints, own_groups) = tokio::join!(
         find::find_vpc(ec2, &vpc_id),
@@ -393,19 +407,6 @@ fn check_capacity(subnets: &[Subnet], want: &Desired, diags: &mut Diagnostics) {
                 subnet.available_ip_address_count,
                 want.instance_count,
                 if want.efa { " with EFA" } else { "" },
-            ),
-        );
-    }
-}
-
-fn check_groups(groups: &[SecurityGroup], vpc_id: &str, diags: &mut Diagnostics) {
-    for group in groups.iter().filter(|g| g.vpc_id != vpc_id) {
-        diags.attribute_error(
-            AttrPath::root("security_group_ids"),
-            "Security group in another VPC",
-            format!(
-                "Security group {} is in {}, but the subnets are in {vpc_id}. Use groups of {vpc_id}.",
-                group.id, group.vpc_id
             ),
         );
     }

@@ -15,7 +15,7 @@ pub mod schema;
 pub mod state;
 
 use crate::framework::{ApplyResult, Diagnostics, PlanResult, Schema};
-use crate::resources::common::text;
+use crate::resources::common::{text, TagRules};
 use crate::resources::composite::{Composite, Env, Made, Refreshed};
 use crate::value::Value;
 use async_trait::async_trait;
@@ -27,6 +27,7 @@ pub struct VpcModelConfig;
 impl Composite for VpcModelConfig {
     const TYPE_NAME: &'static str = state::TYPE_NAME;
     const IMPORT_HINT: &'static str = "Import by model name.";
+    const TAG_RULES: TagRules = TagRules::EC2;
 
     fn schema() -> Schema {
         schema::schema()

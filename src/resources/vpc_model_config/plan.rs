@@ -12,6 +12,7 @@ use crate::framework::plan::semantic_eq;
 use crate::framework::{AttrPath, Diagnostics};
 use crate::resources::common::{known_strings, text};
 use crate::resources::composite::Env;
+use crate::resources::model::check_image_region;
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -49,6 +50,20 @@ pub async fn plan(
             planned.set_attribute(&name, value);
         }
         return Ok(diags);
+    }
+    let image = planned
+        .get("model")
+        .and_then(|m| m.get("primary_container"))
+        .and_then(|c| c.get("image"))
+        .and_then(Value::as_str);
+    if let Some(image) = image {
+        let path = AttrPath::root("model")
+            .attr("primary_container")
+            .attr("image");
+        check_image_region(path, image, env.region(), &mut diags);
+        if diags.has_errors() {
+            return Err(diags);
+        }
     }
     let known = INPUTS
         .iter()
@@ -194,10 +209,7 @@ fn fill_input_defaults(config: &Value, planned: &mut Value) {
         }
         planned.set_attribute("model", Value::Object(model));
     }
-    if planned
-        .get("name")
-        .is_none_or(|n| n.is_null() || n.is_unknown())
-    {
+    if config.get("name").is_none_or(Value::is_null) {
         let model_name = planned
             .get("model")
             .and_then(|m| m.get("name"))

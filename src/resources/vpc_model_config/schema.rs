@@ -1,12 +1,15 @@
 //! The schema of `sagemaker_vpc_model_config`.
 
 use crate::aws::ids::{check_cidr, check_security_group_id, check_subnet_id};
-use crate::aws::sagemaker_inputs::{check_image_uri, check_model_data_url, check_model_name};
+use crate::aws::sagemaker_inputs::{
+    check_image_uri, check_model_data_url, check_model_name, ENVIRONMENT,
+};
 use crate::framework::timeouts;
 use crate::framework::validators::{Each, IntBetween, SizeBetween, StringCheck};
 use crate::framework::{Attribute, Block, NestedBlock, Schema};
 use crate::policy::{check_bucket_arn, check_role_arn};
-use crate::resources::common::{tags_all_attribute, tags_attribute};
+use crate::resources::common::{tags_all_attribute, tags_attribute, TagRules};
+use crate::resources::composite::Composite;
 use crate::value::Type;
 
 fn strings() -> Type {
@@ -39,7 +42,8 @@ fn model_block() -> NestedBlock {
         )
         .attribute(
             Attribute::optional("environment", Type::map(Type::String))
-                .description("Environment variables of the container."),
+                .description("Environment variables of the container.")
+                .validator(ENVIRONMENT),
         );
     let model = Block::new(
         "The SageMaker model to create inside the VPC. Models are immutable: any change here or to the \
@@ -64,7 +68,8 @@ fn model_block() -> NestedBlock {
     )
     .attribute(
         Attribute::optional("tags", Type::map(Type::String))
-            .description("Extra tags for the model, over the resource's tags."),
+            .description("Extra tags for the model, over the resource's tags.")
+            .validator(TagRules::SAGEMAKER),
     )
     .block({
         let mut block = NestedBlock::single("primary_container", container);
@@ -144,6 +149,10 @@ pub fn schema() -> Schema {
                 .validator(Each(check("must be an IPv4 CIDR block", check_cidr)))
                 .use_state_for_unknown(),
         )
+        .attribute(Attribute::optional("allow_egress_to_anywhere", Type::Bool).description(
+            "Opt-in needed for `egress_cidr_blocks` that together cover every address (`0.0.0.0/0` in any \
+             form). Default `false`.",
+        ))
         .attribute(
             Attribute::optional_computed("create_s3_endpoint", Type::Bool)
                 .description(
@@ -174,7 +183,7 @@ pub fn schema() -> Schema {
                 .description("Instances use Elastic Fabric Adapter (5 addresses each). Default `false`.")
                 .use_state_for_unknown(),
         )
-        .attribute(tags_attribute())
+        .attribute(tags_attribute(super::VpcModelConfig::TAG_RULES))
         .attribute(tags_all_attribute())
         .attribute(
             Attribute::computed("vpc_id", Type::String)
