@@ -78,8 +78,8 @@ pub const DEFAULT_RULES_PER_GROUP: usize = 60;
 /// without getting in anyone's way.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
-/// An IPv4 CIDR block: the network part must be the whole address (host
-/// bits zero). EC2 accepts `10.0.0.1/16` in a rule but stores `10.0.0.0/16`,
-/// so a configuration that keeps the host bits would differ from AWS on
-/// every plan. EC2 API `IpRange.CidrIp`.
+/// The longest IPv4 prefix (`/32`, one address). EC2 API `IpRange.CidrIp`.
+/// The address must also be the block's network address (host bits zero):
+/// EC2 stores `10.0.0.1/16` as `10.0.0.0/16`, so a configuration keeping the
+/// host bits would differ from AWS on every plan.
 pub const MAX_IPV4_PREFIX: u8 = 32;

@@ -307,3 +307,50 @@ pub fn tags_all(value: &Value, tagging: &TagSettings) -> Value {
             .collect(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_rules_name_each_limit() {
+        let ec2 = TagRules::EC2;
+        assert_eq!(ec2.problem("Team", "ml, platform (shared)"), None);
+        let problem = |key: &str, value: &str| ec2.problem(key, value).unwrap_or_default();
+        assert!(problem(&"k".repeat(129), "v").contains("at most 128"));
+        assert!(problem("k", &"v".repeat(257)).contains("at most 256"));
+        assert!(problem("", "v").contains("empty"));
+        assert!(problem("AWS:team", "v").contains("\"aws:\""));
+        assert!(problem("sagemaker:owner", "v").contains("set by this provider"));
+        let sagemaker = TagRules::SAGEMAKER;
+        assert!(sagemaker
+            .problem("Team", "ml, platform")
+            .is_some_and(|p| p.contains("','")));
+        assert_eq!(
+            sagemaker.problem("Team", "ml platform:a/b=c+d-e@f_g.h"),
+            None
+        );
+        let shared = TagRules {
+            sagemaker: false,
+            reserved_keys_allowed: true,
+        };
+        assert_eq!(shared.problem("ManagedBy", "terraform"), None);
+        assert_eq!(ec2.count_problem(crate::limits::MAX_USER_TAGS), None);
+        assert!(ec2
+            .count_problem(crate::limits::MAX_USER_TAGS + 2)
+            .is_some_and(|p| p.contains("Remove 2")));
+    }
+
+    #[test]
+    fn another_region_is_an_error_naming_both() {
+        let mut diags = Diagnostics::new();
+        let path = AttrPath::root("x");
+        check_same_region(path.clone(), Some("us-east-1"), "us-east-1", "", &mut diags);
+        check_same_region(path.clone(), Some(""), "us-east-1", "", &mut diags);
+        check_same_region(path.clone(), None, "us-east-1", "", &mut diags);
+        assert!(!diags.has_errors());
+        check_same_region(path, Some("eu-west-1"), "us-east-1", "Fix it.", &mut diags);
+        let d = diags.iter().next().expect("an error");
+        assert!(d.detail.contains("in eu-west-1") && d.detail.contains("works in us-east-1"));
+    }
+}

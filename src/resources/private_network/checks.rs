@@ -13,6 +13,7 @@ use crate::aws::Clients;
 use crate::catalog::{self, EndpointKind, ServiceSpec};
 use crate::framework::validators::suggest;
 use crate::framework::{AttrPath, Diagnostics, InState};
+use crate::limits::DEFAULT_RULES_PER_GROUP;
 use crate::policy;
 use crate::resources::common::{self, known_strings};
 use crate::value::Value;
@@ -74,6 +75,20 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
         }
     }
     let cidrs = known_strings(config, "allowed_cidr_blocks").unwrap_or_default();
+    let groups = known_strings(config, "allowed_security_group_ids").unwrap_or_default();
+    if cidrs.len() + groups.len() > DEFAULT_RULES_PER_GROUP {
+        diags.attribute_warning(
+            AttrPath::root("allowed_cidr_blocks"),
+            "More sources than a security group takes by default",
+            format!(
+                "allowed_cidr_blocks and allowed_security_group_ids give {} sources, one inbound rule each, \
+                 but a security group takes {DEFAULT_RULES_PER_GROUP} inbound rules unless the quota \
+                 \"Inbound or outbound rules per security group\" was raised (Service Quotas). Merge \
+                 neighbouring blocks into wider ones, or raise the quota before applying.",
+                cidrs.len() + groups.len()
+            ),
+        );
+    }
     if covers_every_address(&cidrs) && !is_true("allow_ingress_from_anywhere") {
         diags.attribute_error(AttrPath::root("allowed_cidr_blocks"), "Ingress from anywhere needs an opt-in",
             "allowed_cidr_blocks together cover every IPv4 address (0.0.0.0/0, in one block or several). \
@@ -596,4 +611,41 @@ async fn check_route_tables(
         );
     }
     Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(cidrs: &[String]) -> Value {
+        let strings = cidrs.iter().map(|c| Value::String(c.clone())).collect();
+        Value::Object(BTreeMap::from([(
+            "allowed_cidr_blocks".to_owned(),
+            Value::Set(strings),
+        )]))
+    }
+
+    fn summaries(config: &Value) -> Vec<String> {
+        let mut diags = Diagnostics::new();
+        validate(config, &mut diags);
+        diags.iter().map(|d| d.summary.clone()).collect()
+    }
+
+    #[test]
+    fn anywhere_in_several_blocks_needs_the_opt_in() {
+        let split = config(&["0.0.0.0/1".into(), "128.0.0.0/1".into()]);
+        assert_eq!(summaries(&split), ["Ingress from anywhere needs an opt-in"]);
+        let half = config(&["0.0.0.0/1".into()]);
+        assert!(summaries(&half).is_empty());
+    }
+
+    #[test]
+    fn more_sources_than_a_group_takes_warns() {
+        let many: Vec<String> = (0..61).map(|i| format!("10.{i}.0.0/16")).collect();
+        assert_eq!(
+            summaries(&config(&many)),
+            ["More sources than a security group takes by default"]
+        );
+        assert!(summaries(&config(&many[..60])).is_empty());
+    }
 }
