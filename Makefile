@@ -12,20 +12,25 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 OS_ARCH := $(shell uname -s | tr A-Z a-z)_$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/privatelink/sagemaker/$(VERSION)/$(OS_ARCH)
 
-.PHONY: all build release venv test unit lint fmt docs demo install bench clean
+.PHONY: all build release venv tools test unit lint fmt docs demo install bench clean
 
 all: build
 
 build:
 	cargo build --bins
 
+# Registry artefacts for this platform in dist/: zip, manifest, SHA256SUMS, and the
+# signature when GPG_FINGERPRINT names an RSA/DSA key (scripts/release.sh says more).
 release:
-	cargo build --release --bins
+	scripts/release.sh
 
 venv:
 	@scripts/venv.sh
 
-test: venv lint
+tools:
+	@scripts/test-tools.sh
+
+test: venv tools lint
 	cargo test --lib --bins --tests --no-fail-fast
 
 unit:
@@ -34,6 +39,7 @@ unit:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets -- -D warnings
+	scripts/lint-workflows.sh
 
 fmt:
 	cargo fmt --all
