@@ -5,6 +5,7 @@
 pub mod controller;
 pub mod convert;
 pub mod handshake;
+pub mod parent;
 pub mod proto;
 pub mod service;
 pub mod tls;
@@ -44,11 +45,15 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
     #[error("cannot listen on 127.0.0.1: {0}")]
     Listen(std::io::Error),
+    #[error("Terraform (pid {0}) is gone; exiting")]
+    ParentGone(u32),
 }
 
 /// Serves Terraform after the go-plugin handshake, until Terraform calls
-/// GRPCController/Shutdown.
+/// GRPCController/Shutdown — or dies: then it returns
+/// [`ServeError::ParentGone`] within [`parent::POLL_EVERY`].
 pub async fn serve(server: Arc<ProviderServer>) -> Result<(), ServeError> {
+    let terraform_gone = parent::watch();
     let env = handshake::read_env()?;
     let listener = handshake::bind(env.min_port, env.max_port).await?;
     let addr = listener.local_addr().map_err(ServeError::Listen)?;
@@ -92,8 +97,22 @@ pub async fn serve(server: Arc<ProviderServer>) -> Result<(), ServeError> {
     tokio::select! {
         result = serving => result?,
         () = async { shutdown.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
+        pid = terraform_gone => return Err(parent_gone(pid)),
     }
     Ok(())
+}
+
+/// Says why the provider stops serving without being asked to.
+fn parent_gone(pid: u32) -> ServeError {
+    let error = ServeError::ParentGone(pid);
+    log::warn(
+        &format!(
+            "{error}. Objects created so far carry the create-in-progress marker \
+             (sagemaker:creating) and are adopted by the next apply"
+        ),
+        &[("terraform_pid", json!(pid))],
+    );
+    error
 }
 
 /// Debug mode: serves plaintext on a random loopback port, prints the
