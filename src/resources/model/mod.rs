@@ -9,7 +9,7 @@ pub mod schema;
 use crate::aws::ownership::{id_key, Claim, Owner};
 use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::aws::sagemaker_inputs::check_environment;
-use crate::aws::Clients;
+use crate::aws::{with_advice, Clients};
 use crate::framework::{ApplyResult, AttrPath, Diagnostics, PlanResult, Schema};
 use crate::resources::common::{all_tags, known_strings, observed_tags, string_map, text};
 use crate::resources::composite::{empty_state, unchanged, Composite, Env, Made, Refreshed};
@@ -155,7 +155,10 @@ impl Composite for SageMakerModel {
             }
             Err(e) => plan.diags.error(
                 "Cannot check the model name",
-                format!("{e}. Check the credentials' sagemaker:DescribeModel permission."),
+                with_advice(
+                    e,
+                    "Check the credentials' sagemaker:DescribeModel permission.",
+                ),
             ),
         }
     }
@@ -399,7 +402,7 @@ async fn check_zones(clients: &Clients, subnets: &[String]) -> Diagnostics {
         ),
         Err(e) => Diagnostics::from_error(
             "Cannot check the subnets",
-            format!("{e}. Check the credentials' ec2:DescribeSubnets permission."),
+            with_advice(e, "Check the credentials' ec2:DescribeSubnets permission."),
         ),
     }
 }
