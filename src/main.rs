@@ -57,6 +57,8 @@ fn main() -> ExitCode {
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // Already logged; nobody reads stderr any more.
+        Err(protocol::ServeError::ParentGone(_)) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("{e}");
             ExitCode::FAILURE

@@ -4,6 +4,7 @@
 
 use super::call_log::CallLogger;
 use super::config::ProviderConfig;
+use super::transport::{NameTheEndpoint, RetryUnreachableSoon};
 use crate::framework::{AttrPath, Diagnostics};
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
@@ -14,7 +15,10 @@ use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_ec2::config::retry::{RetryPartition, TokenBucket};
 use tokio::sync::OnceCell;
 
-/// Retries when `max_retries` is not set: enough to ride out EC2 throttling.
+/// Retries when `max_retries` is not set: enough to ride out EC2 throttling
+/// (1 s doubling to 20 s, with jitter). A connection that cannot be opened
+/// at all is retried after a short fixed pause instead
+/// ([`super::transport::RetryUnreachableSoon`]).
 const DEFAULT_MAX_RETRIES: u32 = 8;
 
 /// Standard retry mode also keeps a client-side retry quota: a bucket of 500
@@ -95,18 +99,24 @@ async fn build_clients(config: &ProviderConfig) -> Result<Clients, Diagnostics> 
     let endpoints = config.endpoints.clone().unwrap_or_default();
     let mut ec2 = aws_sdk_ec2::config::Builder::from(&sdk)
         .interceptor(CallLogger)
+        .interceptor(NameTheEndpoint)
+        .retry_classifier(RetryUnreachableSoon)
         .retry_partition(retry_partition("terraform-provider-sagemaker-ec2"));
     if let Some(url) = &endpoints.ec2 {
         ec2 = ec2.endpoint_url(url);
     }
     let mut sagemaker = aws_sdk_sagemaker::config::Builder::from(&sdk)
         .interceptor(CallLogger)
+        .interceptor(NameTheEndpoint)
+        .retry_classifier(RetryUnreachableSoon)
         .retry_partition(retry_partition("terraform-provider-sagemaker-sagemaker"));
     if let Some(url) = &endpoints.sagemaker {
         sagemaker = sagemaker.endpoint_url(url);
     }
     let mut sts = aws_sdk_sts::config::Builder::from(&sdk)
         .interceptor(CallLogger)
+        .interceptor(NameTheEndpoint)
+        .retry_classifier(RetryUnreachableSoon)
         .retry_partition(retry_partition("terraform-provider-sagemaker-sts"));
     if let Some(url) = &endpoints.sts {
         sts = sts.endpoint_url(url);

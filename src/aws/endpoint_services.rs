@@ -2,7 +2,7 @@
 //! offers, where, and how. One paginated listing, filtered here (filtering
 //! by service name server-side is not portable across AWS and emulators).
 
-use super::describe_error;
+use super::{describe_error, with_advice};
 use crate::catalog::ServiceSpec;
 use crate::framework::Diagnostics;
 
@@ -36,9 +36,9 @@ pub async fn find_offered(
             .map_err(|e| {
                 Diagnostics::from_error(
                     "Cannot list VPC endpoint services",
-                    format!(
-                        "{}. Check the credentials and that they allow ec2:DescribeVpcEndpointServices.",
-                        describe_error("describing EC2 VPC endpoint services", &e)
+                    with_advice(
+                        describe_error("describing EC2 VPC endpoint services", &e),
+                        "Check the credentials and that they allow ec2:DescribeVpcEndpointServices.",
                     ),
                 )
             })?;

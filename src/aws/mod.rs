@@ -11,6 +11,7 @@ pub mod ownership;
 pub mod pace;
 pub mod sagemaker;
 pub mod sagemaker_inputs;
+pub mod transport;
 
 pub use clients::{Aws, Clients};
 pub use config::TagSettings;
@@ -39,8 +40,23 @@ pub async fn access(configured: &Configured) -> Result<(Clients, TagSettings), D
     Ok((aws.clients().await?.clone(), aws.config().tag_settings()))
 }
 
+/// `error`, then `advice` on what to check when AWS answered with an error
+/// (permissions, ids) — unless `error` tells of an endpoint that could not
+/// be reached, whose message carries its own advice.
+pub fn with_advice(error: impl std::fmt::Display, advice: &str) -> String {
+    let text = error.to_string();
+    if transport::carries_advice(&text) {
+        text
+    } else {
+        format!("{text}. {advice}")
+    }
+}
+
 /// Turns an SDK error into a message that names the call and its cause,
-/// e.g. "describing EC2 VPC endpoint services: RequestLimitExceeded: …".
+/// e.g. "describing EC2 VPC endpoint services: RequestLimitExceeded: …", or
+/// for a call that got no answer "…: cannot connect to URL: connection
+/// refused …; tried 9 times over 2s, not retrying further. Check …" (see
+/// [`transport`]).
 pub fn describe_error<E>(action: &str, err: &aws_sdk_ec2::error::SdkError<E>) -> String
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
@@ -56,7 +72,7 @@ where
             }
         }
         SdkError::TimeoutError(_) => "the request timed out".to_owned(),
-        SdkError::DispatchFailure(e) => format!("could not reach the service ({e:?})"),
+        SdkError::DispatchFailure(e) => transport::describe(e),
         other => other.to_string(),
     };
     format!("{action}: {cause}")

@@ -2,9 +2,11 @@
 //! services Terraform calls, and the debug (reattach) mode. It knows the
 //! framework's [`ProviderServer`] and nothing about AWS.
 
+pub mod accept;
 pub mod controller;
 pub mod convert;
 pub mod handshake;
+pub mod parent;
 pub mod proto;
 pub mod service;
 pub mod tls;
@@ -17,17 +19,19 @@ use proto::plugin::grpc_stdio_server::GrpcStdioServer;
 use proto::tfplugin6::provider_server::ProviderServer as ProviderGrpcServer;
 use serde_json::json;
 use service::ProviderService;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::{ReceiverStream, TcpListenerStream};
+use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::server::Router;
 
 /// Largest gRPC message either way (the Go framework's limit).
 const MAX_MESSAGE_BYTES: usize = 256 << 20;
-/// How long a TLS handshake may take before the connection is dropped.
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a TLS handshake may take before the connection is dropped:
+/// Terraform's takes milliseconds; an idle connection should not hold a
+/// descriptor for long.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long Shutdown waits for in-flight answers before the process exits.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
@@ -44,11 +48,15 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
     #[error("cannot listen on 127.0.0.1: {0}")]
     Listen(std::io::Error),
+    #[error("Terraform (pid {0}) is gone; exiting")]
+    ParentGone(u32),
 }
 
 /// Serves Terraform after the go-plugin handshake, until Terraform calls
-/// GRPCController/Shutdown.
+/// GRPCController/Shutdown — or dies: then it returns
+/// [`ServeError::ParentGone`] within [`parent::POLL_EVERY`].
 pub async fn serve(server: Arc<ProviderServer>) -> Result<(), ServeError> {
+    let terraform_gone = parent::watch();
     let env = handshake::read_env()?;
     let listener = handshake::bind(env.min_port, env.max_port).await?;
     let addr = listener.local_addr().map_err(ServeError::Listen)?;
@@ -92,8 +100,22 @@ pub async fn serve(server: Arc<ProviderServer>) -> Result<(), ServeError> {
     tokio::select! {
         result = serving => result?,
         () = async { shutdown.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
+        pid = terraform_gone => return Err(parent_gone(pid)),
     }
     Ok(())
+}
+
+/// Says why the provider stops serving without being asked to.
+fn parent_gone(pid: u32) -> ServeError {
+    let error = ServeError::ParentGone(pid);
+    log::warn(
+        &format!(
+            "{error}. Objects created so far carry the create-in-progress marker \
+             (sagemaker:creating) and are adopted by the next apply"
+        ),
+        &[("terraform_pid", json!(pid))],
+    );
+    error
 }
 
 /// Debug mode: serves plaintext on a random loopback port, prints the
@@ -149,56 +171,78 @@ fn routes(server: Arc<ProviderServer>, shutdown: Option<CancellationToken>) -> R
         .add_service(GrpcStdioServer::new(Stdio))
 }
 
-/// Accepts connections and completes each TLS handshake in its own task; a
-/// client without the pinned certificate is logged and dropped.
+/// Accepts connections and completes each TLS handshake in its own task
+/// (at most [`accept::MAX_PENDING_HANDSHAKES`] at once, the oldest dropped
+/// first); a client without the pinned certificate is logged and dropped.
 fn tls_incoming(
     listener: TcpListener,
     acceptor: tokio_rustls::TlsAcceptor,
-) -> ReceiverStream<Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>, std::io::Error>>
-{
+) -> ReceiverStream<TlsConnection> {
     let (sender, receiver) = tokio::sync::mpsc::channel(16);
+    let refusals = Arc::new(Mutex::new(accept::Throttled::default()));
     tokio::spawn(async move {
+        let mut listener = accept::Acceptor::new(listener);
+        let mut pending = accept::Pending::new(accept::MAX_PENDING_HANDSHAKES);
         loop {
-            let (tcp, peer) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    log::warn(
-                        "accepting a plugin connection failed",
-                        &[("error", json!(e.to_string()))],
-                    );
-                    continue;
-                }
-            };
+            let (tcp, peer) = listener.next(Some(&mut pending)).await;
             no_delay(&tcp);
-            let (acceptor, sender) = (acceptor.clone(), sender.clone());
-            tokio::spawn(async move {
-                match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                    Ok(Ok(stream)) => {
-                        let _ = sender.send(Ok(stream)).await;
-                    }
-                    Ok(Err(e)) => log::warn(
-                        "refused a plugin connection: TLS handshake failed",
-                        &[
-                            ("peer", json!(peer.to_string())),
-                            ("error", json!(e.to_string())),
-                        ],
-                    ),
-                    Err(_) => {
-                        log::warn("refused a plugin connection: TLS handshake timed out", &[])
-                    }
-                }
-            });
+            let handshake = tokio::spawn(complete_handshake(
+                acceptor.clone(),
+                (tcp, peer),
+                sender.clone(),
+                Arc::clone(&refusals),
+            ));
+            pending.admit(handshake.abort_handle());
         }
     });
     ReceiverStream::new(receiver)
 }
 
+/// A TLS stream for tonic, or the error that ended it.
+type TlsConnection = Result<tokio_rustls::server::TlsStream<tokio::net::TcpStream>, std::io::Error>;
+
+/// Runs the TLS handshake of one connection within [`TLS_HANDSHAKE_TIMEOUT`]
+/// and hands the stream to tonic; a refusal is logged through `refusals`.
+async fn complete_handshake(
+    acceptor: tokio_rustls::TlsAcceptor,
+    (tcp, peer): (tokio::net::TcpStream, std::net::SocketAddr),
+    sender: tokio::sync::mpsc::Sender<TlsConnection>,
+    refusals: Arc<Mutex<accept::Throttled>>,
+) {
+    let peer = ("peer", json!(peer.to_string()));
+    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+        Ok(Ok(stream)) => {
+            let _ = sender.send(Ok(stream)).await;
+        }
+        Ok(Err(e)) => accept::warn_throttled(
+            &refusals,
+            "refused a plugin connection: TLS handshake failed",
+            &[peer, ("error", json!(e.to_string()))],
+        ),
+        Err(_) => accept::warn_throttled(
+            &refusals,
+            "refused a plugin connection: TLS handshake timed out",
+            &[peer],
+        ),
+    }
+}
+
 /// Plaintext connections, each with Nagle's algorithm off.
 fn plaintext_incoming(
     listener: TcpListener,
-) -> impl futures::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
-    use futures::StreamExt;
-    TcpListenerStream::new(listener).map(|accepted| accepted.inspect(no_delay))
+) -> ReceiverStream<std::io::Result<tokio::net::TcpStream>> {
+    let (sender, receiver) = tokio::sync::mpsc::channel(16);
+    tokio::spawn(async move {
+        let mut listener = accept::Acceptor::new(listener);
+        loop {
+            let (tcp, _) = listener.next(None).await;
+            no_delay(&tcp);
+            if sender.send(Ok(tcp)).await.is_err() {
+                return;
+            }
+        }
+    });
+    ReceiverStream::new(receiver)
 }
 
 /// Turns Nagle's algorithm off: small gRPC answers would otherwise wait for

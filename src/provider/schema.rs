@@ -62,7 +62,12 @@ pub fn provider_schema() -> Schema {
         )
         .attribute(
             Attribute::optional("max_retries", Type::Number)
-                .description("How many times a throttled or failed AWS call is retried (default 8).")
+                .description(
+                    "How many times a throttled or failed AWS call is retried (default 8). \
+                     Throttling and lost answers back off from 1 s, doubling up to 20 s (with \
+                     jitter); a connection that cannot be opened (refused, unknown host) is \
+                     retried every 0.25 s.",
+                )
                 .validator(IntBetween(0, 25)),
         )
         .block(NestedBlock::single(

@@ -3,7 +3,7 @@
 //! for an account fact that could not be read.
 
 use crate::aws::ec2::find::{FindError, SecurityGroup};
-use crate::aws::TagSettings;
+use crate::aws::{with_advice, TagSettings};
 use crate::framework::validators::Validator;
 use crate::framework::{AttrPath, Attribute, Diagnostics};
 use crate::value::{Type, Value};
@@ -166,7 +166,10 @@ pub fn lookup_error(e: FindError, attribute: &str, hint: &str, services: &str) -
     } else {
         Diagnostics::from_error(
             "Cannot check the network",
-            format!("{e}. Check the credentials and their {services} Describe permissions."),
+            with_advice(
+                e,
+                &format!("Check the credentials and their {services} Describe permissions."),
+            ),
         )
     }
 }

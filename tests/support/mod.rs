@@ -1,7 +1,8 @@
 //! Shared support for the end-to-end tests: the moto emulator launcher
 //! ([`moto`]), the Terraform workspace helper ([`terraform`]), the
-//! protocol-level plugin client ([`plugin_client`]), and small helpers they
-//! share (repository paths, the provider binary, free ports).
+//! protocol-level plugin client ([`plugin_client`]), what `/proc` says about
+//! a process ([`process`]), and small helpers they share (repository paths,
+//! the provider binary, free ports).
 //!
 //! Use it from a test crate with `mod support;`. Every test binary uses a
 //! different subset, so unused-item warnings are silenced here.
@@ -13,6 +14,7 @@ pub mod fault_proxy;
 pub mod holdings;
 pub mod moto;
 pub mod plugin_client;
+pub mod process;
 pub mod sagemaker;
 pub mod terraform;
 

@@ -219,11 +219,14 @@ pub async fn wait_endpoints_with(
 }
 
 /// Whether a failed listing is worth another poll: throttling, an HTTP 5xx
-/// answer, a timeout or no answer at all. [`FindError::Api`] carries the
-/// text [`crate::aws::describe_error`] made — `ACTION: CODE: MESSAGE`,
+/// answer, a timeout or a lost connection — not an endpoint that refuses
+/// connections or does not resolve (the SDK already retried it; polling on
+/// would only hide the cause until the timeout). [`FindError::Api`] carries
+/// the text [`crate::aws::describe_error`] made — `ACTION: CODE: MESSAGE`,
 /// `ACTION: HTTP STATUS from the service`, `ACTION: the request timed out`
-/// or `ACTION: could not reach the service (…)` — so the cause is read back
-/// from the part after the action.
+/// or `ACTION: no answer from URL: …` and the like (see
+/// [`crate::aws::transport`]) — so the cause is read back from the part
+/// after the action.
 pub fn is_transient(err: &FindError) -> bool {
     use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
     const SERVER_ERRORS: [&str; 4] = [
@@ -241,7 +244,7 @@ pub fn is_transient(err: &FindError) -> bool {
             || SERVER_ERRORS.contains(&part)
             || part.starts_with("HTTP 5")
             || part == "the request timed out"
-            || part.starts_with("could not reach the service")
+            || crate::aws::transport::worth_polling_again(part)
     })
 }
 
@@ -584,7 +587,7 @@ mod tests {
     }
 
     #[test]
-    fn throttling_5xx_and_lost_answers_are_transient_other_errors_are_not() {
+    fn throttling_5xx_timeouts_and_lost_connections_are_transient_other_errors_are_not() {
         let api = |text: &str| {
             FindError::Api(format!(
                 "describing EC2 VPC Endpoints of VPC (vpc-1): {text}"
@@ -596,13 +599,17 @@ mod tests {
             "Unavailable: The server is overloaded",
             "HTTP 503 from the service",
             "the request timed out",
-            "could not reach the service (DispatchFailure)",
+            "no answer from https://ec2.us-east-1.amazonaws.com: the connection timed out (…)",
+            "lost the connection to http://127.0.0.1:4566: the connection closed before the answer came (…)",
+            "could not reach the service: the request could not be sent (…)",
         ] {
             assert!(is_transient(&api(text)), "{text}");
         }
         for text in [
             "UnauthorizedOperation: You are not authorized",
             "InvalidParameterValue: RequestLimitExceeded is not a filter",
+            "cannot connect to http://127.0.0.1:4566: connection refused (…); tried 9 times",
+            "cannot connect to https://ec2.nowhere.invalid: the host name does not resolve (…)",
         ] {
             assert!(!is_transient(&api(text)), "{text}");
         }

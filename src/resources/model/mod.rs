@@ -9,7 +9,7 @@ pub mod schema;
 use crate::aws::ownership::{id_key, Claim, Owner};
 use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::aws::sagemaker_inputs;
-use crate::aws::Clients;
+use crate::aws::{with_advice, Clients};
 use crate::framework::{ApplyResult, AttrPath, Diagnostics, PlanResult, Schema};
 use crate::resources::common::{
     all_tags, check_same_region, known_strings, observed_tags, string_map, text, TagRules,
@@ -170,7 +170,10 @@ impl Composite for SageMakerModel {
             }
             Err(e) => plan.diags.error(
                 "Cannot check the model name",
-                format!("{e}. Check the credentials' sagemaker:DescribeModel permission."),
+                with_advice(
+                    e,
+                    "Check the credentials' sagemaker:DescribeModel permission.",
+                ),
             ),
         }
     }
@@ -412,7 +415,7 @@ async fn check_zones(clients: &Clients, subnets: &[String]) -> Diagnostics {
         ),
         Err(e) => Diagnostics::from_error(
             "Cannot check the subnets",
-            format!("{e}. Check the credentials' ec2:DescribeSubnets permission."),
+            with_advice(e, "Check the credentials' ec2:DescribeSubnets permission."),
         ),
     }
 }

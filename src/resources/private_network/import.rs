@@ -6,7 +6,7 @@
 use super::state::{endpoint_urls, endpoint_value, short_name_of, TYPE_NAME};
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
 use crate::aws::ownership::{id_key, owner_of, Owner, MANAGED_BY_KEY, MANAGED_BY_VALUE};
-use crate::aws::{Clients, TagSettings};
+use crate::aws::{with_advice, Clients, TagSettings};
 use crate::catalog::{self, EndpointKind, PRESETS};
 use crate::framework::{Diagnostics, Schema};
 use crate::policy;
@@ -26,7 +26,7 @@ pub async fn import_state(
     let fail = |e: find::FindError| {
         Diagnostics::from_error(
             "Cannot import",
-            format!("{e}. Check the VPC id and the provider's region."),
+            with_advice(e, "Check the VPC id and the provider's region."),
         )
     };
     find::find_vpc(&clients.ec2, vpc_id).await.map_err(fail)?;

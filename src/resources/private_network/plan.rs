@@ -8,7 +8,7 @@ use super::state::{
 };
 use crate::aws::ec2::find;
 use crate::aws::ownership::{Owner, CREATING_KEY};
-use crate::aws::Clients;
+use crate::aws::{with_advice, Clients};
 use crate::catalog::{EndpointKind, ServiceSpec};
 use crate::framework::plan::semantic_eq;
 use crate::framework::{AttrPath, Diagnostics};
@@ -206,10 +206,13 @@ async fn plan_prefix_list(
         .map_err(|e| {
             Diagnostics::from_error(
                 "Cannot find the S3 prefix list",
-                format!(
-                    "{e}. Check the provider's region ({}) and the credentials' \
-                     ec2:DescribePrefixLists permission.",
-                    clients.region
+                with_advice(
+                    e,
+                    &format!(
+                        "Check the provider's region ({}) and the credentials' \
+                         ec2:DescribePrefixLists permission.",
+                        clients.region
+                    ),
                 ),
             )
         })
