@@ -24,10 +24,14 @@ pub fn render_all(server: &ProviderServer, repo_root: &Path) -> Vec<(String, Str
     let mut pages = vec![(
         "docs/index.md".to_owned(),
         render_page(
-            &format!("{provider} Provider"),
-            &format!("{provider} Provider"),
+            &Page {
+                title: &format!("{provider} Provider"),
+                heading: &format!("{provider} Provider"),
+                subcategory: "",
+                example: example("examples/provider/provider.tf".to_owned()),
+                import: None,
+            },
             server.provider_schema(),
-            example("examples/provider/provider.tf".to_owned()),
         ),
     )];
     let kinds: [(_, _, _, Vec<_>); 2] = [
@@ -47,11 +51,22 @@ pub fn render_all(server: &ProviderServer, repo_root: &Path) -> Vec<(String, Str
     for (kind, dir, file, schemas) in kinds {
         for (name, schema) in schemas {
             let short = name.strip_prefix(&format!("{provider}_")).unwrap_or(name);
+            let import = match (
+                example(format!("examples/{dir}/{name}/import.tf")),
+                example(format!("examples/{dir}/{name}/import.sh")),
+            ) {
+                (Some(block), Some(cli)) => Some((block, cli)),
+                _ => None,
+            };
             let page = render_page(
-                &format!("{name} {kind} - terraform-provider-{provider}"),
-                &format!("{name} ({kind})"),
+                &Page {
+                    title: &format!("{name} {kind} - terraform-provider-{provider}"),
+                    heading: &format!("{name} ({kind})"),
+                    subcategory: subcategory(name),
+                    example: example(format!("examples/{dir}/{name}/{file}")),
+                    import,
+                },
                 schema,
-                example(format!("examples/{dir}/{name}/{file}")),
             );
             pages.push((format!("docs/{dir}/{short}.md"), page));
         }
@@ -86,23 +101,38 @@ pub fn type_name(ty: &Type) -> String {
     }
 }
 
-fn render_page(
-    page_title: &str,
-    heading: &str,
-    schema: &Schema,
+/// The Registry's grouping of a resource or data source in the navigation.
+fn subcategory(name: &str) -> &'static str {
+    match name {
+        "sagemaker_model" => "Models",
+        _ => "Networking",
+    }
+}
+
+/// What a page shows besides the schema.
+struct Page<'a> {
+    title: &'a str,
+    heading: &'a str,
+    subcategory: &'a str,
+    /// `examples/…/resource.tf` (or `data-source.tf`, `provider.tf`).
     example: Option<String>,
-) -> String {
+    /// `import.tf` (an `import` block) and `import.sh` (the CLI form).
+    import: Option<(String, String)>,
+}
+
+fn render_page(page: &Page<'_>, schema: &Schema) -> String {
     let description = schema.block.description.trim();
+    let (page_title, heading, subcategory) = (page.title, page.heading, page.subcategory);
     let mut out = format!(
         "---\n# Generated from the provider schemas by src/docs.rs: run `make docs`, do not edit.\n\
-         page_title: \"{page_title}\"\nsubcategory: \"\"\ndescription: |-\n"
+         page_title: \"{page_title}\"\nsubcategory: \"{subcategory}\"\ndescription: |-\n"
     );
     for line in description.lines() {
         out.push_str(format!("  {line}").trim_end());
         out.push('\n');
     }
     let _ = write!(out, "---\n\n# {heading}\n\n{description}\n");
-    if let Some(example) = example {
+    if let Some(example) = &page.example {
         let _ = write!(
             out,
             "\n## Example Usage\n\n```terraform\n{}\n```\n",
@@ -111,6 +141,15 @@ fn render_page(
     }
     out.push_str("\n## Schema\n");
     render_items(block_items(&schema.block), &[], &mut out);
+    if let Some((block, cli)) = &page.import {
+        let _ = write!(
+            out,
+            "\n## Import\n\nIn Terraform 1.5 and later, use an `import` block:\n\n```terraform\n{}\n```\n\n\
+             Or the `terraform import` command:\n\n```shell\n{}\n```\n",
+            block.trim_end(),
+            cli.trim_end()
+        );
+    }
     out
 }
 
@@ -326,10 +365,14 @@ mod tests {
                 )),
         );
         let page = render_page(
-            "t Resource",
-            "t (Resource)",
+            &Page {
+                title: "t Resource",
+                heading: "t (Resource)",
+                subcategory: "",
+                example: Some("x {}\n\n".into()),
+                import: None,
+            },
             &schema,
-            Some("x {}\n\n".into()),
         );
         let expected = r#"---
 # Generated from the provider schemas by src/docs.rs: run `make docs`, do not edit.

@@ -1,0 +1,1 @@
+terraform import sagemaker_model.churn churn-prediction

@@ -1,0 +1,1 @@
+terraform import sagemaker_vpc_model_config.churn churn-prediction
