@@ -13,6 +13,7 @@ pub mod fault_proxy;
 pub mod holdings;
 pub mod moto;
 pub mod plugin_client;
+pub mod policies;
 pub mod sagemaker;
 pub mod terraform;
 
