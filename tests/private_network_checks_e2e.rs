@@ -22,6 +22,7 @@ use support::ec2_fixture::{
     create_subnet, fixture, fixture_with, service, Endpoint, Fixture, Group, VPC_CIDR,
 };
 use support::holdings::Holdings;
+use support::policies::{assert_default_policy, Admits};
 use support::terraform::{provider_header, Workspace};
 
 const RESOURCE: &str = "sagemaker_private_network.this";
@@ -191,7 +192,6 @@ fn assert_network(fx: &Fixture, state: &Value, want: &Network<'_>) {
     );
 
     let s3 = service("s3");
-    let full_access = json!({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"});
     for endpoint in &endpoints {
         let what = format!("{} ({})", endpoint.service, endpoint.id);
         assert_eq!(endpoint.vpc_id, fx.vpc_id, "{what} is in the VPC");
@@ -203,16 +203,8 @@ fn assert_network(fx: &Fixture, state: &Value, want: &Network<'_>) {
             endpoint.tags, tags,
             "{what} carries the merged and ownership tags"
         );
-        let statements = endpoint
-            .policy
-            .as_ref()
-            .map(|p| p["Statement"].clone())
-            .unwrap_or_default();
-        assert_eq!(
-            statements,
-            json!([full_access]),
-            "{what} keeps the default policy (none was asked for)"
-        );
+        // None was asked for: the default, everything to this account only.
+        assert_default_policy(endpoint, &Admits::Account(&fx.account.id));
         if endpoint.service == s3 {
             assert_eq!(endpoint.kind, "Gateway", "{what}");
             assert_eq!(
@@ -452,8 +444,14 @@ fn policy_of<'a>(endpoints: &'a [Endpoint], service_name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{service_name} has no policy"))
 }
 
-/// The runtime policy only allows `sagemaker:InvokeEndpoint` on `arns`.
-fn assert_runtime_policy(endpoints: &[Endpoint], arns: &[&str]) {
+/// The condition that admits only the principals of `account`.
+fn account_condition(account: &str) -> Value {
+    json!({"StringEquals": {"aws:PrincipalAccount": account}})
+}
+
+/// The runtime policy only allows `sagemaker:InvokeEndpoint` on `arns`, to
+/// the principals of `account`.
+fn assert_runtime_policy(endpoints: &[Endpoint], arns: &[&str], account: &str) {
     let policy = policy_of(endpoints, &service("sagemaker.runtime"));
     let allows: Vec<Value> = statements(policy)
         .into_iter()
@@ -466,21 +464,37 @@ fn assert_runtime_policy(endpoints: &[Endpoint], arns: &[&str]) {
         .collect();
     assert_eq!(actions, set(&["sagemaker:invokeendpoint"]), "{policy:#}");
     assert_eq!(strings_of(&allows[0]["Resource"]), set(arns), "{policy:#}");
-}
-
-/// The S3 policy only allows access to `bucket` and its objects.
-fn assert_s3_policy(endpoints: &[Endpoint], bucket: &str) {
-    let policy = policy_of(endpoints, &service("s3"));
-    let allowed: BTreeSet<String> = statements(policy)
-        .iter()
-        .filter(|s| s["Effect"] == "Allow")
-        .flat_map(|s| strings_of(&s["Resource"]))
-        .collect();
     assert_eq!(
-        allowed,
-        set(&[bucket, &format!("{bucket}/*")]),
+        allows[0]["Condition"],
+        account_condition(account),
         "{policy:#}"
     );
+}
+
+/// The S3 policy only allows access to `bucket` and its objects, to the
+/// principals of `account` — and reading ECR image layers.
+fn assert_s3_policy(endpoints: &[Endpoint], bucket: &str, account: &str) {
+    let policy = policy_of(endpoints, &service("s3"));
+    let allows: Vec<Value> = statements(policy)
+        .into_iter()
+        .filter(|s| s["Effect"] == "Allow")
+        .collect();
+    let allowed: BTreeSet<String> = allows
+        .iter()
+        .flat_map(|s| strings_of(&s["Resource"]))
+        .collect();
+    let ecr_layers = "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*";
+    assert_eq!(
+        allowed,
+        set(&[bucket, &format!("{bucket}/*"), ecr_layers]),
+        "{policy:#}"
+    );
+    for allow in &allows {
+        let for_anyone = strings_of(&allow["Resource"]) == set(&[ecr_layers]);
+        if !for_anyone {
+            assert_eq!(allow["Condition"], account_condition(account), "{policy:#}");
+        }
+    }
 }
 
 fn api_policy_hcl(actions: &str) -> String {
@@ -542,8 +556,8 @@ fn policies_land_on_the_endpoints_and_a_policy_change_is_an_in_place_update() {
         &api_policy(&["sagemaker:Describe*", "sagemaker:List*"]),
         "endpoint_policies lands as written"
     );
-    assert_runtime_policy(&endpoints, &[&churn]);
-    assert_s3_policy(&endpoints, "arn:aws:s3:::ml-artifacts");
+    assert_runtime_policy(&endpoints, &[&churn], &fx.account.id);
+    assert_s3_policy(&endpoints, "arn:aws:s3:::ml-artifacts", &fx.account.id);
     ws.plan_no_changes();
 
     let ids: BTreeMap<String, String> = endpoints
@@ -581,7 +595,7 @@ fn policies_land_on_the_endpoints_and_a_policy_change_is_an_in_place_update() {
         policy_of(&after, &service("sagemaker.api")),
         &api_policy(&["sagemaker:Describe*", "sagemaker:List*", "sagemaker:Search"]),
     );
-    assert_runtime_policy(&after, &[&churn, &fraud]);
+    assert_runtime_policy(&after, &[&churn, &fraud], &fx.account.id);
     ws.plan_no_changes();
 }
 
@@ -1037,10 +1051,12 @@ fn one_refresh_makes_as_many_aws_calls_for_studio_vpc_only_as_for_hosting() {
         !hosting.is_empty(),
         "the provider logs its AWS calls at debug level"
     );
-    // `terraform refresh` reads (one endpoint listing, one group lookup) and
-    // then plans in refresh-only mode; that plan changes nothing, so the
-    // remote checks (VPC, attributes, subnets, services, prefix list, route
-    // tables: 8 calls) do not run again.
+    // `terraform refresh` reads (one endpoint listing, one group lookup,
+    // and — once per provider process, to compare the endpoints with the
+    // account-only default policy — the account id) and then plans in
+    // refresh-only mode; that plan changes nothing, so the remote checks
+    // (VPC, attributes, subnets, services, prefix list, route tables: 8
+    // calls) do not run again.
     let sorted = |calls: &[String]| {
         let mut calls = calls.to_vec();
         calls.sort();
@@ -1053,7 +1069,11 @@ fn one_refresh_makes_as_many_aws_calls_for_studio_vpc_only_as_for_hosting() {
     );
     assert_eq!(
         sorted(&studio),
-        ["DescribeSecurityGroups", "DescribeVpcEndpoints"],
-        "a refresh is one endpoint listing and one group lookup"
+        [
+            "DescribeSecurityGroups",
+            "DescribeVpcEndpoints",
+            "GetCallerIdentity"
+        ],
+        "a refresh is one endpoint listing, one group lookup and the account id"
     );
 }

@@ -8,6 +8,7 @@ mod support;
 use std::collections::BTreeSet;
 
 use support::ec2_fixture::{create_subnet, fixture_with, Fixture};
+use support::policies::{assert_default_policy, Admits};
 use support::sagemaker::{main_tf, network_resource};
 use support::terraform::{Workspace, REQUIRED_PROVIDERS};
 
@@ -228,12 +229,31 @@ fn endpoints_made_outside_terraform_are_imported_and_plan_clean() {
         ("RouteTableId.1", main_table),
     ]);
 
-    let ws = workspace(&fx, "");
+    // Endpoints made by hand have AWS's full access: the configuration that
+    // matches them says so.
+    let ws = workspace(&fx, "  policy_principals = \"any\"");
     ws.import_ok("sagemaker_private_network.this", &fx.vpc_id);
     let state = ws.show_json();
     let resource = &state["values"]["root_module"]["resources"][0]["values"];
     assert_eq!(resource["security_group_id"], group.as_str());
     assert_eq!(resource["services"], serde_json::json!(["hosting"]));
+    assert_eq!(resource["policy_principals"], "any");
+    ws.plan_no_changes();
+
+    // Without it, the default narrows every policy to the account in place.
+    let main = ws
+        .read("main.tf")
+        .replace("  policy_principals = \"any\"\n", "");
+    ws.write("main.tf", &main);
+    let plan = plan_shows_drift(&ws, "the default policy on imported endpoints");
+    assert!(
+        plan.contains("policy_principals") && plan.contains("update in-place"),
+        "{plan}"
+    );
+    ws.apply_ok();
+    for endpoint in fx.endpoints() {
+        assert_default_policy(&endpoint, &Admits::Account(&fx.account.id));
+    }
     ws.plan_no_changes();
     ws.destroy_ok();
     assert!(

@@ -6,6 +6,7 @@ mod support;
 
 use serde_json::Value;
 use support::ec2_fixture::{fixture, service, Fixture};
+use support::policies::{assert_default_policy, Admits};
 use support::sagemaker::{
     describe_model, main_tf, model_block, model_config_resource, sagemaker_call, IMAGE,
 };
@@ -116,6 +117,7 @@ fn model_in_vpc_gets_its_group_s3_endpoint_and_policy_then_destroys_cleanly() {
 
     let s3 = s3_endpoints(&fx);
     assert_eq!(s3.len(), 1, "one S3 gateway endpoint: {s3:?}");
+    assert_default_policy(&s3[0], &Admits::Account(&fx.account.id));
     assert_eq!(config["s3_endpoint_id"], s3[0].id.as_str());
     assert_eq!(config["s3_endpoint_managed"], true);
     assert_eq!(
@@ -388,15 +390,18 @@ fn a_refresh_reads_each_object_once_and_an_unchanged_plan_calls_nothing_more() {
     ws.apply_ok();
     let mut refresh = ws.aws_calls_of(&["refresh", "-input=false"]);
     refresh.sort();
+    // And once per provider process the account id, to compare the S3
+    // endpoint's policy with the account-only default.
     assert_eq!(
         refresh,
         [
             "DescribeModel",
             "DescribeSecurityGroups",
             "DescribeVpcEndpoints",
+            "GetCallerIdentity",
             "ListTags"
         ],
-        "one read of the group, the endpoints, the model and its tags"
+        "one read of the group, the endpoints, the model and its tags, and the account id"
     );
     let mut plan = ws.aws_calls_of(&["plan", "-input=false", "-detailed-exitcode"]);
     plan.sort();

@@ -1,6 +1,7 @@
 //! AWS clients built from the provider configuration, lazily: the first
 //! resource or data source that needs AWS builds them, so starting the
-//! provider (three times per terraform command) costs no AWS work.
+//! provider (three times per terraform command) costs no AWS work. The
+//! caller's account id is read the same way: on first need, once.
 
 use super::call_log::CallLogger;
 use super::config::ProviderConfig;
@@ -13,6 +14,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_ec2::config::retry::{RetryPartition, TokenBucket};
+use std::sync::Arc;
 use tokio::sync::OnceCell;
 
 /// Retries when `max_retries` is not set: enough to ride out EC2 throttling
@@ -42,6 +44,34 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     pub sagemaker: aws_sdk_sagemaker::Client,
     pub sts: aws_sdk_sts::Client,
+    /// The answer of the one GetCallerIdentity call (see
+    /// [`Clients::account_id`]), shared by every clone.
+    account: Arc<OnceCell<Result<String, String>>>,
+}
+
+impl Clients {
+    /// The id of the account the credentials belong to, from STS
+    /// GetCallerIdentity. Only the first call of the process asks STS; every
+    /// later one (from any clone) gets the same answer — a failure too: the
+    /// SDK has already retried it, and one plan then reports one cause.
+    /// `Err` says what failed, e.g. "reading the caller's identity (STS
+    /// GetCallerIdentity): ExpiredToken: …".
+    pub async fn account_id(&self) -> Result<String, String> {
+        let lookup = || async {
+            let action = "reading the caller's identity (STS GetCallerIdentity)";
+            let answer = self
+                .sts
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(|e| super::describe_error(action, &e))?;
+            answer
+                .account
+                .filter(|id| !id.is_empty())
+                .ok_or_else(|| format!("{action}: STS returned no account id"))
+        };
+        self.account.get_or_init(lookup).await.clone()
+    }
 }
 
 /// The provider configuration and the clients made from it on first use.
@@ -126,6 +156,7 @@ async fn build_clients(config: &ProviderConfig) -> Result<Clients, Diagnostics> 
         ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
         sagemaker: aws_sdk_sagemaker::Client::from_conf(sagemaker.build()),
         sts: aws_sdk_sts::Client::from_conf(sts.build()),
+        account: Arc::default(),
     })
 }
 

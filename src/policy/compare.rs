@@ -152,8 +152,9 @@ pub(super) fn sort_keys(value: Value) -> Value {
     }
 }
 
-/// AWS's default endpoint policy: full access. An endpoint without a
-/// configured policy has it; going back to "no policy" sends it.
+/// AWS's default endpoint policy: full access. An endpoint made without a
+/// policy has it; going back to "no policy" (`policy_principals = "any"`
+/// with no policy given) sends it.
 pub const FULL_ACCESS_POLICY: &str = r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#;
 
 /// True when `text` means AWS's default full-access policy (any `Version`).

@@ -28,38 +28,48 @@ pub(super) const POLICY_VERSION: &str = "2012-10-17";
 /// The policy for the SageMaker Runtime endpoint behind
 /// `runtime_invoke_endpoint_arns`: one statement allowing
 /// `sagemaker:InvokeEndpoint` (which also authorizes
-/// InvokeEndpointWithResponseStream) to any principal on exactly those
-/// endpoints, sorted and deduplicated. Everything else through the endpoint
+/// InvokeEndpointWithResponseStream) on exactly those endpoints, sorted and
+/// deduplicated, to `principals` only. Everything else through the endpoint
 /// is implicitly denied, because an endpoint policy replaces the default
 /// full-access one. Pass at least one ARN (checked by [`check_endpoint_arn`]).
-pub fn runtime_invoke_policy(endpoint_arns: &[String]) -> String {
-    document(vec![json!({
+pub fn runtime_invoke_policy(endpoint_arns: &[String], principals: &Principals) -> String {
+    document(vec![principals.restrict(json!({
         "Sid": "InvokeListedEndpointsOnly",
         "Effect": "Allow",
         "Principal": "*",
         "Action": "sagemaker:InvokeEndpoint",
         "Resource": sorted_unique(endpoint_arns.iter().cloned()),
-    })])
+    }))])
 }
 
 /// The policy for the S3 gateway endpoint behind `s3_bucket_arns` and
-/// `deny_amazon_linux_repositories`. With buckets: allow only the object
+/// `deny_amazon_linux_repositories`, and the default S3 policy of
+/// `principals` (no buckets, no deny). With buckets: allow only the object
 /// read/write and listing SageMaker needs (see `BUCKET_ACTIONS`) on each
-/// bucket and its objects. Without buckets: no bucket restriction (allow
-/// everything, like the default endpoint policy). With the deny flag: also
-/// deny `s3:GetObject` on the Amazon Linux package repositories of `region`
-/// (see [`amazon_linux_repository_arns`]) — redundant next to a bucket
-/// allow-list, but explicit, and it wins over any broader Allow.
+/// bucket and its objects. Without buckets: no bucket restriction. Either
+/// way only to `principals` — and, unless that allow already covers
+/// everything (`Principals::Any` without buckets), `s3:GetObject` on the
+/// Region's ECR image-layer bucket for anyone, so that images still pull
+/// (see [`ecr_layer_bucket_arn`]). With the deny flag: also deny
+/// `s3:GetObject` on the Amazon Linux package repositories of `region` (see
+/// [`amazon_linux_repository_arns`]) — redundant next to a bucket
+/// allow-list or an account condition (the repositories are read
+/// anonymously), but explicit, and it wins over any broader Allow.
 pub fn s3_buckets_policy(
     bucket_arns: &[String],
     deny_amazon_linux_repositories: bool,
     region: &str,
+    principals: &Principals,
 ) -> String {
-    let mut statements = vec![if bucket_arns.is_empty() {
+    let allow = if bucket_arns.is_empty() {
         allow_everything()
     } else {
         allow_buckets(bucket_arns)
-    }];
+    };
+    let mut statements = vec![principals.restrict(allow)];
+    if !(bucket_arns.is_empty() && *principals == Principals::Any) {
+        statements.push(allow_ecr_layers(region));
+    }
     if deny_amazon_linux_repositories {
         statements.push(deny_repositories(region));
     }
@@ -67,18 +77,24 @@ pub fn s3_buckets_policy(
 }
 
 /// The S3 gateway policy when only `deny_amazon_linux_repositories` is set:
-/// allow everything except reading the Amazon Linux package repositories of
-/// `region`. Same as `s3_buckets_policy(&[], true, region)`.
-pub fn deny_amazon_linux_only_policy(region: &str) -> String {
-    s3_buckets_policy(&[], true, region)
+/// allow everything to `principals` except reading the Amazon Linux package
+/// repositories of `region`. Same as
+/// `s3_buckets_policy(&[], true, region, principals)`.
+pub fn deny_amazon_linux_only_policy(region: &str, principals: &Principals) -> String {
+    s3_buckets_policy(&[], true, region, principals)
 }
 
 /// The helper inputs that generate the S3 gateway policy `text`, if a
 /// helper made it: `(s3_bucket_arns, deny_amazon_linux_repositories)`, the
-/// bucket list `None` when only the deny flag was set. Import uses it so a
-/// configuration written with the helpers plans no change.
-pub fn s3_helper_inputs(text: &str, region: &str) -> Option<(Option<Vec<String>>, bool)> {
-    if equivalent(text, &deny_amazon_linux_only_policy(region)) {
+/// bucket list `None` when only the deny flag was set — made for
+/// `principals`. Import uses it so a configuration written with the helpers
+/// plans no change.
+pub fn s3_helper_inputs(
+    text: &str,
+    region: &str,
+    principals: &Principals,
+) -> Option<(Option<Vec<String>>, bool)> {
+    if equivalent(text, &deny_amazon_linux_only_policy(region, principals)) {
         return Some((None, true));
     }
     let buckets = resources_matching(text, |r| {
@@ -89,17 +105,23 @@ pub fn s3_helper_inputs(text: &str, region: &str) -> Option<(Option<Vec<String>>
     }
     [false, true]
         .into_iter()
-        .find(|deny| equivalent(text, &s3_buckets_policy(&buckets, *deny, region)))
+        .find(|deny| {
+            equivalent(
+                text,
+                &s3_buckets_policy(&buckets, *deny, region, principals),
+            )
+        })
         .map(|deny| (Some(buckets), deny))
 }
 
 /// The `runtime_invoke_endpoint_arns` that generate the runtime endpoint
-/// policy `text`, if the helper made it.
-pub fn runtime_helper_inputs(text: &str) -> Option<Vec<String>> {
+/// policy `text`, if the helper made it for `principals`.
+pub fn runtime_helper_inputs(text: &str, principals: &Principals) -> Option<Vec<String>> {
     let arns = resources_matching(text, |r| {
         r.contains(":sagemaker:") && r.contains(":endpoint/")
     });
-    (!arns.is_empty() && equivalent(text, &runtime_invoke_policy(&arns))).then_some(arns)
+    (!arns.is_empty() && equivalent(text, &runtime_invoke_policy(&arns, principals)))
+        .then_some(arns)
 }
 
 /// Every `Resource` string of the policy `text` that `keep` accepts, sorted

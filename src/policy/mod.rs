@@ -2,7 +2,9 @@
 //! document, comparison by meaning (so AWS reformatting never shows up as a
 //! diff), per-service checks, and the generators behind the least-privilege
 //! helpers (`runtime_invoke_endpoint_arns`, `s3_bucket_arns`,
-//! `deny_amazon_linux_repositories`). Pure functions: nothing here calls AWS.
+//! `deny_amazon_linux_repositories`), and whom the policies the provider
+//! writes admit (`policy_principals`: the default policy of an endpoint
+//! given none). Pure functions: nothing here calls AWS.
 
 use crate::catalog::ServiceSpec;
 use serde_json::{json, Map, Value};
@@ -12,6 +14,7 @@ mod compare;
 mod document;
 mod execution_role;
 mod helpers;
+mod principals;
 mod service;
 
 pub use arns::*;
@@ -19,6 +22,7 @@ pub use compare::*;
 pub use document::*;
 pub use execution_role::*;
 pub use helpers::*;
+pub use principals::*;
 pub use service::*;
 
 #[cfg(test)]

@@ -13,7 +13,8 @@ fn the_default_policy_is_recognised_whatever_its_version_and_layout() {
     ));
 }
 
-use crate::catalog::{service, SERVICES};
+use crate::catalog::{service, EndpointKind, SERVICES};
+use std::collections::BTreeMap;
 
 const ENDPOINT_A: &str = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/model-a";
 const ENDPOINT_B: &str = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/model-b";
@@ -332,19 +333,59 @@ fn malformed_actions_are_reported() {
 
 // --- generators --------------------------------------------------------
 
+const ACCOUNT_ID: &str = "123456789012";
+const ORG_ID: &str = "o-a1b2c3d4e5";
+
+fn account() -> Principals {
+    Principals::Account(ACCOUNT_ID.to_owned())
+}
+
+fn organization() -> Principals {
+    Principals::Organization(ORG_ID.to_owned())
+}
+
+/// The statements of a generated policy, by Sid.
+fn by_sid(policy: &str) -> BTreeMap<String, Value> {
+    let parsed = parse(policy).unwrap();
+    parsed["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["Sid"].as_str().unwrap().to_owned(), s.clone()))
+        .collect()
+}
+
+fn account_condition() -> Value {
+    json!({"StringEquals": {"aws:PrincipalAccount": ACCOUNT_ID}})
+}
+
 #[test]
-fn runtime_policy_allows_only_invoke_on_sorted_endpoints() {
-    let policy = runtime_invoke_policy(&strings(&[ENDPOINT_B, ENDPOINT_A, ENDPOINT_B]));
+fn runtime_policy_allows_only_invoke_on_sorted_endpoints_to_the_account() {
+    let arns = strings(&[ENDPOINT_B, ENDPOINT_A, ENDPOINT_B]);
+    let policy = runtime_invoke_policy(&arns, &account());
     assert_eq!(
         policy,
         format!(
-            r#"{{"Statement":[{{"Action":"sagemaker:InvokeEndpoint","Effect":"Allow","Principal":"*","Resource":["{ENDPOINT_A}","{ENDPOINT_B}"],"Sid":"InvokeListedEndpointsOnly"}}],"Version":"2012-10-17"}}"#
+            r#"{{"Statement":[{{"Action":"sagemaker:InvokeEndpoint","Condition":{{"StringEquals":{{"aws:PrincipalAccount":"{ACCOUNT_ID}"}}}},"Effect":"Allow","Principal":"*","Resource":["{ENDPOINT_A}","{ENDPOINT_B}"],"Sid":"InvokeListedEndpointsOnly"}}],"Version":"2012-10-17"}}"#
         )
     );
     let parsed = parse(&policy).unwrap();
     assert_eq!(
         findings_for("sagemaker_runtime", &parsed),
         PolicyFindings::default()
+    );
+    // "any" keeps the helper as it was: no condition.
+    let any = runtime_invoke_policy(&arns, &Principals::Any);
+    assert_eq!(
+        any,
+        format!(
+            r#"{{"Statement":[{{"Action":"sagemaker:InvokeEndpoint","Effect":"Allow","Principal":"*","Resource":["{ENDPOINT_A}","{ENDPOINT_B}"],"Sid":"InvokeListedEndpointsOnly"}}],"Version":"2012-10-17"}}"#
+        )
+    );
+    let org = by_sid(&runtime_invoke_policy(&arns, &organization()));
+    assert_eq!(
+        org["InvokeListedEndpointsOnly"]["Condition"],
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG_ID}})
     );
 }
 
@@ -354,7 +395,7 @@ fn findings_for(short_name: &str, policy: &Value) -> PolicyFindings {
 
 #[test]
 fn runtime_policy_equals_its_aws_reformatted_version() {
-    let generated = runtime_invoke_policy(&strings(&[ENDPOINT_A, ENDPOINT_B]));
+    let generated = runtime_invoke_policy(&strings(&[ENDPOINT_A, ENDPOINT_B]), &account());
     let by_hand = format!(
         r#"{{
           "Statement": {{
@@ -362,30 +403,37 @@ fn runtime_policy_equals_its_aws_reformatted_version() {
             "Resource": ["{ENDPOINT_B}", "{ENDPOINT_A}"],
             "Principal": {{"AWS": ["*"]}},
             "Effect": "Allow",
-            "Action": ["SAGEMAKER:InvokeEndpoint"]
+            "Action": ["SAGEMAKER:InvokeEndpoint"],
+            "Condition": {{"StringEquals": {{"aws:PrincipalAccount": ["{ACCOUNT_ID}"]}}}}
           }},
           "Version": "2012-10-17"
         }}"#
     );
     assert!(equivalent(&generated, &by_hand));
-    let only_a = runtime_invoke_policy(&strings(&[ENDPOINT_A]));
+    let only_a = runtime_invoke_policy(&strings(&[ENDPOINT_A]), &account());
     assert!(!equivalent(&generated, &only_a));
+    let other_account = runtime_invoke_policy(
+        &strings(&[ENDPOINT_A, ENDPOINT_B]),
+        &Principals::Account("210987654321".into()),
+    );
+    assert!(!equivalent(&generated, &other_account));
 }
 
 #[test]
-fn s3_policy_allows_only_the_listed_buckets() {
+fn s3_policy_allows_only_the_listed_buckets_and_ecr_layers() {
     let policy = s3_buckets_policy(
         &strings(&["arn:aws:s3:::training-data", "arn:aws:s3:::artefacts"]),
         false,
         "eu-west-1",
+        &account(),
     );
-    let parsed = parse(&policy).unwrap();
-    let statements = parsed["Statement"].as_array().unwrap();
-    assert_eq!(statements.len(), 1);
-    assert_eq!(statements[0]["Effect"], "Allow");
-    assert_eq!(statements[0]["Action"], json!(BUCKET_ACTIONS));
+    let statements = by_sid(&policy);
+    assert_eq!(statements.len(), 2, "{policy}");
+    let buckets = &statements["AllowListedBucketsOnly"];
+    assert_eq!(buckets["Effect"], "Allow");
+    assert_eq!(buckets["Action"], json!(BUCKET_ACTIONS));
     assert_eq!(
-        statements[0]["Resource"],
+        buckets["Resource"],
         json!([
             "arn:aws:s3:::artefacts",
             "arn:aws:s3:::artefacts/*",
@@ -393,14 +441,47 @@ fn s3_policy_allows_only_the_listed_buckets() {
             "arn:aws:s3:::training-data/*"
         ])
     );
-    assert_eq!(findings_for("s3", &parsed), PolicyFindings::default());
+    assert_eq!(buckets["Condition"], account_condition());
+    assert_ecr_layers(
+        &statements["AllowEcrImageLayers"],
+        "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*",
+    );
+    assert_eq!(
+        findings_for("s3", &parse(&policy).unwrap()),
+        PolicyFindings::default()
+    );
+    // Any principal: the buckets still limit, so ECR layers still need their statement.
+    let any = by_sid(&s3_buckets_policy(
+        &strings(&["arn:aws:s3:::artefacts"]),
+        false,
+        "eu-west-1",
+        &Principals::Any,
+    ));
+    assert_eq!(any.len(), 2);
+    assert!(any["AllowListedBucketsOnly"].get("Condition").is_none());
+}
+
+/// An unconditional read-only allow of the ECR layer objects `arn`.
+fn assert_ecr_layers(statement: &Value, arn: &str) {
+    assert_eq!(statement["Effect"], "Allow", "{statement}");
+    assert_eq!(statement["Principal"], "*", "{statement}");
+    assert_eq!(statement["Action"], "s3:GetObject", "{statement}");
+    assert_eq!(statement["Resource"], arn, "{statement}");
+    assert!(
+        statement.get("Condition").is_none(),
+        "ECR signs the layer URLs, not the account's principals: {statement}"
+    );
 }
 
 #[test]
 fn s3_policy_can_deny_the_amazon_linux_repositories() {
-    let policy = s3_buckets_policy(&strings(&["arn:aws:s3:::artefacts"]), true, "eu-west-1");
-    let parsed = parse(&policy).unwrap();
-    let deny = &parsed["Statement"][1];
+    let policy = s3_buckets_policy(
+        &strings(&["arn:aws:s3:::artefacts"]),
+        true,
+        "eu-west-1",
+        &account(),
+    );
+    let deny = &by_sid(&policy)["DenyAmazonLinuxRepositories"];
     assert_eq!(deny["Effect"], "Deny");
     assert_eq!(deny["Action"], "s3:GetObject");
     assert_eq!(
@@ -413,12 +494,19 @@ fn s3_policy_can_deny_the_amazon_linux_repositories() {
             "arn:aws:s3:::repo.eu-west-1.amazonaws.com/*"
         ])
     );
+    assert!(deny.get("Condition").is_none(), "the deny is for everyone");
+    let parsed = parse(&policy).unwrap();
     assert_eq!(findings_for("s3", &parsed), PolicyFindings::default());
 }
 
 #[test]
 fn s3_policy_equals_its_aws_reformatted_version() {
-    let generated = s3_buckets_policy(&strings(&["arn:aws:s3:::artefacts"]), true, "eu-west-1");
+    let generated = s3_buckets_policy(
+        &strings(&["arn:aws:s3:::artefacts"]),
+        true,
+        "eu-west-1",
+        &account(),
+    );
     let by_hand = r#"{
       "Version": "2012-10-17",
       "Statement": [
@@ -429,28 +517,54 @@ fn s3_policy_equals_its_aws_reformatted_version() {
                       "arn:aws:s3:::amazonlinux.eu-west-1.amazonaws.com/*",
                       "arn:aws:s3:::amazonlinux-2-repos-eu-west-1/*",
                       "arn:aws:s3:::al2023-repos-eu-west-1-*/*"]},
+        {"Sid": "AllowEcrImageLayers", "Effect": "Allow", "Principal": "*",
+         "Action": "s3:GetObject", "Resource": ["arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*"]},
         {"Sid": "AllowListedBucketsOnly", "Effect": "Allow", "Principal": "*",
          "Action": ["s3:PutObject", "s3:ListBucket", "s3:GetObject", "s3:GetBucketLocation"],
-         "Resource": ["arn:aws:s3:::artefacts/*", "arn:aws:s3:::artefacts"]}
+         "Resource": ["arn:aws:s3:::artefacts/*", "arn:aws:s3:::artefacts"],
+         "Condition": {"StringEquals": {"aws:PrincipalAccount": "123456789012"}}}
       ]
     }"#;
     assert!(equivalent(&generated, by_hand));
-    let without_deny = s3_buckets_policy(&strings(&["arn:aws:s3:::artefacts"]), false, "eu-west-1");
+    let without_deny = s3_buckets_policy(
+        &strings(&["arn:aws:s3:::artefacts"]),
+        false,
+        "eu-west-1",
+        &account(),
+    );
     assert!(!equivalent(&generated, &without_deny));
 }
 
 #[test]
-fn deny_only_policy_allows_everything_else() {
-    let policy = deny_amazon_linux_only_policy("us-east-1");
-    assert_eq!(policy, s3_buckets_policy(&[], true, "us-east-1"));
-    let parsed = parse(&policy).unwrap();
-    let allow = &parsed["Statement"][0];
+fn deny_only_policy_allows_everything_else_to_the_account() {
+    let policy = deny_amazon_linux_only_policy("us-east-1", &account());
+    assert_eq!(
+        policy,
+        s3_buckets_policy(&[], true, "us-east-1", &account())
+    );
+    let statements = by_sid(&policy);
+    let allow = &statements["AllowAll"];
     assert_eq!(
         (&allow["Effect"], &allow["Action"], &allow["Resource"]),
         (&json!("Allow"), &json!("*"), &json!("*"))
     );
-    assert_eq!(parsed["Statement"][1]["Effect"], "Deny");
-    assert_eq!(findings_for("s3", &parsed), PolicyFindings::default());
+    assert_eq!(allow["Condition"], account_condition());
+    assert_ecr_layers(
+        &statements["AllowEcrImageLayers"],
+        "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*",
+    );
+    assert_eq!(statements["DenyAmazonLinuxRepositories"]["Effect"], "Deny");
+    assert_eq!(
+        findings_for("s3", &parse(&policy).unwrap()),
+        PolicyFindings::default()
+    );
+    // Any principal: allow everything and deny the repositories, as before.
+    let any = by_sid(&deny_amazon_linux_only_policy(
+        "us-east-1",
+        &Principals::Any,
+    ));
+    let names: Vec<&str> = any.keys().map(String::as_str).collect();
+    assert_eq!(names, ["AllowAll", "DenyAmazonLinuxRepositories"]);
 }
 
 #[test]
@@ -466,19 +580,230 @@ fn repository_arns_follow_the_region_partition() {
 }
 
 #[test]
+fn the_ecr_layer_bucket_follows_the_region_and_partition() {
+    assert_eq!(
+        ecr_layer_bucket_arn("us-east-1"),
+        "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"
+    );
+    assert_eq!(
+        ecr_layer_bucket_arn("cn-northwest-1"),
+        "arn:aws-cn:s3:::prod-cn-northwest-1-starport-layer-bucket/*"
+    );
+    assert_eq!(
+        ecr_layer_bucket_arn("us-gov-east-1"),
+        "arn:aws-us-gov:s3:::prod-us-gov-east-1-starport-layer-bucket/*"
+    );
+}
+
+#[test]
 fn generated_policies_are_deterministic() {
     let a = s3_buckets_policy(
         &strings(&["arn:aws:s3:::b", "arn:aws:s3:::a"]),
         true,
         "eu-west-1",
+        &account(),
     );
     let b = s3_buckets_policy(
         &strings(&["arn:aws:s3:::a", "arn:aws:s3:::b", "arn:aws:s3:::a"]),
         true,
         "eu-west-1",
+        &account(),
     );
     assert_eq!(a, b);
     assert!(!a.contains(' '), "compact: {a}");
+}
+
+// --- defaults: policy_principals ----------------------------------------
+
+#[test]
+fn every_interface_service_defaults_to_its_account_only() {
+    for spec in SERVICES
+        .iter()
+        .filter(|s| s.kind == EndpointKind::Interface)
+    {
+        let policy = default_policy(spec, &account(), "eu-west-1");
+        if !spec.accepts_policy {
+            assert_eq!(policy, None, "{} takes no policy", spec.short_name);
+            continue;
+        }
+        let policy = policy.unwrap_or_else(|| panic!("{} has a default", spec.short_name));
+        assert_eq!(
+            policy,
+            r#"{"Statement":[{"Action":"*","Condition":{"StringEquals":{"aws:PrincipalAccount":"123456789012"}},"Effect":"Allow","Principal":"*","Resource":"*","Sid":"AllowAll"}],"Version":"2012-10-17"}"#,
+            "{}",
+            spec.short_name
+        );
+        assert!(!is_full_access(&policy));
+        assert_eq!(
+            findings_for(spec.short_name, &parse(&policy).unwrap()),
+            PolicyFindings::default()
+        );
+    }
+}
+
+#[test]
+fn the_organization_default_names_the_organization() {
+    let policy = default_policy(spec("sagemaker_api"), &organization(), "eu-west-1").unwrap();
+    assert_eq!(
+        by_sid(&policy)["AllowAll"]["Condition"],
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG_ID}})
+    );
+    let s3 = by_sid(&default_policy(spec("s3"), &organization(), "eu-west-1").unwrap());
+    assert_eq!(
+        s3["AllowAll"]["Condition"],
+        json!({"StringEquals": {"aws:PrincipalOrgID": ORG_ID}})
+    );
+    assert!(s3.contains_key("AllowEcrImageLayers"));
+}
+
+#[test]
+fn any_principal_means_no_default_policy() {
+    for spec in SERVICES {
+        assert_eq!(default_policy(spec, &Principals::Any, "eu-west-1"), None);
+        let full = PolicySource::Default.render(spec, &Principals::Any, "eu-west-1");
+        assert_eq!(full, None, "{}: AWS's full access", spec.short_name);
+    }
+}
+
+#[test]
+fn the_s3_default_lets_the_account_and_ecr_layers_through() {
+    let policy = default_policy(spec("s3"), &account(), "ap-southeast-2").unwrap();
+    let statements = by_sid(&policy);
+    assert_eq!(statements.len(), 2, "{policy}");
+    let allow = &statements["AllowAll"];
+    assert_eq!(
+        (&allow["Action"], &allow["Resource"]),
+        (&json!("*"), &json!("*"))
+    );
+    assert_eq!(allow["Condition"], account_condition());
+    assert_ecr_layers(
+        &statements["AllowEcrImageLayers"],
+        "arn:aws:s3:::prod-ap-southeast-2-starport-layer-bucket/*",
+    );
+    assert_eq!(
+        findings_for("s3", &parse(&policy).unwrap()),
+        PolicyFindings::default()
+    );
+}
+
+#[test]
+fn sources_render_for_their_service() {
+    let region = "eu-west-1";
+    let given = PolicySource::Given("{\"x\":1}".into());
+    assert!(!given.uses_principals() && PolicySource::Default.uses_principals());
+    assert_eq!(
+        given
+            .render(spec("sagemaker_api"), &account(), region)
+            .as_deref(),
+        Some("{\"x\":1}")
+    );
+    assert_eq!(
+        given.render(spec("sagemaker_runtime_fips"), &account(), region),
+        None,
+        "the FIPS runtime takes no policy"
+    );
+    let runtime = PolicySource::RuntimeInvoke(strings(&[ENDPOINT_A]));
+    assert_eq!(
+        runtime.render(spec("sagemaker_runtime"), &account(), region),
+        Some(runtime_invoke_policy(&strings(&[ENDPOINT_A]), &account()))
+    );
+    let deny_only = PolicySource::S3Buckets {
+        buckets: Vec::new(),
+        deny_amazon_linux: true,
+    };
+    assert_eq!(
+        deny_only.render(spec("s3"), &account(), region),
+        Some(deny_amazon_linux_only_policy(region, &account()))
+    );
+}
+
+#[test]
+fn generated_policies_are_recognised_for_their_principals_only() {
+    let region = "eu-west-1";
+    let api = spec("sagemaker_api");
+    let default = default_policy(api, &account(), region).unwrap();
+    assert_eq!(
+        recognise(api, &default, &account(), region),
+        Some(PolicySource::Default)
+    );
+    assert_eq!(recognise(api, &default, &Principals::Any, region), None);
+    assert_eq!(
+        recognise(
+            api,
+            &default,
+            &Principals::Account("210987654321".into()),
+            region
+        ),
+        None
+    );
+    assert_eq!(
+        recognise(api, FULL_ACCESS_POLICY, &Principals::Any, region),
+        Some(PolicySource::Default),
+        "AWS's full access is the default of any"
+    );
+    let s3 = spec("s3");
+    let buckets = strings(&["arn:aws:s3:::artefacts"]);
+    let text = s3_buckets_policy(&buckets, true, region, &organization());
+    assert_eq!(
+        recognise(s3, &text, &organization(), region),
+        Some(PolicySource::S3Buckets {
+            buckets: buckets.clone(),
+            deny_amazon_linux: true
+        })
+    );
+    let text = deny_amazon_linux_only_policy(region, &account());
+    assert_eq!(
+        recognise(s3, &text, &account(), region),
+        Some(PolicySource::S3Buckets {
+            buckets: Vec::new(),
+            deny_amazon_linux: true
+        })
+    );
+    let runtime = spec("sagemaker_runtime");
+    let text = runtime_invoke_policy(&strings(&[ENDPOINT_A]), &account());
+    assert_eq!(
+        recognise(runtime, &text, &account(), region),
+        Some(PolicySource::RuntimeInvoke(strings(&[ENDPOINT_A])))
+    );
+    let by_hand = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sagemaker:Describe*","Resource":"*"}]}"#;
+    assert_eq!(recognise(api, by_hand, &account(), region), None);
+}
+
+#[test]
+fn named_principals_come_from_the_conditions() {
+    let text = r#"{"Statement":[
+        {"Effect":"Allow","Principal":"*","Action":"*","Resource":"*",
+         "Condition":{"StringEquals":{"aws:principalaccount":["222222222222","111111111111"]}}},
+        {"Effect":"Allow","Principal":"*","Action":"*","Resource":"*",
+         "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-a1b2c3d4e5","aws:SourceVpc":"vpc-1"}}}]}"#;
+    assert_eq!(
+        named_principals(text),
+        vec![
+            Principals::Any,
+            Principals::Account("111111111111".into()),
+            Principals::Account("222222222222".into()),
+            Principals::Organization("o-a1b2c3d4e5".into()),
+        ]
+    );
+    assert_eq!(named_principals("not json"), vec![Principals::Any]);
+}
+
+#[test]
+fn organization_ids_are_checked() {
+    for good in ["o-a1b2c3d4e5", "o-abcdefghij0123456789abcdefghij01"] {
+        assert_eq!(check_organization_id(good), Ok(()), "{good}");
+    }
+    for bad in [
+        "",
+        "o-",
+        "o-abc",
+        "a1b2c3d4e5f6",
+        "o-A1B2C3D4E5",
+        "o-a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6",
+    ] {
+        let err = check_organization_id(bad).unwrap_err();
+        assert!(err.contains("\"o-\" then 10 to 32"), "{bad}: {err}");
+    }
 }
 
 // --- ARN checks --------------------------------------------------------

@@ -4,5 +4,6 @@
 pub mod common;
 pub mod composite;
 pub mod model;
+pub mod policy_principals;
 pub mod private_network;
 pub mod vpc_model_config;

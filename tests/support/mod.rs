@@ -14,6 +14,7 @@ pub mod fault_proxy;
 pub mod holdings;
 pub mod moto;
 pub mod plugin_client;
+pub mod policies;
 pub mod process;
 pub mod sagemaker;
 pub mod terraform;

@@ -13,6 +13,10 @@ resource "sagemaker_private_network" "ml" {
   s3_bucket_arns                 = [aws_s3_bucket.models.arn, aws_s3_bucket.datasets.arn]
   deny_amazon_linux_repositories = true
 
+  # Every endpoint's policy admits only this account's principals (the
+  # default); "organization" (with principal_org_id) or "any" widens it.
+  policy_principals = "account"
+
   tags = { Team = "ml-platform" }
 
   timeouts {

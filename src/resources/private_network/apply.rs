@@ -34,13 +34,17 @@ const CONCURRENT_CALLS: usize = 4;
 /// Makes AWS match `planned`; `prior` is null on create.
 pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult {
     let creating = prior.is_null();
-    let want = desired(&planned, env.region(), &env.tagging);
+    let mut want = desired(&planned, &env.tagging);
     let recorded = recorded_ids(prior);
     let inputs = RemoteInputs::of(&want, &env.owner, creating, &recorded, None);
     let network = match check_remote(&env.clients, &inputs).await {
         Ok((network, _)) => network,
         Err(diags) => return unchanged(prior, diags),
     };
+    // Before anything is made: the account id the default policies need.
+    if let Err(diags) = want.resolve_policies(&env.clients).await {
+        return unchanged(prior, diags);
+    }
     if let Err(diags) = reserve_unique(env, &want, &network) {
         return unchanged(prior, diags);
     }

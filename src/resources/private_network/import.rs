@@ -9,9 +9,10 @@ use crate::aws::ownership::{id_key, owner_of, Owner, MANAGED_BY_KEY, MANAGED_BY_
 use crate::aws::{with_advice, Clients, TagSettings};
 use crate::catalog::{self, EndpointKind, PRESETS};
 use crate::framework::{Diagnostics, Schema};
-use crate::policy;
+use crate::policy::{self, PolicySource, Principals};
 use crate::resources::common::observed_tags;
 use crate::resources::composite::empty_state;
+use crate::resources::policy_principals::{self, Scope};
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -129,7 +130,7 @@ pub async fn import_state(
         state.insert("tags".into(), tags);
         state.insert("tags_all".into(), tags_all);
     }
-    for (name, value) in policy_inputs(&adopted, &clients.region) {
+    for (name, value) in policy_inputs(clients, &adopted).await? {
         state.insert(name, value);
     }
     let endpoints: BTreeMap<String, Value> = adopted
@@ -144,53 +145,109 @@ pub async fn import_state(
     Ok(Value::Object(state))
 }
 
-/// The policy inputs that reproduce the adopted endpoints' policies: the
-/// helpers (`s3_bucket_arns`, `deny_amazon_linux_repositories`,
-/// `runtime_invoke_endpoint_arns`) where one generated the policy, else the
-/// policy itself in `endpoint_policies` — so the original configuration
-/// plans no change after import.
-fn policy_inputs(
+/// The policy inputs that reproduce the adopted endpoints' policies:
+/// `policy_principals` (and `principal_org_id`) for the principals whose
+/// defaults and helpers explain the most endpoints — AWS's full access
+/// being the default of `"any"`, an account only the caller's own — then
+/// the helpers (`s3_bucket_arns`, `deny_amazon_linux_repositories`,
+/// `runtime_invoke_endpoint_arns`) where one generated the policy, else
+/// the policy itself in `endpoint_policies` — so the original
+/// configuration plans no change after import. Reads the account id only
+/// when a policy names an account.
+async fn policy_inputs(
+    clients: &Clients,
     adopted: &[(&'static catalog::ServiceSpec, &VpcEndpoint)],
-    region: &str,
-) -> Vec<(String, Value)> {
+) -> Result<Vec<(String, Value)>, Diagnostics> {
+    let region = clients.region.as_str();
+    let policies: Vec<(&'static catalog::ServiceSpec, &str)> = adopted
+        .iter()
+        .filter(|(spec, _)| spec.accepts_policy)
+        .map(|(spec, endpoint)| {
+            let text = endpoint
+                .policy_document
+                .as_deref()
+                .unwrap_or(policy::FULL_ACCESS_POLICY);
+            (*spec, text)
+        })
+        .collect();
+    let mut candidates: BTreeSet<Principals> = policies
+        .iter()
+        .flat_map(|(_, text)| policy::named_principals(text))
+        .collect();
+    if candidates
+        .iter()
+        .any(|p| matches!(p, Principals::Account(_)))
+    {
+        // Only the caller's own account is what `"account"` means.
+        let own = policy_principals::resolve(clients, &Scope::Account).await?;
+        candidates.retain(|p| !matches!(p, Principals::Account(_)) || *p == own);
+    }
+    // The principals explaining the most policies; on a tie the default
+    // (the account), then an organization, then any. None explaining any
+    // policy: the default, every policy given as it is.
+    let rank = |p: &Principals| match p {
+        Principals::Account(_) => 0,
+        Principals::Organization(_) => 1,
+        Principals::Any => 2,
+    };
+    let explained = |principals: &Principals| {
+        policies
+            .iter()
+            .filter(|(spec, text)| policy::recognise(spec, text, principals, region).is_some())
+            .count()
+    };
+    let chosen = candidates
+        .into_iter()
+        .map(|p| (explained(&p), p))
+        .filter(|(count, _)| *count > 0)
+        .max_by_key(|(count, p)| (*count, std::cmp::Reverse(rank(p))))
+        .map(|(_, p)| p);
     let mut inputs = Vec::new();
+    match &chosen {
+        Some(Principals::Any) => inputs.push(("policy_principals".to_owned(), text_value("any"))),
+        Some(Principals::Organization(id)) => {
+            inputs.push(("policy_principals".to_owned(), text_value("organization")));
+            inputs.push(("principal_org_id".to_owned(), text_value(id)));
+        }
+        Some(Principals::Account(_)) | None => {}
+    }
     let mut raw = BTreeMap::new();
-    for (spec, endpoint) in adopted.iter().filter(|(spec, _)| spec.accepts_policy) {
-        let Some(text) = endpoint.policy_document.as_deref() else {
-            continue;
-        };
-        if policy::is_full_access(text) {
-            continue;
-        }
-        match spec.short_name {
-            "s3" => {
-                if let Some((buckets, deny)) = policy::s3_helper_inputs(text, region) {
-                    if let Some(buckets) = buckets {
-                        inputs.push(("s3_bucket_arns".to_owned(), set_of(buckets)));
-                    }
-                    if deny {
-                        inputs.push((
-                            "deny_amazon_linux_repositories".to_owned(),
-                            Value::Bool(true),
-                        ));
-                    }
-                    continue;
+    for (spec, text) in policies {
+        let source = chosen
+            .as_ref()
+            .and_then(|principals| policy::recognise(spec, text, principals, region));
+        match source {
+            Some(PolicySource::Default) => {}
+            Some(PolicySource::S3Buckets {
+                buckets,
+                deny_amazon_linux,
+            }) => {
+                if !buckets.is_empty() {
+                    inputs.push(("s3_bucket_arns".to_owned(), set_of(buckets)));
+                }
+                if deny_amazon_linux {
+                    inputs.push((
+                        "deny_amazon_linux_repositories".to_owned(),
+                        Value::Bool(true),
+                    ));
                 }
             }
-            "sagemaker_runtime" => {
-                if let Some(arns) = policy::runtime_helper_inputs(text) {
-                    inputs.push(("runtime_invoke_endpoint_arns".to_owned(), set_of(arns)));
-                    continue;
-                }
+            Some(PolicySource::RuntimeInvoke(arns)) => {
+                inputs.push(("runtime_invoke_endpoint_arns".to_owned(), set_of(arns)));
             }
-            _ => {}
+            Some(PolicySource::Given(_)) | None => {
+                raw.insert(spec.short_name.to_owned(), text_value(text));
+            }
         }
-        raw.insert(spec.short_name.to_owned(), Value::String(text.to_owned()));
     }
     if !raw.is_empty() {
         inputs.push(("endpoint_policies".to_owned(), Value::Map(raw)));
     }
-    inputs
+    Ok(inputs)
+}
+
+fn text_value(text: &str) -> Value {
+    Value::String(text.to_owned())
 }
 
 /// Which network to import: the one `id` names, else the only one of this

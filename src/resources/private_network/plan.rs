@@ -91,13 +91,15 @@ pub async fn plan(
     ) && known_in(config, &["s3_route_table_ids", "allowed_cidr_blocks"], true)
         && services.is_some();
     if inputs_known {
-        let want = desired(planned, &region, tagging);
+        let mut want = desired(planned, tagging);
         let creating = prior.is_null();
         let recorded = recorded_ids(prior);
         let in_state = Some(env.ctx.in_state.as_ref());
         let inputs = RemoteInputs::of(&want, &env.owner, creating, &recorded, in_state);
         let (network, found) = check_remote(clients, &inputs).await?;
         diags.extend(found);
+        // Here, not at apply, a failed account-id lookup stops the plan.
+        want.resolve_policies(clients).await?;
         if creating {
             warn_adoption(&network, &env.owner, &mut diags);
         }

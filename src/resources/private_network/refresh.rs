@@ -4,7 +4,7 @@
 
 use super::state::{
     desired, endpoint_urls, endpoint_value, ingress_lines, recorded_ids, rule_lines_value,
-    short_name_of,
+    short_name_of, Desired,
 };
 use crate::aws::ec2::endpoints::{EndpointChange, Placement};
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
@@ -33,7 +33,9 @@ pub async fn refresh(env: &Env<'_>, prior: Value) -> Result<Option<Refreshed>, D
         .map(|group| live_tags(&state, group, tagged(&endpoints, &env.owner), &env.tagging));
     let mut diags = Diagnostics::new();
     let state = with_observed_placement(state, &env.owner, env.region(), &endpoints, &mut diags);
-    let state = with_observed_policies(state, env.region(), &endpoints, &mut diags);
+    let mut want = desired(&state, &TagSettings::default());
+    want.resolve_policies(&env.clients).await?;
+    let state = with_observed_policies(state, &want, &endpoints, &mut diags);
     Ok(Some(Refreshed {
         state,
         live_tags,
@@ -73,7 +75,7 @@ fn with_observed_placement(
     endpoints: &[VpcEndpoint],
     diags: &mut Diagnostics,
 ) -> Value {
-    let want = desired(&state, region, &TagSettings::default());
+    let want = desired(&state, &TagSettings::default());
     let group_id = text(&state, "security_group_id").unwrap_or_default();
     let route_tables = want.route_table_ids.clone().unwrap_or_default();
     let mut drifted = false;
@@ -196,18 +198,21 @@ pub fn with_observed(
 }
 
 /// Records in the refreshed `state` each endpoint policy that no longer
-/// means what `state` asks for (changed outside Terraform): the policy
-/// AWS reports goes into `endpoint_policies` (removed when it is AWS's
-/// default full access), and the helper that generated the expected one is
-/// cleared, so the next plan shows the difference and apply restores it.
-/// Policies are compared by meaning: a reformatted policy is no drift.
+/// means what `want` (the inputs `state` records, policies resolved) asks
+/// for — changed outside Terraform, or still AWS's full access where the
+/// default of `policy_principals` now applies (a network made before
+/// endpoints got that default): the policy AWS reports goes into
+/// `endpoint_policies` (AWS's default full access as its document where
+/// the configuration gives none, else removed), and the helper that
+/// generated the expected one is cleared, so the next plan shows the
+/// difference and apply restores it. Policies are compared by meaning: a
+/// reformatted policy is no drift.
 fn with_observed_policies(
     mut state: Value,
-    region: &str,
+    want: &Desired,
     endpoints: &[VpcEndpoint],
     diags: &mut Diagnostics,
 ) -> Value {
-    let expected = desired(&state, region, &TagSettings::default()).policies;
     let mut policies = string_map(&state, "endpoint_policies");
     let mut drifted = false;
     let recorded: Vec<(String, String)> = match state.get("endpoints") {
@@ -232,24 +237,45 @@ fn with_observed_policies(
             .policy_document
             .as_deref()
             .filter(|text| !crate::policy::is_full_access(text));
-        let wanted = expected.get(spec.short_name).map(String::as_str);
+        let wanted = want.policies.get(spec.short_name).map(String::as_str);
         let same = crate::policy::same_effect(wanted, actual);
         if same {
             continue;
         }
         drifted = true;
-        diags.attribute_warning(
-            AttrPath::root("endpoint_policies"),
-            format!("The {short_name} endpoint policy was changed outside Terraform"),
-            format!(
-                "VPC endpoint {} now has the policy {}. The plan shows it in endpoint_policies (and the \
-                 policy helpers cleared); apply puts back the policy this configuration asks for.",
-                endpoint.id,
-                actual.unwrap_or("AWS's default full access")
-            ),
-        );
+        let by_default = want.has_default_policy(spec.short_name);
+        if by_default && actual.is_none() {
+            diags.attribute_warning(
+                AttrPath::root("endpoint_policies"),
+                format!("The {short_name} endpoint admits any principal"),
+                format!(
+                    "VPC endpoint {} has AWS's default full-access policy, but an endpoint given no policy now \
+                     admits only {} (policy_principals). The plan shows the full-access policy in \
+                     endpoint_policies; apply replaces it with the default. To keep full access, set \
+                     policy_principals = \"any\".",
+                    endpoint.id,
+                    want.scope.describe()
+                ),
+            );
+        } else {
+            diags.attribute_warning(
+                AttrPath::root("endpoint_policies"),
+                format!("The {short_name} endpoint policy was changed outside Terraform"),
+                format!(
+                    "VPC endpoint {} now has the policy {}. The plan shows it in endpoint_policies (and the \
+                     policy helpers cleared); apply puts back the policy this configuration asks for.",
+                    endpoint.id,
+                    actual.unwrap_or("AWS's default full access")
+                ),
+            );
+        }
         match actual {
             Some(text) => policies.insert(short_name.clone(), text.to_owned()),
+            // No entry would read as the default: the plan would show nothing.
+            None if by_default => policies.insert(
+                short_name.clone(),
+                crate::policy::FULL_ACCESS_POLICY.to_owned(),
+            ),
             None => policies.remove(&short_name),
         };
         let helpers: &[&str] = match spec.short_name {
@@ -280,4 +306,133 @@ fn with_observed_policies(
         state.set_attribute("endpoint_policies", value);
     }
     state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{default_policy, Principals, FULL_ACCESS_POLICY};
+    use crate::resources::policy_principals::Scope;
+
+    const REGION: &str = "us-east-1";
+
+    fn endpoint(id: &str, service: &str, policy: Option<&str>) -> VpcEndpoint {
+        VpcEndpoint {
+            id: id.to_owned(),
+            vpc_id: "vpc-1".to_owned(),
+            service_name: format!("com.amazonaws.{REGION}.{service}"),
+            endpoint_type: "Interface".to_owned(),
+            state: "available".to_owned(),
+            subnet_ids: Vec::new(),
+            security_group_ids: Vec::new(),
+            route_table_ids: Vec::new(),
+            network_interface_ids: Vec::new(),
+            private_dns_enabled: true,
+            policy_document: policy.map(str::to_owned),
+            dns_names: Vec::new(),
+            tags: BTreeMap::new(),
+            creation_timestamp: None,
+            failure_reason: None,
+        }
+    }
+
+    /// A state of a network with the `sagemaker_api` endpoint `vpce-api`
+    /// and these extra attributes.
+    fn state(extra: &[(&str, Value)]) -> Value {
+        let entry = Value::Object(BTreeMap::from([(
+            "id".to_owned(),
+            Value::String("vpce-api".into()),
+        )]));
+        let mut attributes = BTreeMap::from([
+            (
+                "services".to_owned(),
+                Value::Set(vec![Value::String("sagemaker_api".into())]),
+            ),
+            (
+                "endpoints".to_owned(),
+                Value::Map(BTreeMap::from([("sagemaker_api".to_owned(), entry)])),
+            ),
+        ]);
+        for (name, value) in extra {
+            attributes.insert((*name).to_owned(), value.clone());
+        }
+        Value::Object(attributes)
+    }
+
+    /// The refreshed state and the warnings, for `live` on the endpoint,
+    /// the account default resolved for account 123456789012.
+    fn refreshed(state: Value, live: Option<&str>) -> (Value, Diagnostics) {
+        let mut want = desired(&state, &TagSettings::default());
+        let principals = match &want.scope {
+            Scope::Account => Principals::Account("123456789012".into()),
+            Scope::Organization(id) => Principals::Organization(id.clone()),
+            Scope::Any => Principals::Any,
+        };
+        want.policies = want
+            .policy_sources
+            .iter()
+            .filter_map(|(name, (spec, source))| {
+                source.render(spec, &principals, REGION).map(|t| (*name, t))
+            })
+            .collect();
+        let mut diags = Diagnostics::new();
+        let endpoints = [endpoint("vpce-api", "sagemaker.api", live)];
+        let state = with_observed_policies(state, &want, &endpoints, &mut diags);
+        (state, diags)
+    }
+
+    fn account_default() -> String {
+        let spec = crate::catalog::service("sagemaker_api").unwrap();
+        let principals = Principals::Account("123456789012".into());
+        default_policy(spec, &principals, REGION).unwrap()
+    }
+
+    #[test]
+    fn the_account_default_in_place_is_no_drift() {
+        let (after, diags) = refreshed(state(&[]), Some(&account_default()));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(after.get("endpoint_policies"), None);
+    }
+
+    #[test]
+    fn full_access_where_the_default_applies_shows_in_endpoint_policies() {
+        for live in [None, Some(FULL_ACCESS_POLICY)] {
+            let (after, diags) = refreshed(state(&[]), live);
+            assert_eq!(
+                string_map(&after, "endpoint_policies"),
+                BTreeMap::from([("sagemaker_api".to_owned(), FULL_ACCESS_POLICY.to_owned())]),
+                "the plan then shows the full access it replaces"
+            );
+            let warning = diags.iter().next().expect("a warning");
+            assert_eq!(
+                warning.summary,
+                "The sagemaker_api endpoint admits any principal"
+            );
+            assert!(
+                warning.detail.contains("policy_principals = \"any\""),
+                "{}",
+                warning.detail
+            );
+        }
+        // Refreshed again before apply: the state's entry explains the
+        // endpoint, so no second warning, and the plan still shows it.
+        let (once, _) = refreshed(state(&[]), None);
+        let (twice, diags) = refreshed(once.clone(), None);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(twice, once);
+    }
+
+    #[test]
+    fn any_principal_keeps_full_access_and_flags_the_account_default() {
+        let any = [("policy_principals", Value::String("any".into()))];
+        let (after, diags) = refreshed(state(&any), None);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(after.get("endpoint_policies"), None);
+        let (after, diags) = refreshed(state(&any), Some(&account_default()));
+        assert_eq!(diags.iter().count(), 1);
+        assert_eq!(
+            string_map(&after, "endpoint_policies").get("sagemaker_api"),
+            Some(&account_default())
+        );
+    }
 }

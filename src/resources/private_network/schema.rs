@@ -10,6 +10,9 @@ use crate::framework::{Attribute, Block, Schema};
 use crate::policy::{check_bucket_arn, check_endpoint_arn};
 use crate::resources::common::{tags_all_attribute, tags_attribute};
 use crate::resources::composite::Composite;
+use crate::resources::policy_principals::{
+    policy_principals_attribute, principal_org_id_attribute,
+};
 use crate::value::Type;
 
 /// The object type of one entry of `endpoints`.
@@ -98,22 +101,31 @@ pub fn schema() -> Schema {
         .attribute(
             Attribute::optional("endpoint_policies", Type::map(Type::String))
                 .description(
-                    "Endpoint policy JSON by service short name. Compared by meaning, so reformatting \
-                     causes no diff. Services without an entry keep AWS's default full-access policy.",
+                    "Endpoint policy JSON by service short name, sent as written. Compared by meaning, so \
+                     reformatting causes no diff. A service without an entry (or a helper below) gets the \
+                     default of `policy_principals`: everything, to principals of this account only.",
                 ),
         )
+        .attribute(policy_principals_attribute(
+            "every endpoint given no policy in `endpoint_policies` or by a helper",
+        ))
+        .attribute(principal_org_id_attribute())
         .attribute(
             Attribute::optional("runtime_invoke_endpoint_arns", strings())
                 .description(
                     "Generates the `sagemaker_runtime` policy: only `sagemaker:InvokeEndpoint` on these \
-                     SageMaker endpoints; everything else through the endpoint is denied.",
+                     SageMaker endpoints, for the principals of `policy_principals`; everything else through \
+                     the endpoint is denied.",
                 )
                 .validator(SizeBetween(1, 100))
                 .validator(Each(check("must be a SageMaker endpoint ARN", check_endpoint_arn))),
         )
         .attribute(
             Attribute::optional("s3_bucket_arns", strings())
-                .description("Generates the `s3` gateway policy: object access to these buckets only.")
+                .description(
+                    "Generates the `s3` gateway policy: object access to these buckets only (and ECR image \
+                     layers), for the principals of `policy_principals`.",
+                )
                 .validator(SizeBetween(1, 100))
                 .validator(Each(check("must be an S3 bucket ARN", check_bucket_arn))),
         )

@@ -5,10 +5,12 @@ use super::checks::wanted_services;
 use crate::aws::ec2::find::{Rule, SecurityGroup, VpcEndpoint};
 use crate::aws::ec2::groups::rule_lines;
 use crate::aws::ownership::Owner;
-use crate::aws::TagSettings;
+use crate::aws::{Clients, TagSettings};
 use crate::catalog::{self, ServiceSpec};
-use crate::policy;
+use crate::framework::Diagnostics;
+use crate::policy::PolicySource;
 use crate::resources::common::{all_tags, known_strings, string_map, text};
+use crate::resources::policy_principals::{self, Scope};
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -34,41 +36,24 @@ pub struct Desired {
     pub allowed_cidrs: Option<Vec<String>>,
     pub allowed_groups: Vec<String>,
     pub route_table_ids: Option<Vec<String>>,
-    /// The policy of each service that has one.
+    /// Where the policy of each service that takes one comes from: the
+    /// configuration's document, a helper, or the default of `scope`.
+    pub policy_sources: BTreeMap<&'static str, (&'static ServiceSpec, PolicySource)>,
+    /// Whom the default and helper policies admit (`policy_principals`).
+    pub scope: Scope,
+    /// The policy document of each service that has one (a service left
+    /// out keeps AWS's full access): empty until
+    /// [`Desired::resolve_policies`] fills it.
     pub policies: BTreeMap<&'static str, String>,
     /// The user's tags of every object (`tags_all`), ownership tags aside.
     pub tags: BTreeMap<String, String>,
 }
 
-/// The inputs of `value`; `region` and the provider's tag settings complete them.
-pub fn desired(value: &Value, region: &str, tagging: &TagSettings) -> Desired {
+/// The inputs of `value`; the provider's tag settings complete them.
+pub fn desired(value: &Value, tagging: &TagSettings) -> Desired {
     let vpc_id = text(value, "vpc_id").unwrap_or_default();
     let services = wanted_services(value).unwrap_or_default();
-    let mut policies: BTreeMap<&'static str, String> = BTreeMap::new();
-    for (name, text) in string_map(value, "endpoint_policies") {
-        if let Some(spec) = catalog::service(&name) {
-            policies.insert(spec.short_name, text);
-        }
-    }
-    if let Some(arns) = known_strings(value, "runtime_invoke_endpoint_arns") {
-        policies.insert("sagemaker_runtime", policy::runtime_invoke_policy(&arns));
-    }
-    let deny_linux = value
-        .get("deny_amazon_linux_repositories")
-        .and_then(Value::as_bool)
-        == Some(true);
-    match known_strings(value, "s3_bucket_arns") {
-        Some(buckets) => {
-            policies.insert(
-                "s3",
-                policy::s3_buckets_policy(&buckets, deny_linux, region),
-            );
-        }
-        None if deny_linux => {
-            policies.insert("s3", policy::deny_amazon_linux_only_policy(region));
-        }
-        None => {}
-    }
+    let policy_sources = policy_sources(value, &services);
     Desired {
         tags: all_tags(value, tagging),
         subnet_ids: known_strings(value, "subnet_ids").unwrap_or_default(),
@@ -81,7 +66,78 @@ pub fn desired(value: &Value, region: &str, tagging: &TagSettings) -> Desired {
         route_table_ids: known_strings(value, "s3_route_table_ids"),
         vpc_id,
         services,
-        policies,
+        policy_sources,
+        scope: policy_principals::scope(value),
+        policies: BTreeMap::new(),
+    }
+}
+
+/// Where the policy of each endpoint comes from: a helper
+/// (`runtime_invoke_endpoint_arns`, `s3_bucket_arns`,
+/// `deny_amazon_linux_repositories`), else `endpoint_policies` (validate
+/// refuses both for one service), else the default of `policy_principals` —
+/// for every wanted service that takes a policy.
+fn policy_sources(
+    value: &Value,
+    services: &[&'static ServiceSpec],
+) -> BTreeMap<&'static str, (&'static ServiceSpec, PolicySource)> {
+    let mut sources: BTreeMap<&'static str, (&'static ServiceSpec, PolicySource)> = services
+        .iter()
+        .filter(|spec| spec.accepts_policy)
+        .map(|spec| (spec.short_name, (*spec, PolicySource::Default)))
+        .collect();
+    let mut set = |spec: &'static ServiceSpec, source: PolicySource| {
+        sources.insert(spec.short_name, (spec, source));
+    };
+    for (name, text) in string_map(value, "endpoint_policies") {
+        if let Some(spec) = catalog::service(&name) {
+            set(spec, PolicySource::Given(text));
+        }
+    }
+    if let Some(arns) = known_strings(value, "runtime_invoke_endpoint_arns") {
+        set(
+            catalog_spec("sagemaker_runtime"),
+            PolicySource::RuntimeInvoke(arns),
+        );
+    }
+    let deny_amazon_linux = value
+        .get("deny_amazon_linux_repositories")
+        .and_then(Value::as_bool)
+        == Some(true);
+    let buckets = known_strings(value, "s3_bucket_arns");
+    if buckets.is_some() || deny_amazon_linux {
+        let buckets = buckets.unwrap_or_default();
+        let source = PolicySource::S3Buckets {
+            buckets,
+            deny_amazon_linux,
+        };
+        set(catalog_spec("s3"), source);
+    }
+    sources
+}
+
+/// A service the catalog is known to have.
+fn catalog_spec(short_name: &str) -> &'static ServiceSpec {
+    catalog::service(short_name).expect("the catalog has every helper's service")
+}
+
+impl Desired {
+    /// Fills [`Desired::policies`] from the sources: reads the account id
+    /// (once per provider process) only when a document admits the
+    /// account's principals.
+    pub async fn resolve_policies(&mut self, clients: &Clients) -> Result<(), Diagnostics> {
+        self.policies =
+            policy_principals::render(clients, &self.scope, &self.policy_sources).await?;
+        Ok(())
+    }
+
+    /// True when the policy of `short_name` is the default of
+    /// `policy_principals` (the configuration gives none).
+    pub fn has_default_policy(&self, short_name: &str) -> bool {
+        matches!(
+            self.policy_sources.get(short_name),
+            Some((_, PolicySource::Default))
+        )
     }
 }
 
@@ -229,6 +285,52 @@ mod tests {
             Value::String("https://vpce-1.api.sagemaker.eu-west-1.vpce.amazonaws.com".into())
         );
         assert_eq!(runtime.1, Value::Null);
+    }
+
+    #[test]
+    fn every_service_that_takes_a_policy_gets_one_source() {
+        let strings =
+            |items: &[&str]| Value::Set(items.iter().map(|s| Value::String((*s).into())).collect());
+        let value = Value::Object(BTreeMap::from([
+            (
+                "services".to_owned(),
+                strings(&["hosting", "sagemaker_runtime_fips", "sts"]),
+            ),
+            (
+                "endpoint_policies".to_owned(),
+                Value::Map(BTreeMap::from([(
+                    "sts".to_owned(),
+                    Value::String("{}".into()),
+                )])),
+            ),
+            (
+                "runtime_invoke_endpoint_arns".to_owned(),
+                strings(&["arn:aws:sagemaker:us-east-1:123456789012:endpoint/a"]),
+            ),
+        ]));
+        let want = desired(&value, &TagSettings::default());
+        let sources: BTreeMap<&str, &PolicySource> = want
+            .policy_sources
+            .iter()
+            .map(|(name, (_, source))| (*name, source))
+            .collect();
+        assert_eq!(
+            sources,
+            BTreeMap::from([
+                ("s3", &PolicySource::Default),
+                ("sagemaker_api", &PolicySource::Default),
+                (
+                    "sagemaker_runtime",
+                    &PolicySource::RuntimeInvoke(vec![
+                        "arn:aws:sagemaker:us-east-1:123456789012:endpoint/a".to_owned()
+                    ])
+                ),
+                ("sts", &PolicySource::Given("{}".to_owned())),
+            ]),
+            "the FIPS runtime takes no policy"
+        );
+        assert!(want.has_default_policy("sagemaker_api") && !want.has_default_policy("sts"));
+        assert_eq!(want.scope, Scope::Account);
     }
 
     #[test]

@@ -45,9 +45,8 @@ struct Recorded {
 /// Makes AWS match `planned`; `prior` is null on create.
 pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult {
     let creating = prior.is_null();
-    let region = env.region();
-    let mut want = desired(&planned, region, &env.tagging);
-    let had = desired(prior, region, &env.tagging);
+    let mut want = desired(&planned, &env.tagging);
+    let had = desired(prior, &env.tagging);
     want.tags = env.owner.tags(&BTreeMap::new(), &want.tags, creating);
     let model_arn = text(prior, "model_arn");
     let managed_endpoint = managed_endpoint_id(prior);
@@ -63,6 +62,13 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
         Ok((placement, _)) => placement,
         Err(diags) => return unchanged(prior, diags),
     };
+    // Before anything is made: the policy of the S3 endpoint this
+    // configuration makes or keeps (the account id, when it needs it).
+    if !placement.own_route_tables.is_empty() {
+        if let Err(diags) = want.resolve_s3_policy(&env.clients).await {
+            return unchanged(prior, diags);
+        }
+    }
     // Another resource of this apply may be routing S3 on the same tables
     // (its endpoint did not exist at plan): only one may.
     let keys: Vec<String> = placement

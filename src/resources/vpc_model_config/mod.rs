@@ -35,6 +35,7 @@ impl Composite for VpcModelConfig {
 
     fn validate(config: &Value, diags: &mut Diagnostics) {
         checks::validate(config, diags);
+        crate::resources::policy_principals::validate(config, diags);
     }
 
     fn identity(value: &Value) -> String {

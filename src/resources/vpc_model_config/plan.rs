@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 /// The inputs: when they all equal the prior state's (and nothing drifted),
 /// the plan keeps the prior state and makes no AWS call.
-const INPUTS: [&str; 13] = [
+const INPUTS: [&str; 15] = [
     "name",
     "subnet_ids",
     "security_group_ids",
@@ -27,6 +27,8 @@ const INPUTS: [&str; 13] = [
     "create_s3_endpoint",
     "s3_bucket_arns",
     "deny_amazon_linux_repositories",
+    "policy_principals",
+    "principal_org_id",
     "instance_count",
     "efa",
     "tags",
@@ -45,7 +47,10 @@ pub async fn plan(
     let (clients, tagging) = (&env.clients, &env.tagging);
     fill_input_defaults(config, planned);
     let mut diags = Diagnostics::new();
-    if !prior.is_null() && !changed(prior, planned) {
+    if !prior.is_null()
+        && !changed(prior, planned)
+        && !s3_policy_drifted(env, prior, planned).await?
+    {
         for (name, value) in computed_of(prior) {
             planned.set_attribute(&name, value);
         }
@@ -75,7 +80,7 @@ pub async fn plan(
     if !known {
         return Ok(diags);
     }
-    let want = desired(planned, &clients.region, tagging);
+    let mut want = desired(planned, tagging);
     let managed = managed_endpoint_id(prior);
     let model_arn = text(prior, "model_arn");
     let inputs = RemoteInputs {
@@ -149,6 +154,8 @@ pub async fn plan(
         planned.set_attribute("s3_endpoint_managed", Value::Unknown);
         planned.set_attribute("s3_route_table_ids", Value::Unknown);
     }
+    let policy = plan_s3_policy(env, prior, &mut want, &placement, &endpoint).await?;
+    planned.set_attribute("s3_endpoint_policy", policy);
     planned.set_attribute("s3_endpoint_id", endpoint);
     derive_outputs(planned, &placement.vpc.owner_id, &clients.region);
     if let (Some(old), None) = (model_spec(prior), &want.model) {
@@ -254,6 +261,7 @@ fn computed_of(prior: &Value) -> Vec<(String, Value)> {
         "vpc_config",
         "s3_endpoint_id",
         "s3_endpoint_managed",
+        "s3_endpoint_policy",
         "s3_route_table_ids",
         "s3_prefix_list_id",
         "model_arn",
@@ -339,4 +347,57 @@ pub fn derive_outputs(value: &mut Value, account: &str, region: &str) {
     });
     value.set_attribute("vpc_config", vpc_config_value(&subnets, groups));
     value.set_attribute("execution_role_policy_json", policy);
+}
+
+/// The planned `s3_endpoint_policy`: null without an S3 endpoint of this
+/// configuration, unknown while apply decides whether it makes one, else
+/// the policy `want` asks for — the prior text when it means the same, so
+/// reformatting shows no diff. Reads the account id (a failure stops the
+/// plan) whenever the configuration routes its own endpoint.
+async fn plan_s3_policy(
+    env: &Env<'_>,
+    prior: &Value,
+    want: &mut Desired,
+    placement: &Placement,
+    endpoint: &Value,
+) -> Result<Value, Diagnostics> {
+    if placement.own_route_tables.is_empty() {
+        return Ok(Value::Null);
+    }
+    want.resolve_s3_policy(&env.clients).await?;
+    if endpoint.is_unknown() {
+        return Ok(Value::Unknown);
+    }
+    let before = text(prior, "s3_endpoint_policy");
+    let wanted = want.s3_policy.as_deref();
+    Ok(Value::String(
+        match before.filter(|b| crate::policy::same_effect(Some(b), wanted)) {
+            Some(kept) => kept,
+            None => wanted
+                .unwrap_or(crate::policy::FULL_ACCESS_POLICY)
+                .to_owned(),
+        },
+    ))
+}
+
+/// True when the S3 endpoint this configuration owns has a policy (as the
+/// last refresh read it) that no longer means what the configuration asks
+/// for — changed outside Terraform, or AWS's full access on an endpoint
+/// made before endpoints got the default of `policy_principals` — so the
+/// plan must update it. Called only when no input changed.
+async fn s3_policy_drifted(
+    env: &Env<'_>,
+    prior: &Value,
+    planned: &Value,
+) -> Result<bool, Diagnostics> {
+    if managed_endpoint_id(prior).is_none() {
+        return Ok(false);
+    }
+    let mut want = desired(planned, &env.tagging);
+    want.resolve_s3_policy(&env.clients).await?;
+    let live = text(prior, "s3_endpoint_policy");
+    Ok(!crate::policy::same_effect(
+        live.as_deref(),
+        want.s3_policy.as_deref(),
+    ))
 }

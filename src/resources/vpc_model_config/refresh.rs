@@ -1,6 +1,7 @@
 //! Refreshing `sagemaker_vpc_model_config`: one group lookup, one endpoint
 //! listing and one model lookup, whatever the configuration; the group's
-//! rules and tags, the endpoint and the model as AWS reports them.
+//! rules and tags, the endpoint (and its policy) and the model as AWS
+//! reports them.
 
 use super::state::{managed_endpoint_id, model_spec, string_set};
 use crate::aws::ec2::find::{self, SecurityGroup, VpcEndpoint};
@@ -105,6 +106,8 @@ pub fn with_observed(mut base: Value, observed: &Observed) -> Value {
     if observed.endpoint.is_none() {
         base.set_attribute("s3_endpoint_id", Value::Null);
     }
+    let policy = s3_endpoint_policy(&base, observed);
+    base.set_attribute("s3_endpoint_policy", policy);
     if observed.wants_model {
         let arn = observed
             .model
@@ -113,4 +116,25 @@ pub fn with_observed(mut base: Value, observed: &Observed) -> Value {
         base.set_attribute("model_arn", arn);
     }
     base
+}
+
+/// The policy of the S3 endpoint this configuration owns, as AWS reports it
+/// (AWS's full access written out when it has none) — `base`'s text when it
+/// means the same, so a reformatted policy is no drift; null when it owns
+/// no endpoint.
+fn s3_endpoint_policy(base: &Value, observed: &Observed) -> Value {
+    let Some(endpoint) = observed
+        .endpoint
+        .as_ref()
+        .filter(|_| observed.wants_endpoint)
+    else {
+        return Value::Null;
+    };
+    let live = endpoint
+        .policy_document
+        .as_deref()
+        .unwrap_or(crate::policy::FULL_ACCESS_POLICY);
+    let recorded = base.get("s3_endpoint_policy").and_then(Value::as_str);
+    let same = recorded.is_some_and(|text| crate::policy::same_effect(Some(text), Some(live)));
+    Value::String(recorded.filter(|_| same).unwrap_or(live).to_owned())
 }

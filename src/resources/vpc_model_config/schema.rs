@@ -10,6 +10,9 @@ use crate::framework::{Attribute, Block, NestedBlock, Schema};
 use crate::policy::{check_bucket_arn, check_role_arn};
 use crate::resources::common::{tags_all_attribute, tags_attribute, TagRules};
 use crate::resources::composite::Composite;
+use crate::resources::policy_principals::{
+    policy_principals_attribute, principal_org_id_attribute,
+};
 use crate::value::Type;
 
 fn strings() -> Type {
@@ -164,7 +167,10 @@ pub fn schema() -> Schema {
         )
         .attribute(
             Attribute::optional("s3_bucket_arns", strings())
-                .description("Policy of the S3 endpoint this resource creates: object access to these buckets only.")
+                .description(
+                    "Policy of the S3 endpoint this resource creates: object access to these buckets only \
+                     (and ECR image layers), for the principals of `policy_principals`.",
+                )
                 .validator(SizeBetween(1, 100))
                 .validator(Each(check("must be an S3 bucket ARN", check_bucket_arn))),
         )
@@ -172,6 +178,10 @@ pub fn schema() -> Schema {
             "Adds to the policy of the S3 endpoint this resource creates a deny on the Amazon Linux package \
              repositories. Default `false`.",
         ))
+        .attribute(policy_principals_attribute(
+            "the S3 gateway endpoint this resource creates (an endpoint it reuses keeps its own policy)",
+        ))
+        .attribute(principal_org_id_attribute())
         .attribute(
             Attribute::optional_computed("instance_count", Type::Number)
                 .description("Instances the model will run on; each needs 2 free addresses per subnet (5 with `efa`). Default 1.")
@@ -212,6 +222,11 @@ pub fn schema() -> Schema {
             Attribute::computed("s3_endpoint_managed", Type::Bool)
                 .description("True when this resource created `s3_endpoint_id` and deletes it on destroy."),
         )
+        .attribute(Attribute::computed("s3_endpoint_policy", Type::String).description(
+            "The policy of the S3 gateway endpoint this resource created, as AWS reports it (null when it \
+             reuses another endpoint or S3 goes through NAT): the default of `policy_principals` or the \
+             helpers' policy. A change outside Terraform shows here as drift and is repaired by apply.",
+        ))
         .attribute(
             Attribute::computed("s3_route_table_ids", strings())
                 .description("The route tables this resource routes to its own S3 endpoint."),

@@ -3,10 +3,12 @@
 //! rules as lines, the `vpc_config` object, the S3 endpoint policy.
 
 use crate::aws::ownership::Owner;
-use crate::aws::TagSettings;
-use crate::policy;
+use crate::aws::{Clients, TagSettings};
+use crate::framework::Diagnostics;
+use crate::policy::PolicySource;
 use crate::resources::common::known_strings;
 use crate::resources::common::{all_tags, string_map, text};
+use crate::resources::policy_principals::{self, Scope};
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -49,7 +51,13 @@ pub struct Desired {
     pub create_s3_endpoint: bool,
     pub instance_count: u32,
     pub efa: bool,
-    /// The policy of the S3 endpoint this resource creates, if any helper asks for one.
+    /// Where the policy of the S3 endpoint this resource creates comes
+    /// from: the helpers, else the default of `policy_principals`.
+    pub s3_policy_source: PolicySource,
+    /// Whom that policy admits (`policy_principals`).
+    pub scope: Scope,
+    /// The policy of the S3 endpoint this resource creates (`None`: AWS's
+    /// full access): `None` until [`Desired::resolve_s3_policy`] fills it.
     pub s3_policy: Option<String>,
     pub model: Option<ModelSpec>,
     /// Tags for every object: `tags_all`, plus the ownership tags once
@@ -60,6 +68,17 @@ pub struct Desired {
 }
 
 impl Desired {
+    /// Fills [`Desired::s3_policy`]: reads the account id (once per
+    /// provider process) when the policy admits the account's principals.
+    /// Call it only when this resource makes or keeps its own S3 endpoint.
+    pub async fn resolve_s3_policy(&mut self, clients: &Clients) -> Result<(), Diagnostics> {
+        let spec = crate::catalog::service("s3").expect("the catalog has s3");
+        let sources = BTreeMap::from([("s3", (spec, self.s3_policy_source.clone()))]);
+        let mut rendered = policy_principals::render(clients, &self.scope, &sources).await?;
+        self.s3_policy = rendered.remove("s3");
+        Ok(())
+    }
+
     /// The tags of the model: the resource's, then the model block's.
     pub fn model_tags(&self) -> BTreeMap<String, String> {
         let mut tags = self.tags.clone();
@@ -98,8 +117,8 @@ pub fn model_spec(value: &Value) -> Option<ModelSpec> {
     })
 }
 
-/// The inputs of `value`; `region` and the provider's tag settings complete them.
-pub fn desired(value: &Value, region: &str, tagging: &TagSettings) -> Desired {
+/// The inputs of `value`; the provider's tag settings complete them.
+pub fn desired(value: &Value, tagging: &TagSettings) -> Desired {
     let name = name_of(value).unwrap_or_default();
     let flag = |attribute: &str, default: bool| {
         value
@@ -107,11 +126,17 @@ pub fn desired(value: &Value, region: &str, tagging: &TagSettings) -> Desired {
             .and_then(Value::as_bool)
             .unwrap_or(default)
     };
-    let deny_linux = flag("deny_amazon_linux_repositories", false);
-    let s3_policy = match known_strings(value, "s3_bucket_arns") {
-        Some(buckets) => Some(policy::s3_buckets_policy(&buckets, deny_linux, region)),
-        None if deny_linux => Some(policy::deny_amazon_linux_only_policy(region)),
-        None => None,
+    let deny_amazon_linux = flag("deny_amazon_linux_repositories", false);
+    let s3_policy_source = match known_strings(value, "s3_bucket_arns") {
+        Some(buckets) => PolicySource::S3Buckets {
+            buckets,
+            deny_amazon_linux,
+        },
+        None if deny_amazon_linux => PolicySource::S3Buckets {
+            buckets: Vec::new(),
+            deny_amazon_linux,
+        },
+        None => PolicySource::Default,
     };
     let instance_count = match value.get("instance_count") {
         Some(Value::Number(n)) => n.as_i64().and_then(|i| u32::try_from(i).ok()),
@@ -127,7 +152,9 @@ pub fn desired(value: &Value, region: &str, tagging: &TagSettings) -> Desired {
         create_s3_endpoint: flag("create_s3_endpoint", true),
         instance_count: instance_count.unwrap_or(1),
         efa: flag("efa", false),
-        s3_policy,
+        s3_policy_source,
+        scope: policy_principals::scope(value),
+        s3_policy: None,
         model: model_spec(value),
         name,
     }
@@ -226,7 +253,7 @@ mod tests {
                 ])),
             ),
         ]));
-        let want = desired(&value, "us-east-1", &TagSettings::default());
+        let want = desired(&value, &TagSettings::default());
         assert_eq!(want.name, "m1");
         assert!(want.create_security_group && want.create_s3_endpoint && !want.efa);
         assert_eq!(want.instance_count, 1);
