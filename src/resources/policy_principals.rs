@@ -165,19 +165,84 @@ pub async fn render(
         // No document depends on it.
         Principals::Any
     };
-    Ok(sources
+    let rendered: BTreeMap<&'static str, String> = sources
         .iter()
         .filter_map(|(name, (spec, source))| {
             source
                 .render(spec, &principals, &clients.region)
                 .map(|text| (*name, text))
         })
-        .collect())
+        .collect();
+    let mut diags = Diagnostics::new();
+    for (name, text) in &rendered {
+        if let Some((_, source)) = sources.get(name) {
+            check_generated_size(name, source, text, &mut diags);
+        }
+    }
+    if diags.has_errors() {
+        return Err(diags);
+    }
+    Ok(rendered)
+}
+
+/// An error on the attribute a generated policy comes from when it is
+/// larger than AWS takes ([`crate::limits::MAX_ENDPOINT_POLICY_CHARS`]);
+/// a policy the configuration gives is checked where it is parsed.
+fn check_generated_size(service: &str, source: &PolicySource, text: &str, diags: &mut Diagnostics) {
+    use crate::limits::MAX_ENDPOINT_POLICY_CHARS;
+    let (attribute, fix) = match source {
+        PolicySource::RuntimeInvoke(_) => (
+            "runtime_invoke_endpoint_arns",
+            "List fewer endpoints, or cover several with a wildcard ARN such as \
+             arn:aws:sagemaker:REGION:ACCOUNT:endpoint/churn-*.",
+        ),
+        PolicySource::S3Buckets { .. } => (
+            "s3_bucket_arns",
+            "List fewer buckets, or cover several with a wildcard ARN such as arn:aws:s3:::ml-models-*.",
+        ),
+        _ => return,
+    };
+    let chars = text.chars().count();
+    if chars > MAX_ENDPOINT_POLICY_CHARS {
+        diags.attribute_error(
+            crate::framework::AttrPath::root(attribute),
+            "Generated endpoint policy too large",
+            format!(
+                "The {service} endpoint policy generated from {attribute} has {chars} characters, but \
+                 AWS takes at most {MAX_ENDPOINT_POLICY_CHARS}. {fix}"
+            ),
+        );
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_generated_policy_beyond_the_limit_is_an_error_on_its_attribute() {
+        let mut diags = Diagnostics::new();
+        let source = PolicySource::RuntimeInvoke(vec![]);
+        check_generated_size(
+            "sagemaker_runtime",
+            &source,
+            &"x".repeat(20_480),
+            &mut diags,
+        );
+        assert!(!diags.has_errors());
+        check_generated_size(
+            "sagemaker_runtime",
+            &source,
+            &"x".repeat(20_481),
+            &mut diags,
+        );
+        let d = diags.iter().next().expect("an error");
+        assert_eq!(
+            d.path.as_ref().unwrap().to_string(),
+            "runtime_invoke_endpoint_arns"
+        );
+        assert!(d.detail.contains("20481 characters"), "{}", d.detail);
+    }
     use std::collections::BTreeMap as Map;
 
     fn config(pairs: &[(&str, Value)]) -> Value {
