@@ -35,4 +35,4 @@ echo "venv.sh: installing $requirements" >&2
 rm -f "$stamp"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
 echo "$want" > "$stamp"
-echo "venv.sh: ready ($venv/bin/moto_server)" >&2
+echo "venv.sh: ready ($venv; the emulator starts with .venv/bin/python emulator/serve.py)" >&2
