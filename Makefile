@@ -3,7 +3,8 @@
 #               examples/private-network and examples/vpc-model (on VPCs it makes there), then
 #               check nothing is left
 #               (DEMO_TARGET=aws: against your real account with your AWS credentials)
-#   make test   every test: unit, property, protocol and end-to-end (terraform + emulator)
+#   make test   every test: the emulator's own, then unit, property, protocol and end-to-end
+#               (terraform + emulator)
 
 SHELL := /bin/bash
 # A build cache outside the clone, shared by every checkout (and CI) on this machine.
@@ -12,7 +13,7 @@ VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 OS_ARCH := $(shell uname -s | tr A-Z a-z)_$(shell uname -m | sed 's/x86_64/amd64/;s/aarch64/arm64/')
 PLUGIN_DIR := $(HOME)/.terraform.d/plugins/registry.terraform.io/privatelink/sagemaker/$(VERSION)/$(OS_ARCH)
 
-.PHONY: all build release venv tools test unit lint fmt docs demo install bench clean
+.PHONY: all build release venv tools test test-emulator unit lint fmt docs demo install bench clean
 
 all: build
 
@@ -30,8 +31,13 @@ venv:
 tools:
 	@scripts/test-tools.sh
 
-test: venv tools lint
+test: venv tools lint test-emulator
 	cargo test --lib --bins --tests --no-fail-fast
+
+# The emulator's Studio extension against the AWS behaviour it stands in for (emulator/README.md):
+# the launcher on a free port, driven with boto3. Stdlib unittest, so .venv needs nothing more.
+test-emulator: venv
+	.venv/bin/python -m unittest discover -s emulator
 
 unit:
 	cargo test --lib

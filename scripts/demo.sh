@@ -3,7 +3,9 @@
 # throw-away filesystem mirror (no registry access needed), then runs
 # terraform init, plan, apply, output and destroy on the examples.
 #
-#   DEMO_TARGET=emulator (default)  a local moto server on a free loopback port
+#   DEMO_TARGET=emulator (default)  the local AWS emulator (moto with the project's
+#                                   Studio extension, emulator/serve.py) on a free
+#                                   loopback port
 #   DEMO_TARGET=aws                 your real account: uses your usual AWS
 #                                   credentials (AWS_PROFILE, env, SSO…) and
 #                                   DEMO_REGION (default us-east-1)
@@ -74,8 +76,8 @@ common_vars=(-var "region=$region")
 endpoint_url=""
 if [[ "$target" == emulator ]]; then
     port="$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-    step "Starting the AWS emulator (moto) on 127.0.0.1:$port"
-    "$repo/.venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
+    step "Starting the AWS emulator (moto + Studio extension, emulator/serve.py) on 127.0.0.1:$port"
+    "$python" "$repo/emulator/serve.py" -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
     moto_pid=$!
     for _ in $(seq 100); do
         curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && break

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create (or refresh) <repo>/.venv with the test-only Python dependencies from
-# requirements-test.txt — chiefly `moto_server`, the local AWS emulator used by
-# the end-to-end tests.
+# requirements-test.txt — chiefly moto, the local AWS emulator the end-to-end
+# tests and the demo run through emulator/serve.py (moto's server plus the
+# project's SageMaker Studio extension), and boto3 for its own tests.
 #
 # Idempotent: a stamp file holds the sha256 of requirements-test.txt; when it
 # matches (and the venv's python still runs) the script exits at once. Edit
@@ -34,4 +35,4 @@ echo "venv.sh: installing $requirements" >&2
 rm -f "$stamp"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
 echo "$want" > "$stamp"
-echo "venv.sh: ready ($venv/bin/moto_server)" >&2
+echo "venv.sh: ready ($venv; the emulator starts with .venv/bin/python emulator/serve.py)" >&2

@@ -1,10 +1,13 @@
 //! Launcher for the moto server, the local AWS emulator the end-to-end tests
 //! run against (see `docs/moto.md` for what it does and does not emulate).
 //!
-//! [`Moto::start`] runs `<repo>/.venv/bin/moto_server -H 127.0.0.1 -p 0`
-//! (override the program with env `MOTO_SERVER`), reads the port it bound
-//! from its log, waits until `GET /moto-api/` answers, and warms the EC2
-//! backend up. Dropping the [`Moto`] kills and reaps the server; a small
+//! [`Moto::start`] runs the project's emulator launcher,
+//! `<repo>/.venv/bin/python <repo>/emulator/serve.py -H 127.0.0.1 -p 0`:
+//! moto's server with the SageMaker Studio extension loaded (see
+//! `emulator/README.md`). Env `MOTO_SERVER` names another program taking the
+//! same arguments (a plain `moto_server` has no Studio). It reads the port the
+//! server bound from its log, waits until `GET /moto-api/` answers, and warms
+//! the EC2 backend up. Dropping the [`Moto`] kills and reaps the server; a small
 //! `sh` watchdog also kills it if the test process dies without unwinding
 //! (SIGKILL, abort), so no emulator outlives its test binary.
 //!
@@ -104,11 +107,11 @@ pub fn shared() -> &'static Moto {
 impl Moto {
     /// Starts a private server and waits until it answers, EC2 warmed up.
     ///
-    /// Panics if `moto_server` is missing (run `scripts/venv.sh`) or does not
+    /// Panics if the launcher is missing (run `scripts/venv.sh`) or does not
     /// answer within 20 s; the panic message carries the server's log.
     pub fn start() -> Moto {
         let log = tempfile::tempfile().expect("create a temporary file for the moto log");
-        let child = spawn_server(&server_program(), &log);
+        let child = spawn_server(server_command(), &log);
         let watchdog = spawn_watchdog(child.id());
         let mut moto = Moto {
             port: 0,
@@ -286,13 +289,13 @@ impl Moto {
     fn check_alive_before(&mut self, deadline: Instant, what: &str) {
         if let Ok(Some(status)) = self.child.try_wait() {
             panic!(
-                "moto_server exited ({status}) before it could {what}\n--- moto log ---\n{}",
+                "the emulator exited ({status}) before it could {what}\n--- moto log ---\n{}",
                 self.log()
             );
         }
         assert!(
             Instant::now() <= deadline,
-            "moto_server did not {what} within {START_TIMEOUT:?}\n--- moto log ---\n{}",
+            "the emulator did not {what} within {START_TIMEOUT:?}\n--- moto log ---\n{}",
             self.log()
         );
     }
@@ -357,31 +360,40 @@ impl HttpResponse {
     }
 }
 
-/// `MOTO_SERVER`, else `<repo>/.venv/bin/moto_server`; panics if missing.
-fn server_program() -> PathBuf {
-    let program = std::env::var_os("MOTO_SERVER").map_or_else(
-        || super::repo_root().join(".venv/bin/moto_server"),
-        PathBuf::from,
-    );
+/// `MOTO_SERVER`, else `<repo>/.venv/bin/python <repo>/emulator/serve.py`;
+/// panics if missing.
+fn server_command() -> Command {
+    if let Some(program) = std::env::var_os("MOTO_SERVER").map(PathBuf::from) {
+        assert!(
+            program.is_file(),
+            "MOTO_SERVER={} is not a file (a moto_server-compatible executable)",
+            program.display()
+        );
+        return Command::new(program);
+    }
+    let root = super::repo_root();
+    let python = root.join(".venv/bin/python");
     assert!(
-        program.is_file(),
-        "moto_server not found at {}: run `make test` or `scripts/venv.sh` to create .venv \
+        python.is_file(),
+        "{} not found: run `make test` or `scripts/venv.sh` to create .venv \
          (or set MOTO_SERVER to a moto_server executable)",
-        program.display()
+        python.display()
     );
-    program
+    let mut command = Command::new(python);
+    command.arg(root.join("emulator/serve.py"));
+    command
 }
 
 /// Spawns the server on an OS-chosen port, output appended to `log`.
-fn spawn_server(program: &PathBuf, log: &File) -> Child {
+fn spawn_server(mut command: Command, log: &File) -> Child {
     let output = || Stdio::from(log.try_clone().expect("duplicate the moto log file"));
-    Command::new(program)
+    command
         .args(["-H", "127.0.0.1", "-p", "0"])
         .stdin(Stdio::null())
         .stdout(output())
         .stderr(output())
         .spawn()
-        .unwrap_or_else(|e| panic!("could not start {}: {e}", program.display()))
+        .unwrap_or_else(|e| panic!("could not start the emulator ({command:?}): {e}"))
 }
 
 /// Spawns the `sh` watchdog that kills `server_pid` once this process is gone.
