@@ -7,6 +7,7 @@
 //! `tests/docs.rs` fails when the committed pages differ from these;
 //! `UPDATE_DOCS=1 cargo test --test docs` (`make docs`) rewrites them.
 
+use crate::framework::function::Function;
 use crate::framework::schema::{Block, Nesting, Presence};
 use crate::framework::server::ProviderServer;
 use crate::framework::Schema;
@@ -71,7 +72,55 @@ pub fn render_all(server: &ProviderServer, repo_root: &Path) -> Vec<(String, Str
             pages.push((format!("docs/{dir}/{short}.md"), page));
         }
     }
+    for (name, function) in server.functions() {
+        let example = example(format!("examples/functions/{name}/function.tf"));
+        pages.push((
+            format!("docs/functions/{name}.md"),
+            render_function(provider, function, example),
+        ));
+    }
     pages
+}
+
+/// The page of a provider function, in tfplugindocs' layout.
+fn render_function(provider: &str, function: &dyn Function, example: Option<String>) -> String {
+    let name = function.name();
+    let summary = function.summary();
+    let mut out = format!(
+        "---\n# Generated from the provider's functions by src/docs.rs: run `make docs`, do not edit.\n\
+         page_title: \"{name} function - terraform-provider-{provider}\"\nsubcategory: \"\"\n\
+         description: |-\n  {summary}\n---\n\n# function: {name}\n\n{}\n",
+        function.description()
+    );
+    if let Some(example) = example {
+        let _ = write!(
+            out,
+            "\n## Example Usage\n\n```terraform\n{}\n```\n",
+            example.trim_end()
+        );
+    }
+    let parameters = function.parameters();
+    let signature: Vec<String> = parameters
+        .iter()
+        .map(|p| format!("{} {}", p.name, type_name(&p.ty).to_lowercase()))
+        .collect();
+    let _ = write!(
+        out,
+        "\n## Signature\n\n```text\n{name}({}) {}\n```\n\n## Arguments\n\n",
+        signature.join(", "),
+        type_name(&function.return_type()).to_lowercase()
+    );
+    for (i, p) in parameters.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}. `{}` ({}) {}",
+            i + 1,
+            p.name,
+            type_name(&p.ty),
+            p.description
+        );
+    }
+    out
 }
 
 /// Writes every page of [`render_all`] under `repo_root`, creating directories.

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod data_sources;
 pub mod docs;
 pub mod framework;
+pub mod functions;
 pub mod limits;
 pub mod log;
 pub mod policy;

@@ -23,7 +23,7 @@ fn pages_on_disk(root: &Path) -> Vec<String> {
     if root.join("docs/index.md").exists() {
         found.push("docs/index.md".to_owned());
     }
-    for dir in ["docs/data-sources", "docs/resources"] {
+    for dir in ["docs/data-sources", "docs/resources", "docs/functions"] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
             continue;
         };

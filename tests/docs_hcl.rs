@@ -24,21 +24,25 @@ struct Snippet {
 fn fenced_blocks(path: &Path) -> Vec<Snippet> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut found = Vec::new();
-    let mut current: Option<(usize, String)> = None;
+    // (first line, the fence's indentation — a block in a list item is
+    // indented with it — and the lines so far)
+    let mut current: Option<(usize, usize, String)> = None;
     for (i, line) in text.lines().enumerate() {
         match &mut current {
             None if line.trim() == "```hcl" || line.trim() == "```terraform" => {
-                current = Some((i + 1, String::new()));
+                let indent = line.len() - line.trim_start().len();
+                current = Some((i + 1, indent, String::new()));
             }
-            Some((start, body)) if line.trim() == "```" => {
+            Some((start, _, body)) if line.trim() == "```" => {
                 found.push(Snippet {
                     origin: format!("{}:{start}", path.display()),
                     files: vec![("main.tf".to_owned(), std::mem::take(body))],
                 });
                 current = None;
             }
-            Some((_, body)) => {
-                body.push_str(line);
+            Some((_, indent, body)) => {
+                let cut = line.len() - line.trim_start().len();
+                body.push_str(&line[cut.min(*indent)..]);
                 body.push('\n');
             }
             None => {}

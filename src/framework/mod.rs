@@ -4,6 +4,7 @@
 //! which answers each plugin RPC in these terms. No protobuf here.
 
 pub mod diagnostics;
+pub mod function;
 pub mod path;
 pub mod plan;
 pub mod schema;

@@ -4,6 +4,7 @@
 //! state on failure). The protocol layer adapts protobuf to these methods.
 
 use super::diagnostics::Diagnostics;
+use super::function::{Function, FunctionError};
 use super::plan::{conform_to_config, plan_change};
 use super::schema::Schema;
 use super::timeouts;
@@ -19,6 +20,7 @@ pub struct ProviderServer {
     provider_schema: Schema,
     resources: BTreeMap<&'static str, (Arc<dyn Resource>, Schema)>,
     data_sources: BTreeMap<&'static str, (Arc<dyn DataSource>, Schema)>,
+    functions: BTreeMap<&'static str, Arc<dyn Function>>,
     stop: CancellationToken,
     in_state: Arc<InState>,
 }
@@ -34,10 +36,12 @@ impl ProviderServer {
             .data_sources()
             .into_iter()
             .map(|d| (d.type_name(), (d.clone(), d.schema())));
+        let functions = provider.functions().into_iter().map(|f| (f.name(), f));
         ProviderServer {
             provider_schema: provider.schema(),
             resources: resources.collect(),
             data_sources: data_sources.collect(),
+            functions: functions.collect(),
             provider,
             stop: CancellationToken::new(),
             in_state: Arc::default(),
@@ -108,6 +112,23 @@ impl ProviderServer {
             in_state: self.in_state.clone(),
             deadline: Some(deadline),
         }
+    }
+
+    /// The provider-defined functions by name.
+    pub fn functions(&self) -> impl Iterator<Item = (&'static str, &dyn Function)> {
+        self.functions.iter().map(|(name, f)| (*name, f.as_ref()))
+    }
+
+    /// Function `name`, or the error Terraform shows for a name this
+    /// provider does not have.
+    pub fn function(&self, name: &str) -> Result<&dyn Function, FunctionError> {
+        self.functions
+            .get(name)
+            .map(|f| f.as_ref())
+            .ok_or_else(|| FunctionError {
+                text: format!("This provider has no function {name:?}."),
+                argument: None,
+            })
     }
 
     /// Static checks of the provider block.

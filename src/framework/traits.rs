@@ -88,6 +88,10 @@ pub trait Provider: Send + Sync {
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
     /// The data sources.
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+    /// The provider-defined functions (none by default).
+    fn functions(&self) -> Vec<Arc<dyn super::function::Function>> {
+        Vec::new()
+    }
 }
 
 /// A data source: reads, never changes anything.

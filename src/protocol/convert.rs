@@ -129,6 +129,32 @@ pub fn encode_dynamic(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diag
     })
 }
 
+/// A provider function's signature as Terraform wants it.
+pub fn function_to_proto(function: &dyn crate::framework::function::Function) -> pb::Function {
+    pb::Function {
+        parameters: function
+            .parameters()
+            .into_iter()
+            .map(|p| pb::function::Parameter {
+                name: p.name.to_owned(),
+                r#type: p.ty.to_json(),
+                allow_null_value: false,
+                allow_unknown_values: false,
+                description: p.description.to_owned(),
+                description_kind: pb::StringKind::Markdown as i32,
+            })
+            .collect(),
+        variadic_parameter: None,
+        r#return: Some(pb::function::Return {
+            r#type: function.return_type().to_json(),
+        }),
+        summary: function.summary().to_owned(),
+        description: function.description().to_owned(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,7 +2,8 @@
 //! decodes the request, calls [`ProviderServer`], and encodes the answer.
 
 use super::convert::{
-    decode_dynamic, diagnostics_to_proto, encode_dynamic, path_to_proto, schema_to_proto,
+    decode_dynamic, diagnostics_to_proto, encode_dynamic, function_to_proto, path_to_proto,
+    schema_to_proto,
 };
 use super::proto::tfplugin6 as pb;
 use crate::framework::server::ProviderServer;
@@ -33,6 +34,14 @@ fn capabilities() -> pb::ServerCapabilities {
     }
 }
 
+/// The signatures of every provider function.
+fn functions_to_proto(server: &ProviderServer) -> std::collections::HashMap<String, pb::Function> {
+    server
+        .functions()
+        .map(|(name, f)| (name.to_owned(), function_to_proto(f)))
+        .collect()
+}
+
 fn unimplemented<T>(what: &str) -> Reply<T> {
     Err(Status::unimplemented(format!(
         "{what} is not offered by this provider"
@@ -60,6 +69,12 @@ impl pb::provider_server::Provider for ProviderService {
                     type_name: name.to_owned(),
                 })
                 .collect(),
+            functions: server
+                .functions()
+                .map(|(name, _)| pb::get_metadata::FunctionMetadata {
+                    name: name.to_owned(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -79,6 +94,7 @@ impl pb::provider_server::Provider for ProviderService {
                 .data_source_schemas()
                 .map(|(n, s)| (n.to_owned(), schema_to_proto(s)))
                 .collect(),
+            functions: functions_to_proto(server),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         }))
@@ -366,14 +382,51 @@ impl pb::provider_server::Provider for ProviderService {
         &self,
         _: Request<pb::get_functions::Request>,
     ) -> Reply<pb::get_functions::Response> {
-        Ok(Response::new(pb::get_functions::Response::default()))
+        Ok(Response::new(pb::get_functions::Response {
+            functions: functions_to_proto(&self.server),
+            diagnostics: Vec::new(),
+        }))
     }
 
     async fn call_function(
         &self,
-        _: Request<pb::call_function::Request>,
+        request: Request<pb::call_function::Request>,
     ) -> Reply<pb::call_function::Response> {
-        unimplemented("Provider functions")
+        let request = request.into_inner();
+        let failed = |text: String, argument: Option<usize>| {
+            Ok(Response::new(pb::call_function::Response {
+                result: None,
+                error: Some(pb::FunctionError {
+                    text,
+                    function_argument: argument.map(|i| i as i64),
+                }),
+            }))
+        };
+        let function = match self.server.function(&request.name) {
+            Ok(function) => function,
+            Err(e) => return failed(e.text, e.argument),
+        };
+        let parameters = function.parameters();
+        let mut arguments = Vec::with_capacity(request.arguments.len());
+        for (i, (argument, parameter)) in request.arguments.iter().zip(&parameters).enumerate() {
+            match decode_dynamic(Some(argument), &parameter.ty) {
+                Ok(value) => arguments.push(value),
+                Err(diags) => return failed(diags.to_string(), Some(i)),
+            }
+        }
+        let result = function
+            .call(&arguments)
+            .map_err(|e| (e.text, e.argument))
+            .and_then(|value| {
+                encode_dynamic(&value, &function.return_type()).map_err(|d| (d.to_string(), None))
+            });
+        match result {
+            Ok(value) => Ok(Response::new(pb::call_function::Response {
+                result: Some(value),
+                error: None,
+            })),
+            Err((text, argument)) => failed(text, argument),
+        }
     }
 
     async fn stop_provider(

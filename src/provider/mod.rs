@@ -65,6 +65,10 @@ impl Provider for SageMakerProvider {
         ]
     }
 
+    fn functions(&self) -> Vec<Arc<dyn crate::framework::function::Function>> {
+        crate::functions::all()
+    }
+
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         vec![Arc::new(EndpointServices {
             configured: self.configured.clone(),

@@ -1,5 +1,5 @@
 //! Launcher for the moto server, the local AWS emulator the end-to-end tests
-//! run against (see `docs/moto.md` for what it does and does not emulate).
+//! run against.
 //!
 //! [`Moto::start`] runs the project's emulator launcher,
 //! `<repo>/.venv/bin/python <repo>/emulator/serve.py -H 127.0.0.1 -p 0`:
