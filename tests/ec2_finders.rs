@@ -724,8 +724,10 @@ async fn cancellation_stops_the_wait() {
     let fx = Fixture::new().await;
     let cancel = CancellationToken::new();
     let trigger = cancel.clone();
+    // Late enough that the first listing has answered even on a loaded
+    // machine (it reports the endpoint's state), early within the wait.
     tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
         trigger.cancel();
     });
     let started = std::time::Instant::now();
