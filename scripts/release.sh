@@ -29,6 +29,11 @@ name="terraform-provider-sagemaker"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$repo/Cargo.toml" | head -1)"
 dist="${DIST:-$repo/dist}"
 
+# SHA-256 in `sha256sum` form (`shasum` on macOS runners).
+sha256() {
+    if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi
+}
+
 fail() {
     echo "release.sh: $*" >&2
     exit 1
@@ -90,7 +95,7 @@ checksum() {
     cp "$repo/terraform-registry-manifest.json" "$dist/${name}_${version}_manifest.json"
     (
         cd "$dist"
-        sha256sum "${name}_${version}"_*.zip "${name}_${version}_manifest.json" \
+        sha256 "${name}_${version}"_*.zip "${name}_${version}_manifest.json" \
             >"${name}_${version}_SHA256SUMS"
     )
     echo "release.sh: ${name}_${version}_SHA256SUMS"
@@ -118,7 +123,9 @@ sign() {
         passphrase=(--pinentry-mode loopback --passphrase-fd 0)
     fi
     rm -f "$sums.sig"
-    gpg --batch --yes "${passphrase[@]}" --local-user "$GPG_FINGERPRINT" \
+    # `!`: sign with the primary key checked above, never a signing subkey
+    # of another algorithm.
+    gpg --batch --yes "${passphrase[@]}" --local-user "$GPG_FINGERPRINT!" \
         --detach-sign --output "$sums.sig" "$sums" <<<"${GPG_PASSPHRASE:-}"
     echo "release.sh: $(basename "$sums").sig"
 }

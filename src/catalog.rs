@@ -138,6 +138,17 @@ pub const NAMES: &[&str] = &[
     "studio_vpc_only",
 ];
 
+/// The error for a short name the catalog does not have: the names, and
+/// the one meant when it looks like a typo.
+pub fn unknown_service(short_name: &str) -> String {
+    let names = SERVICES.iter().map(|s| s.short_name);
+    format!(
+        "{short_name:?} is not a service short name.{} Use one of: {}.",
+        crate::framework::validators::did_you_mean(short_name, names.clone()),
+        names.collect::<Vec<_>>().join(", ")
+    )
+}
+
 /// The service called `short_name`.
 pub fn service(short_name: &str) -> Option<&'static ServiceSpec> {
     SERVICES.iter().find(|s| s.short_name == short_name)

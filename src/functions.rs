@@ -4,7 +4,6 @@
 
 use crate::catalog::{self, EndpointKind};
 use crate::framework::function::{Function, FunctionError, Parameter};
-use crate::framework::validators::suggest;
 use crate::value::{Type, Value};
 
 /// Every function of the provider.
@@ -31,40 +30,28 @@ fn text(arguments: &[Value], index: usize) -> &str {
 /// The catalog service `short_name` (argument `index`), or an error that
 /// lists the names and suggests the one meant.
 fn service(short_name: &str, index: usize) -> Result<&'static catalog::ServiceSpec, FunctionError> {
-    catalog::service(short_name).ok_or_else(|| {
-        let names = catalog::SERVICES.iter().map(|s| s.short_name);
-        let hint = suggest(short_name, names.clone())
-            .map(|near| format!(" Did you mean {near:?}?"))
-            .unwrap_or_default();
-        FunctionError::argument(
-            index,
-            format!(
-                "{short_name:?} is not a service short name.{hint} Use one of: {}.",
-                names.collect::<Vec<_>>().join(", ")
-            ),
-        )
-    })
+    catalog::service(short_name)
+        .ok_or_else(|| FunctionError::argument(index, catalog::unknown_service(short_name)))
 }
 
 /// `region` (argument `index`) when it has the form of a Region code.
 fn region(region: &str, index: usize) -> Result<&str, FunctionError> {
-    let parts: Vec<&str> = region.split('-').collect();
-    let ok = parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
-    if ok {
+    if crate::policy::is_region(region) {
         Ok(region)
     } else {
         Err(FunctionError::argument(
             index,
             format!("{region:?} is not a Region code: write it like \"eu-west-1\"."),
         ))
+    }
+}
+
+/// The `region` parameter both functions take.
+fn region_parameter() -> Parameter {
+    Parameter {
+        name: "region",
+        ty: Type::String,
+        description: "The Region code, e.g. `eu-west-1`.",
     }
 }
 
@@ -92,11 +79,7 @@ impl Function for EndpointServiceName {
                 ty: Type::String,
                 description: "A service short name, as in `services` (`sagemaker_api`, `s3`, …).",
             },
-            Parameter {
-                name: "region",
-                ty: Type::String,
-                description: "The Region code, e.g. `eu-west-1`.",
-            },
+            region_parameter(),
         ]
     }
 
@@ -143,11 +126,7 @@ impl Function for VpceUrl {
                 ty: Type::String,
                 description: "Its service short name, as in `services` (`sagemaker_runtime`, …).",
             },
-            Parameter {
-                name: "region",
-                ty: Type::String,
-                description: "The Region code, e.g. `eu-west-1`.",
-            },
+            region_parameter(),
         ]
     }
 

@@ -31,7 +31,8 @@ pub const RESERVED_TAG_PREFIX: &str = "aws:";
 /// (spaces), digits and `_ . : / = + - @`. SageMaker API `Tag`, pattern
 /// `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`. EC2 takes any Unicode.
 pub fn is_sagemaker_tag_char(c: char) -> bool {
-    c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
+    // Tabs and line breaks are white space to Rust but controls, not `\p{Z}`.
+    !c.is_control() && (c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
 }
 
 /// The largest VPC endpoint policy, in characters, white space included.
@@ -63,8 +64,9 @@ pub const MAX_MODEL_NAME_CHARS: usize = 63;
 /// `VpcConfig.SecurityGroupIds`: 1–5 items.
 pub const MAX_MODEL_SECURITY_GROUPS: usize = 5;
 
-/// The most subnets a VPC endpoint takes: one per Availability Zone, and no
-/// Region has more than this many zones (us-east-1 has 6).
+/// The most subnets this provider takes for a network's endpoints: AWS takes
+/// one per Availability Zone and documents no number, so this is the
+/// provider's own cap, well above the zones of any Region (us-east-1 has 6).
 pub const MAX_ENDPOINT_SUBNETS: usize = 16;
 
 /// The most inbound rules a security group takes by default. Amazon VPC

@@ -440,6 +440,7 @@ fn plan_resource(name: &str, seed: u64) -> bool {
         }
         return false; // Terraform stops here.
     }
+    let corrections = world.server.plan_corrections();
     let plan = world.runtime.block_on(world.server.plan_resource_change(
         name,
         Value::Null,
@@ -447,6 +448,13 @@ fn plan_resource(name: &str, seed: u64) -> bool {
         config.clone(),
     ));
     assert_no_provider_bug("plan", &plan.diags, &config);
+    // The server repairs a plan that differs from the configuration (so
+    // Terraform never sees an invalid plan); the resource must not need it.
+    assert_eq!(
+        world.server.plan_corrections(),
+        corrections,
+        "{name} planned a value other than the configuration's (see the log)\n{config:?}"
+    );
     if plan.diags.has_errors() {
         return true;
     }

@@ -23,6 +23,16 @@ fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
+/// This machine in the Registry's terms, e.g. `linux_amd64`.
+fn platform() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("{}_{arch}", std::env::consts::OS)
+}
+
 fn run(command: &mut Command) -> Output {
     let output = command
         .output()
@@ -166,7 +176,7 @@ fn a_signed_release_installs_offline_from_a_packed_mirror_and_plans() {
 
     // The artefacts, named as the Registry wants them.
     let v = version();
-    let zip = format!("{NAME}_{v}_linux_amd64.zip");
+    let zip = format!("{NAME}_{v}_{}.zip", platform());
     let manifest = format!("{NAME}_{v}_manifest.json");
     let sums_file = format!("{NAME}_{v}_SHA256SUMS");
     let listed = sums(&dist);
@@ -218,7 +228,8 @@ fn a_signed_release_installs_offline_from_a_packed_mirror_and_plans() {
     let plugin_dir = format!("-plugin-dir={}", mirror.display());
     ws.run_ok(&["init", "-input=false", &plugin_dir]);
     let fs_mirror = format!("-fs-mirror={}", mirror.display());
-    ws.run_ok(&["providers", "lock", &fs_mirror, "-platform=linux_amd64"]);
+    let lock_platform = format!("-platform={}", platform());
+    ws.run_ok(&["providers", "lock", &fs_mirror, &lock_platform]);
     // Terraform records `zh:` (the zip's SHA-256, which the Registry takes
     // from SHA256SUMS) only when installing from a registry; from a mirror it
     // records `h1:`, the hash of the zip's contents: check that one is ours.

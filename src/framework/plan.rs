@@ -48,13 +48,32 @@ pub fn plan_change(schema: &Schema, prior: &Value, proposed: &Value, config: &Va
 
 /// Puts back every value the configuration sets, at any block depth:
 /// Terraform rejects a plan whose value differs from a non-null config value
-/// (an unknown one included) — unless it keeps the prior value, as a
-/// provider does for an equivalent form (a reformatted policy) — or that
+/// (an unknown one included) — unless it keeps the prior value, which
+/// Terraform allows whenever config and prior are both non-null (a provider
+/// does so for an equivalent form, a reformatted policy) — or that
 /// sets an attribute the user may not leave to the provider. A resource
 /// that filled such a value (a default where the config was unknown, say)
-/// would otherwise fail with "Provider produced invalid plan"; each
-/// correction is logged, as it points at a resource bug.
-pub fn conform_to_config(block: &Block, config: &Value, prior: &Value, planned: &mut Value) {
+/// would otherwise fail with "Provider produced invalid plan". Returns the
+/// paths it corrected: each points at a resource bug.
+pub fn conform_to_config(
+    block: &Block,
+    config: &Value,
+    prior: &Value,
+    planned: &mut Value,
+) -> Vec<String> {
+    let mut corrected = Vec::new();
+    conform_block(block, config, prior, planned, "", &mut corrected);
+    corrected
+}
+
+fn conform_block(
+    block: &Block,
+    config: &Value,
+    prior: &Value,
+    planned: &mut Value,
+    at: &str,
+    corrected: &mut Vec<String>,
+) {
     let (Value::Object(config_fields), Value::Object(fields)) = (config, planned) else {
         return;
     };
@@ -67,10 +86,7 @@ pub fn conform_to_config(block: &Block, config: &Value, prior: &Value, planned: 
         let before = prior.get(attribute.name).unwrap_or(&Value::Null);
         let keeps_prior = !wanted.is_null() && !before.is_null() && semantic_eq(current, before);
         if !semantic_eq(current, wanted) && !keeps_prior {
-            crate::log::warn(
-                "planned value differed from the configuration; kept the configuration",
-                &[("attribute", serde_json::json!(attribute.name))],
-            );
+            corrected.push(format!("{at}{}", attribute.name));
             fields.insert(attribute.name.to_owned(), wanted.clone());
         }
     }
@@ -83,7 +99,8 @@ pub fn conform_to_config(block: &Block, config: &Value, prior: &Value, planned: 
         let before = prior.get(nested.name).unwrap_or(&Value::Null);
         match (nested.nesting, wanted, current) {
             (Nesting::Single, Value::Object(_), current @ Value::Object(_)) => {
-                conform_to_config(&nested.block, wanted, before, current);
+                let at = format!("{at}{}.", nested.name);
+                conform_block(&nested.block, wanted, before, current, &at, corrected);
             }
             (Nesting::List, Value::List(items), Value::List(planned_items))
                 if items.len() == planned_items.len() =>
@@ -95,9 +112,19 @@ pub fn conform_to_config(block: &Block, config: &Value, prior: &Value, planned: 
                         Value::List(prior_items) => prior_items.get(i).unwrap_or(&Value::Null),
                         _ => &Value::Null,
                     };
-                    conform_to_config(&nested.block, item, before_item, planned_item);
+                    let at = format!("{at}{}[{i}].", nested.name);
+                    conform_block(
+                        &nested.block,
+                        item,
+                        before_item,
+                        planned_item,
+                        &at,
+                        corrected,
+                    );
                 }
             }
+            // Set elements have no identity to pair planned with config by;
+            // no resource here plans set blocks.
             _ => {}
         }
     }
@@ -242,7 +269,8 @@ mod tests {
             ("id", Value::Unknown),
             ("arn", Value::Unknown),
         ]);
-        conform_to_config(&schema.block, &config, &Value::Null, &mut planned);
+        let corrected = conform_to_config(&schema.block, &config, &Value::Null, &mut planned);
+        assert_eq!(corrected, ["vpc_id", "name"]);
         assert_eq!(planned.get("vpc_id"), Some(&Value::Unknown));
         assert_eq!(
             planned.get("name"),
@@ -264,7 +292,7 @@ mod tests {
             ("arn", Value::Null),
         ]);
         let mut planned = prior.clone();
-        conform_to_config(&schema.block, &config, &prior, &mut planned);
+        assert!(conform_to_config(&schema.block, &config, &prior, &mut planned).is_empty());
         assert_eq!(planned, prior);
     }
 

@@ -21,6 +21,9 @@ pub struct ProviderServer {
     resources: BTreeMap<&'static str, (Arc<dyn Resource>, Schema)>,
     data_sources: BTreeMap<&'static str, (Arc<dyn DataSource>, Schema)>,
     functions: BTreeMap<&'static str, Arc<dyn Function>>,
+    /// Planned values put back to the configuration (see
+    /// [`conform_to_config`]): each is a resource bug, zero in a sound run.
+    plan_corrections: std::sync::atomic::AtomicUsize,
     stop: CancellationToken,
     in_state: Arc<InState>,
 }
@@ -42,6 +45,7 @@ impl ProviderServer {
             resources: resources.collect(),
             data_sources: data_sources.collect(),
             functions: functions.collect(),
+            plan_corrections: Default::default(),
             provider,
             stop: CancellationToken::new(),
             in_state: Arc::default(),
@@ -117,6 +121,13 @@ impl ProviderServer {
     /// The provider-defined functions by name.
     pub fn functions(&self) -> impl Iterator<Item = (&'static str, &dyn Function)> {
         self.functions.iter().map(|(name, f)| (*name, f.as_ref()))
+    }
+
+    /// How many planned values the server has put back to the
+    /// configuration so far (resource bugs it repaired).
+    pub fn plan_corrections(&self) -> usize {
+        self.plan_corrections
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Function `name`, or the error Terraform shows for a name this
@@ -270,7 +281,18 @@ impl ProviderServer {
             .modify_plan(&self.context(), &prior, &config, plan)
             .await;
         if !plan.planned.is_null() {
-            conform_to_config(&schema.block, &config, &prior, &mut plan.planned);
+            let corrected = conform_to_config(&schema.block, &config, &prior, &mut plan.planned);
+            if !corrected.is_empty() {
+                self.plan_corrections
+                    .fetch_add(corrected.len(), std::sync::atomic::Ordering::Relaxed);
+                crate::log::warn(
+                    "planned values differed from the configuration; kept the configuration",
+                    &[
+                        ("resource", serde_json::json!(name)),
+                        ("attributes", serde_json::json!(corrected)),
+                    ],
+                );
+            }
         }
         plan
     }

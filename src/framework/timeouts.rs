@@ -75,7 +75,8 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             's' => 1,
             _ => return Err(fix()),
         };
-        let n: u64 = digits.parse().map_err(|_| fix())?;
+        // Digits beyond u64 are a duration beyond any limit, not a typo.
+        let n: u64 = digits.parse().unwrap_or(u64::MAX);
         total = n
             .checked_mul(unit)
             .and_then(|secs| total.checked_add(secs))
@@ -119,13 +120,7 @@ mod tests {
             "1h99999999999999999999s",
         ] {
             let err = parse(long).unwrap_err();
-            assert!(
-                err.contains("longer than 24h") || err.contains("not a duration"),
-                "{long}: {err}"
-            );
+            assert!(err.contains("longer than 24h"), "{long}: {err}");
         }
-        assert!(parse("99999999999999h")
-            .unwrap_err()
-            .contains("longer than 24h"));
     }
 }

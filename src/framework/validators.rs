@@ -27,9 +27,7 @@ impl Validator for OneOf {
     fn validate(&self, path: &AttrPath, value: &Value, diags: &mut Diagnostics) {
         let Some(s) = value.as_str() else { return };
         if !self.0.contains(&s) {
-            let hint = suggest(s, self.0.iter().copied())
-                .map(|near| format!(" Did you mean {near:?}?"))
-                .unwrap_or_default();
+            let hint = did_you_mean(s, self.0.iter().copied());
             diags.attribute_error(
                 path.clone(),
                 format!("Unsupported value for {path}"),
@@ -40,6 +38,14 @@ impl Validator for OneOf {
             );
         }
     }
+}
+
+/// `" Did you mean \"x\"?"` when `word` looks like a typo of candidate `x`,
+/// else nothing: the end of an "unknown value" message.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    suggest(word, candidates)
+        .map(|near| format!(" Did you mean {near:?}?"))
+        .unwrap_or_default()
 }
 
 /// The candidate closest to `word` when it looks like a typo of it (a few

@@ -246,7 +246,8 @@ pub(super) fn is_partition(partition: &str) -> bool {
 }
 
 /// Like `eu-west-1` or `us-gov-west-1`.
-pub(super) fn is_region(region: &str) -> bool {
+/// True for a Region code such as `eu-west-1` (letters, letters, …, digits).
+pub fn is_region(region: &str) -> bool {
     let parts: Vec<&str> = region.split('-').collect();
     let letters = |s: &&str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase());
     let digits = |s: &&str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());

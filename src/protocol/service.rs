@@ -407,6 +407,19 @@ impl pb::provider_server::Provider for ProviderService {
             Err(e) => return failed(e.text, e.argument),
         };
         let parameters = function.parameters();
+        if request.arguments.len() != parameters.len() {
+            let names: Vec<&str> = parameters.iter().map(|p| p.name).collect();
+            return failed(
+                format!(
+                    "{} takes {} arguments ({}), but {} were given.",
+                    request.name,
+                    parameters.len(),
+                    names.join(", "),
+                    request.arguments.len()
+                ),
+                None,
+            );
+        }
         let mut arguments = Vec::with_capacity(request.arguments.len());
         for (i, (argument, parameter)) in request.arguments.iter().zip(&parameters).enumerate() {
             match decode_dynamic(Some(argument), &parameter.ty) {

@@ -47,13 +47,7 @@ pub fn check_credentials(config: &Value, diags: &mut Diagnostics) {
 
 /// `Ok` when `region` looks like an AWS Region code such as `eu-west-1`.
 pub fn check_region(region: &str) -> Result<(), String> {
-    let parts: Vec<&str> = region.split('-').collect();
-    let letters = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase());
-    let well_formed = parts.len() >= 3
-        && parts[..parts.len() - 1].iter().all(|p| letters(p))
-        && parts
-            .last()
-            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    let well_formed = crate::policy::is_region(region);
     if well_formed {
         Ok(())
     } else {

@@ -99,14 +99,15 @@ impl TagRules {
         None
     }
 
-    /// The error for a resource's tags and `default_tags` together being
-    /// more than an object takes; `None` when they fit.
-    pub fn count_problem(&self, count: usize) -> Option<String> {
+    /// The error for `count` tags of the user's on one object being more
+    /// than it takes; `None` when they fit. `whose` says where they come
+    /// from, e.g. "tags alone" or "tags merged over the provider's default_tags".
+    pub fn count_problem(&self, count: usize, whose: &str) -> Option<String> {
         use crate::limits::{MAX_TAGS_PER_OBJECT, MAX_USER_TAGS};
         (count > MAX_USER_TAGS).then(|| {
             format!(
-                "Every object would get {count} tags of yours (tags merged over the provider's \
-                 default_tags). AWS takes {MAX_TAGS_PER_OBJECT} per object and this provider adds its own ownership tags, \
+                "Every object would get {count} tags of yours ({whose}). AWS takes \
+                 {MAX_TAGS_PER_OBJECT} per object and this provider adds its own ownership tags, \
                  so at most {MAX_USER_TAGS} are left. Remove {} of them.",
                 count - MAX_USER_TAGS
             )
@@ -139,7 +140,7 @@ impl Validator for TagRules {
             }
         }
         if !self.reserved_keys_allowed {
-            if let Some(problem) = self.count_problem(entries.len()) {
+            if let Some(problem) = self.count_problem(entries.len(), &format!("{path} alone")) {
                 diags.attribute_error(path.clone(), format!("Too many tags in {path}"), problem);
             }
         }
@@ -333,14 +334,21 @@ mod tests {
             sagemaker.problem("Team", "ml platform:a/b=c+d-e@f_g.h"),
             None
         );
+        assert!(
+            sagemaker.problem("Team", "a\tb").is_some(),
+            "a tab is a control, not a space"
+        );
         let shared = TagRules {
             sagemaker: false,
             reserved_keys_allowed: true,
         };
         assert_eq!(shared.problem("ManagedBy", "terraform"), None);
-        assert_eq!(ec2.count_problem(crate::limits::MAX_USER_TAGS), None);
+        assert_eq!(
+            ec2.count_problem(crate::limits::MAX_USER_TAGS, "tags"),
+            None
+        );
         assert!(ec2
-            .count_problem(crate::limits::MAX_USER_TAGS + 2)
+            .count_problem(crate::limits::MAX_USER_TAGS + 2, "tags")
             .is_some_and(|p| p.contains("Remove 2")));
     }
 

@@ -68,8 +68,8 @@ impl Scope {
 }
 
 /// The scope of a planned, prior or config value (null `policy_principals`:
-/// the account). An organization without a known id is read as the
-/// account: validate stops that configuration before any plan.
+/// the account). Only read once both attributes are known (plan waits for
+/// them); an organization without an id never gets here, validate stops it.
 pub fn scope(value: &Value) -> Scope {
     match text(value, "policy_principals").as_deref() {
         Some("any") => Scope::Any,
@@ -193,12 +193,13 @@ fn check_generated_size(service: &str, source: &PolicySource, text: &str, diags:
     let (attribute, fix) = match source {
         PolicySource::RuntimeInvoke(_) => (
             "runtime_invoke_endpoint_arns",
-            "List fewer endpoints, or cover several with a wildcard ARN such as \
-             arn:aws:sagemaker:REGION:ACCOUNT:endpoint/churn-*.",
+            "List fewer endpoints, or give the policy yourself in \
+             endpoint_policies[\"sagemaker_runtime\"] (wildcards in Resource are allowed there).",
         ),
         PolicySource::S3Buckets { .. } => (
             "s3_bucket_arns",
-            "List fewer buckets, or cover several with a wildcard ARN such as arn:aws:s3:::ml-models-*.",
+            "List fewer buckets, or give the policy yourself in endpoint_policies[\"s3\"] \
+             (wildcards in Resource are allowed there).",
         ),
         _ => return,
     };

@@ -78,6 +78,12 @@ pub trait Composite: Send + Sync + 'static {
     /// them too); the core checks `tags` merged over `default_tags` by them.
     const TAG_RULES: TagRules;
 
+    /// The tag limits for `config`: [`Self::TAG_RULES`] unless what the
+    /// configuration makes depends on it (a SageMaker object or not).
+    fn tag_rules(_config: &Value) -> TagRules {
+        Self::TAG_RULES
+    }
+
     /// The schema.
     fn schema() -> Schema;
     /// Static checks beyond per-attribute validators.
@@ -111,25 +117,41 @@ pub trait Composite: Send + Sync + 'static {
 }
 
 /// The errors for `tags_all` (tags merged over the provider's
-/// `default_tags`) that the static check of `tags` alone cannot see: too
-/// many together, or a default tag the objects' services do not take.
-fn check_merged_tags(rules: TagRules, config: &Value, tags_all: &Value) -> Diagnostics {
+/// `default_tags`) that the static check of `tags` (by `checked`, the
+/// schema's rules) cannot see: too many together, a default tag the
+/// objects' services do not take, or a tag of the configuration's own that
+/// only the stricter `rules` of this configuration refuse.
+fn check_merged_tags(
+    rules: TagRules,
+    checked: TagRules,
+    config: &Value,
+    tags_all: &Value,
+) -> Diagnostics {
     let mut diags = Diagnostics::new();
     let Value::Map(merged) = tags_all else {
         return diags;
     };
     let own = string_map(config, "tags");
     let path = AttrPath::root("tags");
-    for (key, value) in merged.iter().filter(|(key, _)| !own.contains_key(*key)) {
-        if let Some(problem) = value.as_str().and_then(|v| rules.problem(key, v)) {
+    for (key, value) in merged {
+        let Some(value) = value.as_str() else {
+            continue;
+        };
+        let Some(problem) = rules.problem(key, value) else {
+            continue;
+        };
+        if !own.contains_key(key) {
             diags.attribute_error(
                 path.clone(),
                 "A default tag is not accepted here",
                 format!("{problem} (The tag comes from the provider's default_tags.)"),
             );
+        } else if checked.problem(key, value).is_none() {
+            diags.attribute_error(path.key(key), "Invalid tag in tags", problem);
         }
     }
-    if let Some(problem) = rules.count_problem(merged.len()) {
+    let whose = "tags merged over the provider's default_tags";
+    if let Some(problem) = rules.count_problem(merged.len(), whose) {
         diags.attribute_error(path, "Too many tags", problem);
     }
     diags
@@ -226,7 +248,8 @@ impl<C: Composite> Resource for CompositeResource<C> {
             }
         };
         let planned_tags = tags_all(&plan.planned, &env.tagging);
-        let tag_errors = check_merged_tags(C::TAG_RULES, config, &planned_tags);
+        let tag_errors =
+            check_merged_tags(C::tag_rules(config), C::TAG_RULES, config, &planned_tags);
         plan.planned.set_attribute("tags_all", planned_tags);
         if tag_errors.has_errors() {
             plan.diags.extend(tag_errors);

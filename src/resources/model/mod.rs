@@ -371,8 +371,6 @@ fn validate(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
-/// An error unless `subnets` exist and span two Availability Zones or more
-/// (SageMaker needs two, even for one instance).
 /// SageMaker pulls a model's image only from ECR in the model's Region
 /// (SageMaker API `CreateModel`: "the Docker image for inference container
 /// in Amazon ECR must be in the same region as the model").
@@ -387,6 +385,8 @@ pub fn check_image_region(path: AttrPath, image: &str, region: &str, diags: &mut
     );
 }
 
+/// An error unless `subnets` exist and span two Availability Zones or more
+/// (SageMaker needs two, even for one instance).
 async fn check_zones(clients: &Clients, subnets: &[String]) -> Diagnostics {
     let path = || AttrPath::root("vpc_config");
     match crate::aws::ec2::find::find_subnets(&clients.ec2, subnets).await {

@@ -11,7 +11,6 @@ use crate::aws::ids::covers_every_address;
 use crate::aws::ownership::{Claim, Owner};
 use crate::aws::Clients;
 use crate::catalog::{self, EndpointKind, ServiceSpec};
-use crate::framework::validators::suggest;
 use crate::framework::{AttrPath, Diagnostics, InState};
 use crate::limits::DEFAULT_RULES_PER_GROUP;
 use crate::policy;
@@ -108,16 +107,11 @@ fn validate_policies(
     for (name, text) in policies {
         let path = AttrPath::root("endpoint_policies").key(name);
         let Some(spec) = catalog::service(name) else {
-            diags.attribute_error(path, "Unknown service in endpoint_policies", {
-                let names = catalog::SERVICES.iter().map(|s| s.short_name);
-                let hint = suggest(name, names.clone())
-                    .map(|near| format!(" Did you mean {near:?}?"))
-                    .unwrap_or_default();
-                format!(
-                    "{name:?} is not a service short name.{hint} Use one of: {}.",
-                    names.collect::<Vec<_>>().join(", ")
-                )
-            });
+            diags.attribute_error(
+                path,
+                "Unknown service in endpoint_policies",
+                catalog::unknown_service(name),
+            );
             continue;
         };
         if services.is_some_and(|s| !s.contains(&spec)) {

@@ -88,8 +88,16 @@ pub async fn plan(
         planned,
         &["vpc_id", "subnet_ids", "private_dns_enabled"],
         false,
-    ) && known_in(config, &["s3_route_table_ids", "allowed_cidr_blocks"], true)
-        && services.is_some();
+    ) && known_in(
+        config,
+        &[
+            "s3_route_table_ids",
+            "allowed_cidr_blocks",
+            "policy_principals",
+            "principal_org_id",
+        ],
+        true,
+    ) && services.is_some();
     if inputs_known {
         let mut want = desired(planned, tagging);
         let creating = prior.is_null();

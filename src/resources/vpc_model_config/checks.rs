@@ -60,8 +60,9 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
              security_group_ids, or let this resource create one (create_security_group = true).",
         );
     }
-    if let Some(extra) = extra {
-        let total = extra.len() + usize::from(creates_group);
+    // Without the model group, security_group_ids' own size limit applies.
+    if let (Some(extra), true) = (extra, creates_group) {
+        let total = extra.len() + 1;
         if total > MAX_GROUPS {
             diags.attribute_error(
                 AttrPath::root("security_group_ids"),

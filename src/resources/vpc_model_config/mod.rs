@@ -29,6 +29,15 @@ impl Composite for VpcModelConfig {
     const IMPORT_HINT: &'static str = "Import by model name.";
     const TAG_RULES: TagRules = TagRules::EC2;
 
+    /// With a `model` block the SageMaker model gets the tags too.
+    fn tag_rules(config: &Value) -> TagRules {
+        if config.get("model").is_some_and(|m| !m.is_null()) {
+            TagRules::SAGEMAKER
+        } else {
+            TagRules::EC2
+        }
+    }
+
     fn schema() -> Schema {
         schema::schema()
     }
