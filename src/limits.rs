@@ -64,6 +64,22 @@ pub const MAX_MODEL_NAME_CHARS: usize = 63;
 /// `VpcConfig.SecurityGroupIds`: 1–5 items.
 pub const MAX_MODEL_SECURITY_GROUPS: usize = 5;
 
+/// The longest container image reference. SageMaker API
+/// `ContainerDefinition.Image`: length up to 255.
+pub const MAX_IMAGE_URI_CHARS: usize = 255;
+
+/// The longest image tag. Docker/OCI distribution spec: a tag is at most
+/// 128 characters (`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`).
+pub const MAX_IMAGE_TAG_CHARS: usize = 128;
+
+/// The longest model data URL. SageMaker API
+/// `ContainerDefinition.ModelDataUrl`: length up to 1024.
+pub const MAX_MODEL_DATA_URL_CHARS: usize = 1024;
+
+/// The most subnets a SageMaker `VpcConfig` takes. SageMaker API
+/// `VpcConfig.Subnets`: 1–16 items.
+pub const MAX_MODEL_SUBNETS: usize = 16;
+
 /// The most subnets this provider takes for a network's endpoints: AWS takes
 /// one per Availability Zone and documents no number, so this is the
 /// provider's own cap, well above the zones of any Region (us-east-1 has 6).

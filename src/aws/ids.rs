@@ -65,7 +65,9 @@ pub fn parse_cidr(text: &str) -> Option<(u32, u8)> {
 }
 
 fn netmask(bits: u8) -> u32 {
-    u32::MAX.checked_shl(u32::from(32 - bits)).unwrap_or(0)
+    u32::MAX
+        .checked_shl(u32::from(crate::limits::MAX_IPV4_PREFIX - bits))
+        .unwrap_or(0)
 }
 
 /// True when `blocks` together cover every IPv4 address — `0.0.0.0/0` in

@@ -3,17 +3,20 @@
 //! resource that takes them; each error shows the form expected.
 
 use crate::framework::validators::MapCheck;
-use crate::limits::{MAX_ENVIRONMENT_ENTRIES, MAX_ENVIRONMENT_TEXT, MAX_MODEL_NAME_CHARS};
+use crate::limits::{
+    MAX_ENVIRONMENT_ENTRIES, MAX_ENVIRONMENT_TEXT, MAX_IMAGE_TAG_CHARS, MAX_IMAGE_URI_CHARS,
+    MAX_MODEL_DATA_URL_CHARS, MAX_MODEL_NAME_CHARS,
+};
 use std::collections::BTreeMap;
 
 /// `Ok` for a SageMaker model name: letters, digits and hyphens, starting
 /// and ending with a letter or digit, at most 63 characters.
 pub fn check_model_name(name: &str) -> Result<(), String> {
     let ok_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    let problem = if name.is_empty() || name.len() > MAX_MODEL_NAME_CHARS {
-        Some("it must have 1 to 63 characters")
-    } else if !ok_chars {
+    let problem = if !ok_chars {
         Some("it may hold only letters, digits and hyphens")
+    } else if name.is_empty() || name.len() > MAX_MODEL_NAME_CHARS {
+        Some("it must have 1 to 63 characters")
     } else if name.starts_with('-') || name.ends_with('-') {
         Some("it must start and end with a letter or digit")
     } else {
@@ -55,8 +58,10 @@ pub fn image_region(uri: &str) -> Option<&str> {
 }
 
 fn image_problem(uri: &str) -> Option<String> {
-    if uri.is_empty() || uri.len() > 255 {
-        return Some("it must have 1 to 255 characters".into());
+    if uri.is_empty() || uri.chars().count() > MAX_IMAGE_URI_CHARS {
+        return Some(format!(
+            "it must have 1 to {MAX_IMAGE_URI_CHARS} characters"
+        ));
     }
     if uri.chars().any(char::is_whitespace) {
         return Some("it contains whitespace".into());
@@ -83,7 +88,7 @@ fn image_problem(uri: &str) -> Option<String> {
     };
     if let Some(tag) = tag {
         let ok = !tag.is_empty()
-            && tag.len() <= 128
+            && tag.len() <= MAX_IMAGE_TAG_CHARS
             && tag
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
@@ -122,14 +127,16 @@ pub fn check_model_data_url(url: &str) -> Result<(), String> {
         .strip_prefix("s3://")
         .or_else(|| url.strip_prefix("https://"));
     let host = rest.map(|r| r.split('/').next().unwrap_or_default());
-    let problem = if url.len() > 1024 {
-        Some("it is longer than 1024 characters")
+    let problem = if url.chars().count() > MAX_MODEL_DATA_URL_CHARS {
+        Some(format!(
+            "it is longer than {MAX_MODEL_DATA_URL_CHARS} characters"
+        ))
     } else if url.chars().any(char::is_whitespace) {
-        Some("it contains whitespace")
+        Some("it contains whitespace".to_owned())
     } else if host.is_none() {
-        Some("it must start with `s3://` or `https://`")
+        Some("it must start with `s3://` or `https://`".to_owned())
     } else if host.is_some_and(str::is_empty) {
-        Some("it names no bucket or host")
+        Some("it names no bucket or host".to_owned())
     } else {
         None
     };

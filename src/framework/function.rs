@@ -7,7 +7,9 @@ use crate::value::{Type, Value};
 
 /// One positional parameter.
 pub struct Parameter {
+    /// The name shown in signatures and errors.
     pub name: &'static str,
+    /// The type Terraform converts the argument to.
     pub ty: Type,
     /// Markdown, shown in docs and by language servers.
     pub description: &'static str,
@@ -16,6 +18,7 @@ pub struct Parameter {
 /// Why a call failed: the text Terraform shows, and the argument at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionError {
+    /// What is wrong and what to write instead.
     pub text: String,
     /// Zero-based index of the argument at fault, when there is one.
     pub argument: Option<usize>,

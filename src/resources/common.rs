@@ -210,7 +210,8 @@ pub fn check_groups_in_vpc(
             "Security group in another VPC",
             format!(
                 "Security group {} is in {}, but this configuration is in {vpc_id}. List groups of \
-                 {vpc_id} in {attribute}.",
+                 {vpc_id} in {attribute} (for clients in a peered VPC, allow their CIDR blocks \
+                 instead).",
                 group.id, group.vpc_id
             ),
         );

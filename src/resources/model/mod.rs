@@ -362,7 +362,7 @@ fn validate(config: &Value, diags: &mut Diagnostics) {
     let groups = config
         .get("vpc_config")
         .and_then(|v| known_strings(v, "security_group_ids"));
-    if groups.is_some_and(|g| g.is_empty() || g.len() > 5) {
+    if groups.is_some_and(|g| g.is_empty() || g.len() > crate::limits::MAX_MODEL_SECURITY_GROUPS) {
         diags.attribute_error(
             AttrPath::root("vpc_config"),
             "1 to 5 security groups",

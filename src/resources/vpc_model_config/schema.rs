@@ -126,7 +126,7 @@ pub fn schema() -> Schema {
                     "Subnets for the model's network interfaces: at least two, in different Availability \
                      Zones, all in one VPC.",
                 )
-                .validator(SizeBetween(1, 16))
+                .validator(SizeBetween(1, crate::limits::MAX_MODEL_SUBNETS))
                 .validator(Each(check("must be a subnet id (`subnet-…`)", check_subnet_id))),
         )
         .attribute(
@@ -135,7 +135,7 @@ pub fn schema() -> Schema {
                     "Extra security groups for the model, in the same VPC. At most 5 groups in all, the model \
                      group included.",
                 )
-                .validator(SizeBetween(1, 5))
+                .validator(SizeBetween(1, crate::limits::MAX_MODEL_SECURITY_GROUPS))
                 .validator(Each(check("must be a security group id (`sg-…`)", check_security_group_id))),
         )
         .attribute(
