@@ -11,8 +11,7 @@ mod support;
 use std::time::{Duration, Instant};
 use support::ec2_fixture::fixture;
 use support::moto;
-use support::sagemaker::network_resource;
-use support::terraform::provider_header;
+use support::sagemaker::studio_network_workspace;
 
 /// How long the apply may go on once the emulator is gone (it took 149 s).
 const GIVE_UP_LIMIT: Duration = Duration::from_secs(40);
@@ -20,16 +19,7 @@ const GIVE_UP_LIMIT: Duration = Duration::from_secs(40);
 #[test]
 fn with_the_emulator_gone_mid_apply_the_apply_ends_soon_and_says_why() {
     let fx = fixture();
-    let main = format!(
-        "{}{}",
-        provider_header(""),
-        network_resource(
-            &fx.vpc_id,
-            [&fx.subnet_b, &fx.subnet_c],
-            r#"  services = ["studio_vpc_only"]"#
-        )
-    );
-    let ws = fx.workspace(&main);
+    let ws = studio_network_workspace(&fx);
     let (output, took) = std::thread::scope(|scope| {
         let apply = scope.spawn(|| ws.run(&["apply", "-input=false", "-auto-approve"]));
         let started = Instant::now();

@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use support::ec2_fixture::{fixture, Fixture};
 use support::plugin_client::MAGIC_COOKIE_VALUE;
 use support::process::{self, KillOnDrop};
-use support::sagemaker::network_resource;
-use support::terraform::{provider_header, Workspace};
+use support::sagemaker::studio_network_workspace;
+use support::terraform::Workspace;
 
 /// How soon the provider must be gone after its parent died.
 const EXIT_LIMIT: Duration = Duration::from_secs(2);
@@ -99,20 +99,6 @@ fn the_provider_exits_within_two_seconds_when_its_parent_dies() {
     );
 }
 
-/// The `studio_vpc_only` network on subnets `b` and `c` of `fx`.
-fn studio_workspace(fx: &Fixture) -> Workspace {
-    let main = format!(
-        "{}{}",
-        provider_header(""),
-        network_resource(
-            &fx.vpc_id,
-            [&fx.subnet_b, &fx.subnet_c],
-            r#"  services = ["studio_vpc_only"]"#
-        )
-    );
-    fx.workspace(&main)
-}
-
 /// Waits until the create made its first endpoints (it is then in its
 /// paced middle) and returns the provider processes of the workspace.
 fn providers_in_the_middle(fx: &Fixture, ws: &Workspace) -> Vec<u32> {
@@ -134,7 +120,7 @@ fn providers_in_the_middle(fx: &Fixture, ws: &Workspace) -> Vec<u32> {
 #[test]
 fn after_kill_9_of_terraform_mid_apply_no_provider_process_remains() {
     let fx = fixture();
-    let ws = studio_workspace(&fx);
+    let ws = studio_network_workspace(&fx);
     let (providers, took) = std::thread::scope(|scope| {
         let apply = scope.spawn(|| ws.run(&["apply", "-input=false", "-auto-approve"]));
         let providers = providers_in_the_middle(&fx, &ws);

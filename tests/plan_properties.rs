@@ -410,6 +410,18 @@ fn assert_valid_plan(block: &Block, config: &Value, planned: &Value, at: &str) {
     }
 }
 
+/// The configuration of `name` (schema `block`) that `seed` shapes.
+fn random_config(name: &str, block: &Block, seed: u64) -> Value {
+    let fixture = &world().fixture;
+    let strings = strings(fixture);
+    let mut shaper = Shaper {
+        random: Random(seed | 1),
+        strings: &strings,
+        base: base(name, fixture),
+    };
+    shaper.config(block, 0)
+}
+
 /// One random configuration through validate and plan of resource `name`;
 /// true when it got past validate into a plan.
 fn plan_resource(name: &str, seed: u64) -> bool {
@@ -419,13 +431,7 @@ fn plan_resource(name: &str, seed: u64) -> bool {
         .resource_schema(name)
         .expect("a resource")
         .clone();
-    let strings = strings(&world.fixture);
-    let mut shaper = Shaper {
-        random: Random(seed | 1),
-        strings: &strings,
-        base: base(name, &world.fixture),
-    };
-    let config = shaper.config(&schema.block, 0);
+    let config = random_config(name, &schema.block, seed);
     let diags = world.server.validate_resource_config(name, &config);
     assert_no_provider_bug("validate", &diags, &config);
     if diags.has_errors() {
@@ -472,13 +478,7 @@ fn read_data_source(name: &str, seed: u64) {
         .data_source_schema(name)
         .expect("a data source")
         .clone();
-    let strings = strings(&world.fixture);
-    let mut shaper = Shaper {
-        random: Random(seed | 1),
-        strings: &strings,
-        base: base(name, &world.fixture),
-    };
-    let config = shaper.config(&schema.block, 0);
+    let config = random_config(name, &schema.block, seed);
     let diags = world.server.validate_data_source_config(name, &config);
     assert_no_provider_bug("validate", &diags, &config);
     if diags.has_errors() || !config.is_wholly_known() {

@@ -5,7 +5,7 @@
 
 use super::ec2_fixture::Fixture;
 use super::moto::{self, HttpResponse};
-use super::terraform::{provider_header, TEAM_TAGS};
+use super::terraform::{provider_header, Workspace, TEAM_TAGS};
 use serde_json::Value;
 
 /// An execution role ARN of the right form (moto does not check it exists).
@@ -69,6 +69,21 @@ resource "sagemaker_private_network" "this" {{
 output "network" {{ value = sagemaker_private_network.this }}
 "#
     )
+}
+
+/// An initialised workspace planning the `studio_vpc_only` network (seven
+/// interface endpoints: a long apply) on subnets `b` and `c` of `fx`.
+pub fn studio_network_workspace(fx: &Fixture) -> Workspace {
+    let main = format!(
+        "{}{}",
+        provider_header(""),
+        network_resource(
+            &fx.vpc_id,
+            [&fx.subnet_b, &fx.subnet_c],
+            r#"  services = ["studio_vpc_only"]"#
+        )
+    );
+    fx.workspace(&main)
 }
 
 /// A `sagemaker_vpc_model_config` "this" on `subnets` with `body` inside,
