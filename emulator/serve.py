@@ -15,6 +15,7 @@ Environment:
   SAGEMAKER_STUDIO_APP_PENDING_SECONDS  the same for apps only (default: the above)
 """
 
+import math
 import os
 import sys
 
@@ -27,9 +28,12 @@ def seconds(name: str, default: float | None) -> float | None:
     if not value:
         return default
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
+        seconds = float("nan")
+    if not math.isfinite(seconds):
         sys.exit(f"serve.py: {name} must be a number of seconds, not {value!r}")
+    return max(0.0, seconds)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 //! clean and passes `terraform validate` against this provider's schema.
 //!
 //! hashicorp/aws cannot be installed offline, so its parts are stubbed
-//! before validate: `aws_*` resource, data and provider blocks are left out
+//! before validate: `aws_*` resource, data and provider blocks — and
+//! `module` blocks, whose sources cannot be fetched either — are left out
 //! (what they reference of this provider is kept, as locals), and references
 //! to them become variables of any type. What this provider's resources are
 //! given — attribute names, types, blocks — is validated for real.

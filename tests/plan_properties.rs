@@ -9,7 +9,9 @@
 //! sets is planned as written, unknown included; an attribute the provider
 //! may not compute stays null when the configuration leaves it out; the
 //! plan encodes as the schema's type) — else Terraform would fail with
-//! "Provider produced invalid plan".
+//! "Provider produced invalid plan". The server repairs such a plan before
+//! Terraform sees it; a case that needed a repair fails here all the same,
+//! and at least one case in six must get past validate into a plan.
 
 mod support;
 
