@@ -11,6 +11,7 @@ pub mod ownership;
 pub mod pace;
 pub mod sagemaker;
 pub mod sagemaker_inputs;
+pub mod studio;
 pub mod transport;
 
 pub use clients::{Aws, Clients};

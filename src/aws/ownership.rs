@@ -78,6 +78,23 @@ impl Owner {
         }
     }
 
+    /// The part `name` of this instance (a domain's own endpoints, say):
+    /// its objects carry `<id>/<name>` as owner and `<identity>/<name>`
+    /// while a create is unfinished, so the part's finders never take the
+    /// instance's other objects for its own. A planned owner's part is
+    /// planned too.
+    pub fn part(&self, name: &str) -> Owner {
+        let id = if self.id.is_empty() {
+            String::new()
+        } else {
+            format!("{}/{name}", self.id)
+        };
+        Owner {
+            id,
+            identity: format!("{}/{name}", self.identity),
+        }
+    }
+
     /// Whose the object with `tags` is, seen from this owner.
     pub fn claim(&self, tags: &BTreeMap<String, String>) -> Claim {
         if tags.get(MANAGED_BY_KEY).map(String::as_str) != Some(MANAGED_BY_VALUE) {

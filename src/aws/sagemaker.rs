@@ -37,12 +37,16 @@ pub struct NewModel<'a> {
     pub tags: &'a BTreeMap<String, String>,
 }
 
-/// True for SageMaker's way of saying an object does not exist.
-fn is_not_found<E: ProvideErrorMetadata>(err: &E) -> bool {
+/// True for SageMaker's ways of saying an object does not exist:
+/// `ResourceNotFound`, or a `ValidationException` saying "could not find",
+/// "not found" or "RecordNotFound" (seen for Studio spaces and apps).
+pub fn is_not_found<E: ProvideErrorMetadata>(err: &E) -> bool {
     let message = err.message().unwrap_or_default().to_ascii_lowercase();
     err.code() == Some("ResourceNotFound")
         || (err.code() == Some("ValidationException")
-            && (message.contains("could not find") || message.contains("not found")))
+            && (message.contains("could not find")
+                || message.contains("not found")
+                || message.contains("recordnotfound")))
 }
 
 /// The model `name` with its tags (DescribeModel, then ListTags); `None`
@@ -60,7 +64,7 @@ pub async fn find_model(
     let container = described.primary_container();
     let vpc = described.vpc_config();
     let arn = described.model_arn().unwrap_or_default().to_owned();
-    let tags = model_tags(sagemaker, &arn).await?;
+    let tags = list_tags(sagemaker, &arn, "SageMaker Model").await?;
     Ok(Some(Model {
         name: described.model_name().unwrap_or(name).to_owned(),
         execution_role_arn: described
@@ -88,10 +92,12 @@ pub async fn find_model(
     }))
 }
 
-/// The tags of the SageMaker object `arn`.
-async fn model_tags(
+/// The tags of the SageMaker object `arn` (`what` names its kind in errors,
+/// e.g. "SageMaker Model").
+pub async fn list_tags(
     sagemaker: &aws_sdk_sagemaker::Client,
     arn: &str,
+    what: &str,
 ) -> Result<BTreeMap<String, String>, String> {
     let tags: Vec<Tag> = sagemaker
         .list_tags()
@@ -101,7 +107,7 @@ async fn model_tags(
         .send()
         .try_collect()
         .await
-        .map_err(|e| describe_error(&format!("listing tags of SageMaker Model ({arn})"), &e))?;
+        .map_err(|e| describe_error(&format!("listing tags of {what} ({arn})"), &e))?;
     Ok(tags
         .iter()
         .filter_map(|t| {
@@ -113,7 +119,8 @@ async fn model_tags(
         .collect())
 }
 
-fn to_sdk(tags: &BTreeMap<String, String>) -> Vec<Tag> {
+/// Tags as the SageMaker SDK takes them.
+pub fn to_sdk(tags: &BTreeMap<String, String>) -> Vec<Tag> {
     tags.iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect()
@@ -199,8 +206,9 @@ pub async fn delete_model(sagemaker: &aws_sdk_sagemaker::Client, name: &str) -> 
     }
 }
 
-/// Updates the tags of the SageMaker object `arn` from `old` to `new`.
-pub async fn sync_model_tags(
+/// Updates the tags of the SageMaker object `arn` (model, domain, user
+/// profile) from `old` to `new`.
+pub async fn sync_tags(
     sagemaker: &aws_sdk_sagemaker::Client,
     arn: &str,
     old: &BTreeMap<String, String>,
@@ -214,7 +222,7 @@ pub async fn sync_model_tags(
             .set_tags(Some(to_sdk(&diff.upsert)))
             .send()
             .await
-            .map_err(|e| describe_error(&format!("tagging SageMaker Model ({arn})"), &e))?;
+            .map_err(|e| describe_error(&format!("tagging SageMaker resource ({arn})"), &e))?;
     }
     remove_tags(sagemaker, arn, &diff.remove).await
 }
@@ -235,6 +243,6 @@ pub async fn remove_tags(
         .set_tag_keys(Some(keys.to_vec()))
         .send()
         .await
-        .map_err(|e| describe_error(&format!("untagging SageMaker Model ({arn})"), &e))?;
+        .map_err(|e| describe_error(&format!("untagging SageMaker resource ({arn})"), &e))?;
     Ok(())
 }

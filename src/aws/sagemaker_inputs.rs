@@ -12,6 +12,22 @@ use std::collections::BTreeMap;
 /// `Ok` for a SageMaker model name: letters, digits and hyphens, starting
 /// and ending with a letter or digit, at most 63 characters.
 pub fn check_model_name(name: &str) -> Result<(), String> {
+    check_name(name, "model name", "churn-xgboost-v2")
+}
+
+/// `Ok` for a Studio domain name (the same form as a model name).
+pub fn check_domain_name(name: &str) -> Result<(), String> {
+    check_name(name, "Studio domain name", "ml-platform")
+}
+
+/// `Ok` for a Studio user profile name (the same form as a model name).
+pub fn check_user_profile_name(name: &str) -> Result<(), String> {
+    check_name(name, "user profile name", "data-scientist-1")
+}
+
+/// SageMaker's name form `[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`, the error
+/// naming `what` and showing `example`.
+fn check_name(name: &str, what: &str, example: &str) -> Result<(), String> {
     let ok_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     let problem = if !ok_chars {
         Some("it may hold only letters, digits and hyphens")
@@ -25,7 +41,7 @@ pub fn check_model_name(name: &str) -> Result<(), String> {
     match problem {
         None => Ok(()),
         Some(why) => Err(format!(
-            "{name:?} is not a valid SageMaker model name: {why}. Example: \"churn-xgboost-v2\"."
+            "{name:?} is not a valid SageMaker {what}: {why}. Example: \"{example}\"."
         )),
     }
 }

@@ -12,6 +12,7 @@ use crate::framework::{Context, DataSource, Diagnostics, Provider, Resource, Sch
 use crate::resources::composite::CompositeResource;
 use crate::resources::model::SageMakerModel;
 use crate::resources::private_network::PrivateNetwork;
+use crate::resources::studio_domain::StudioDomain;
 use crate::resources::vpc_model_config::VpcModelConfig;
 use crate::value::Value;
 use async_trait::async_trait;
@@ -61,6 +62,10 @@ impl Provider for SageMakerProvider {
             Arc::new(CompositeResource::new(
                 self.configured.clone(),
                 SageMakerModel,
+            )),
+            Arc::new(CompositeResource::new(
+                self.configured.clone(),
+                StudioDomain,
             )),
         ]
     }

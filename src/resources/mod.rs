@@ -6,4 +6,5 @@ pub mod composite;
 pub mod model;
 pub mod policy_principals;
 pub mod private_network;
+pub mod studio_domain;
 pub mod vpc_model_config;

@@ -322,8 +322,31 @@ pub async fn find_route_tables_for_subnets(
     route_tables_by_subnet(vpc_id, &tables, subnet_ids)
 }
 
+/// Every route table of `vpc_id` (one listing), with `has_s3_gateway_route`
+/// computed against `s3_prefix_list_id` when given.
+pub async fn find_vpc_route_tables(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    s3_prefix_list_id: Option<&str>,
+) -> Result<Vec<RouteTable>, FindError> {
+    let action = format!("describing EC2 Route Tables of VPC ({vpc_id})");
+    let tables = ec2
+        .describe_route_tables()
+        .filters(filter("vpc-id", [vpc_id]))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| FindError::Api(describe_error(&action, &e)))?;
+    Ok(tables
+        .iter()
+        .map(|t| flatten_route_table(t, s3_prefix_list_id))
+        .collect())
+}
+
 /// Maps each subnet to its explicit table, else the main table.
-fn route_tables_by_subnet(
+pub fn route_tables_by_subnet(
     vpc_id: &str,
     tables: &[RouteTable],
     subnet_ids: &[String],
@@ -586,6 +609,26 @@ pub async fn find_security_groups_by_tag(
     describe_security_groups(ec2, filters).await.map_err(|e| {
         let action =
             format!("describing EC2 Security Groups of VPC ({vpc_id}) tagged {key}={value}");
+        FindError::Api(describe_error(&action, &e))
+    })
+}
+
+/// The security groups of `vpc_id` named one of `names` (groups SageMaker
+/// makes carry no tags). Empty when there are none.
+pub async fn find_security_groups_by_name(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    names: &[String],
+) -> Result<Vec<SecurityGroup>, FindError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filters = vec![filter("vpc-id", [vpc_id]), filter("group-name", names)];
+    describe_security_groups(ec2, filters).await.map_err(|e| {
+        let action = format!(
+            "describing EC2 Security Groups of VPC ({vpc_id}) named {}",
+            names.join(", ")
+        );
         FindError::Api(describe_error(&action, &e))
     })
 }

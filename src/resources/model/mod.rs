@@ -319,7 +319,7 @@ async fn update_tags(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResul
         .owner
         .tags(&BTreeMap::new(), &all_tags(&planned, &env.tagging), false);
     let have = env.tagging.managed(&live.tags);
-    match sagemaker::sync_model_tags(sagemaker, &live.arn, &have, &want).await {
+    match sagemaker::sync_tags(sagemaker, &live.arn, &have, &want).await {
         Ok(()) => ApplyResult {
             state: Some(planned),
             diags: Diagnostics::new(),

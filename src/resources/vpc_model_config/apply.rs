@@ -353,7 +353,7 @@ async fn place_model(
     let tags = want.model_tags();
     if let Some(model) = existing {
         if model_matches(&model, spec, &want.subnet_ids, groups) {
-            sagemaker::sync_model_tags(
+            sagemaker::sync_tags(
                 sagemaker,
                 &model.arn,
                 &env.tagging.managed(&model.tags),

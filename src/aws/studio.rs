@@ -1,0 +1,731 @@
+//! SageMaker Studio: domains, user profiles, spaces and apps — find, make,
+//! change, delete and wait for each. Not found is `Ok(None)` (or success
+//! for a delete) whichever way SageMaker says it (`ResourceNotFound`, or a
+//! `ValidationException` "… not found" / "RecordNotFound"); callers never
+//! match messages themselves.
+
+use crate::aws::describe_error;
+use crate::aws::ec2::wait::{format_duration, Backoff};
+use crate::aws::sagemaker::{is_not_found, list_tags, to_sdk};
+use aws_sdk_sagemaker::types::{
+    AppNetworkAccessType, AppType, AuthMode, RetentionPolicy, RetentionType, UserSettings,
+};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// A domain as DescribeDomain (and ListTags) report it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Domain {
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    /// `Pending`, `InService`, `Updating`, `Deleting`, `Failed`, …
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub auth_mode: String,
+    pub network_access: String,
+    pub vpc_id: String,
+    pub subnet_ids: Vec<String>,
+    pub url: String,
+    pub home_efs_file_system_id: Option<String>,
+    pub kms_key_id: Option<String>,
+    /// `DefaultUserSettings.ExecutionRole`.
+    pub execution_role: String,
+    /// `DefaultUserSettings.SecurityGroups`.
+    pub security_groups: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A user profile as DescribeUserProfile (and ListTags) report it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserProfile {
+    pub name: String,
+    pub arn: String,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    /// `UserSettings.ExecutionRole` (none: the domain's default).
+    pub execution_role: Option<String>,
+    /// `UserSettings.SecurityGroups`.
+    pub security_groups: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An app or a space of a domain: what must go before its profile or the
+/// domain can be deleted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct App {
+    pub app_type: String,
+    pub name: String,
+    pub user_profile: Option<String>,
+    pub space: Option<String>,
+    pub status: String,
+}
+
+impl App {
+    /// True while the app blocks deleting its owner (DeleteUserProfile,
+    /// DeleteSpace): every status but `Deleted` and `Failed`.
+    pub fn blocks(&self) -> bool {
+        !matches!(self.status.as_str(), "Deleted" | "Failed")
+    }
+
+    /// `JupyterServer default (profile alice)`, for messages.
+    pub fn describe(&self) -> String {
+        let owner = match (&self.user_profile, &self.space) {
+            (Some(profile), _) => format!("profile {profile}"),
+            (None, Some(space)) => format!("space {space}"),
+            (None, None) => "no owner".to_owned(),
+        };
+        format!("{} {} ({owner}, {})", self.app_type, self.name, self.status)
+    }
+}
+
+/// What a new domain is made of.
+pub struct NewDomain<'a> {
+    pub name: &'a str,
+    pub auth_mode: &'a str,
+    pub network_access: &'a str,
+    pub vpc_id: &'a str,
+    pub subnet_ids: &'a [String],
+    pub execution_role: &'a str,
+    pub security_groups: &'a [String],
+    pub kms_key_id: Option<&'a str>,
+    pub tags: &'a BTreeMap<String, String>,
+}
+
+/// A change to a domain (UpdateDomain): `None` keeps what it has.
+#[derive(Default)]
+pub struct DomainUpdate {
+    pub subnet_ids: Option<Vec<String>>,
+    pub network_access: Option<String>,
+    pub execution_role: Option<String>,
+    pub security_groups: Option<Vec<String>>,
+}
+
+impl DomainUpdate {
+    /// True when nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.subnet_ids.is_none()
+            && self.network_access.is_none()
+            && self.execution_role.is_none()
+            && self.security_groups.is_none()
+    }
+}
+
+/// The id of the domain `arn` (`arn:…:domain/d-…` → `d-…`).
+pub fn domain_id_of(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+fn user_settings(execution_role: Option<&str>, security_groups: &[String]) -> UserSettings {
+    UserSettings::builder()
+        .set_execution_role(execution_role.map(str::to_owned))
+        .set_security_groups(Some(security_groups.to_vec()))
+        .build()
+}
+
+/// The domain `id` with its tags; `None` when there is no such domain (or
+/// it is gone from a `Deleting`).
+pub async fn find_domain(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    id: &str,
+) -> Result<Option<Domain>, String> {
+    let action = format!("describing SageMaker Domain ({id})");
+    let d = match sagemaker.describe_domain().domain_id(id).send().await {
+        Ok(d) => d,
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => return Ok(None),
+        Err(e) => return Err(describe_error(&action, &e)),
+    };
+    let arn = d.domain_arn().unwrap_or_default().to_owned();
+    let settings = d.default_user_settings();
+    let tags = list_tags(sagemaker, &arn, "SageMaker Domain").await?;
+    Ok(Some(Domain {
+        id: d.domain_id().unwrap_or(id).to_owned(),
+        name: d.domain_name().unwrap_or_default().to_owned(),
+        status: d
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        failure_reason: d.failure_reason().map(str::to_owned),
+        auth_mode: d
+            .auth_mode()
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default(),
+        network_access: d
+            .app_network_access_type()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_else(|| "PublicInternetOnly".to_owned()),
+        vpc_id: d.vpc_id().unwrap_or_default().to_owned(),
+        subnet_ids: d.subnet_ids().to_vec(),
+        url: d.url().unwrap_or_default().to_owned(),
+        home_efs_file_system_id: d.home_efs_file_system_id().map(str::to_owned),
+        kms_key_id: d.kms_key_id().map(str::to_owned),
+        execution_role: settings
+            .and_then(|s| s.execution_role())
+            .unwrap_or_default()
+            .to_owned(),
+        security_groups: settings
+            .map(|s| s.security_groups().to_vec())
+            .unwrap_or_default(),
+        arn,
+        tags,
+    }))
+}
+
+/// The id of the domain named `name` in the Region, if one exists
+/// (ListDomains: one call per 100 domains).
+pub async fn find_domain_id_by_name(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    name: &str,
+) -> Result<Option<String>, String> {
+    let domains: Vec<_> = sagemaker
+        .list_domains()
+        .max_results(100)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| describe_error("listing SageMaker Domains", &e))?;
+    Ok(domains
+        .iter()
+        .find(|d| {
+            d.domain_name() == Some(name) && d.status().map(|s| s.as_str()) != Some("Deleting")
+        })
+        .and_then(|d| d.domain_id().map(str::to_owned)))
+}
+
+/// Creates the domain; returns its id.
+pub async fn create_domain(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    new: &NewDomain<'_>,
+) -> Result<String, String> {
+    let created = sagemaker
+        .create_domain()
+        .domain_name(new.name)
+        .auth_mode(AuthMode::from(new.auth_mode))
+        .app_network_access_type(AppNetworkAccessType::from(new.network_access))
+        .vpc_id(new.vpc_id)
+        .set_subnet_ids(Some(new.subnet_ids.to_vec()))
+        .default_user_settings(user_settings(Some(new.execution_role), new.security_groups))
+        .set_kms_key_id(new.kms_key_id.map(str::to_owned))
+        .set_tags(Some(to_sdk(new.tags)))
+        .send()
+        .await
+        .map_err(|e| describe_error(&format!("creating SageMaker Domain ({})", new.name), &e))?;
+    let arn = created.domain_arn().unwrap_or_default();
+    Ok(domain_id_of(arn).to_owned())
+}
+
+/// Changes the domain `id`. A request that sets `VpcOnly` carries the VPC
+/// and the subnets too: AWS refuses it otherwise, even when the type does
+/// not change (terraform-provider-aws #45528).
+pub async fn update_domain(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain: &Domain,
+    update: &DomainUpdate,
+) -> Result<(), String> {
+    let access = update.network_access.as_deref();
+    let vpc_only = access == Some("VpcOnly");
+    let subnets = update
+        .subnet_ids
+        .clone()
+        .or_else(|| vpc_only.then(|| domain.subnet_ids.clone()));
+    let settings =
+        (update.execution_role.is_some() || update.security_groups.is_some()).then(|| {
+            let groups = update
+                .security_groups
+                .as_deref()
+                .unwrap_or(&domain.security_groups);
+            let role = update
+                .execution_role
+                .as_deref()
+                .unwrap_or(&domain.execution_role);
+            user_settings(Some(role), groups)
+        });
+    sagemaker
+        .update_domain()
+        .domain_id(&domain.id)
+        .set_subnet_ids(subnets)
+        .set_app_network_access_type(access.map(AppNetworkAccessType::from))
+        .set_vpc_id(vpc_only.then(|| domain.vpc_id.clone()))
+        .set_default_user_settings(settings)
+        .send()
+        .await
+        .map_err(|e| describe_error(&format!("updating SageMaker Domain ({})", domain.id), &e))?;
+    Ok(())
+}
+
+/// Deletes the domain `id`, keeping or deleting its home EFS
+/// (`retention`: `Retain` or `Delete`); a domain already gone is fine.
+pub async fn delete_domain(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    id: &str,
+    retention: &str,
+) -> Result<(), String> {
+    let policy = RetentionPolicy::builder()
+        .home_efs_file_system(RetentionType::from(retention))
+        .build();
+    match sagemaker
+        .delete_domain()
+        .domain_id(id)
+        .retention_policy(policy)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
+        Err(e) => Err(describe_error(
+            &format!("deleting SageMaker Domain ({id})"),
+            &e,
+        )),
+    }
+}
+
+/// The names of the domain's user profiles, deleted ones aside.
+pub async fn list_user_profile_names(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+) -> Result<Vec<String>, String> {
+    let profiles: Vec<_> = sagemaker
+        .list_user_profiles()
+        .domain_id_equals(domain_id)
+        .max_results(100)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| {
+            describe_error(
+                &format!("listing the user profiles of SageMaker Domain ({domain_id})"),
+                &e,
+            )
+        })?;
+    Ok(profiles
+        .iter()
+        .filter_map(|p| p.user_profile_name().map(str::to_owned))
+        .collect())
+}
+
+/// The user profile `name` of the domain with its tags; `None` when there
+/// is no such profile.
+pub async fn find_user_profile(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    name: &str,
+) -> Result<Option<UserProfile>, String> {
+    let action = format!("describing SageMaker User Profile ({domain_id}/{name})");
+    let described = sagemaker
+        .describe_user_profile()
+        .domain_id(domain_id)
+        .user_profile_name(name)
+        .send()
+        .await;
+    let p = match described {
+        Ok(p) => p,
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => return Ok(None),
+        Err(e) => return Err(describe_error(&action, &e)),
+    };
+    let arn = p.user_profile_arn().unwrap_or_default().to_owned();
+    let settings = p.user_settings();
+    let tags = list_tags(sagemaker, &arn, "SageMaker User Profile").await?;
+    Ok(Some(UserProfile {
+        name: p.user_profile_name().unwrap_or(name).to_owned(),
+        status: p
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        failure_reason: p.failure_reason().map(str::to_owned),
+        execution_role: settings.and_then(|s| s.execution_role()).map(str::to_owned),
+        security_groups: settings
+            .map(|s| s.security_groups().to_vec())
+            .unwrap_or_default(),
+        arn,
+        tags,
+    }))
+}
+
+/// Creates the user profile `name` in the domain; returns its ARN.
+pub async fn create_user_profile(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    name: &str,
+    (execution_role, security_groups): (Option<&str>, &[String]),
+    tags: &BTreeMap<String, String>,
+) -> Result<String, String> {
+    let created = sagemaker
+        .create_user_profile()
+        .domain_id(domain_id)
+        .user_profile_name(name)
+        .user_settings(user_settings(execution_role, security_groups))
+        .set_tags(Some(to_sdk(tags)))
+        .send()
+        .await
+        .map_err(|e| {
+            describe_error(
+                &format!("creating SageMaker User Profile ({domain_id}/{name})"),
+                &e,
+            )
+        })?;
+    Ok(created.user_profile_arn().unwrap_or_default().to_owned())
+}
+
+/// Sets the execution role and security groups of the user profile.
+pub async fn update_user_profile(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    name: &str,
+    (execution_role, security_groups): (Option<&str>, &[String]),
+) -> Result<(), String> {
+    sagemaker
+        .update_user_profile()
+        .domain_id(domain_id)
+        .user_profile_name(name)
+        .user_settings(user_settings(execution_role, security_groups))
+        .send()
+        .await
+        .map_err(|e| {
+            describe_error(
+                &format!("updating SageMaker User Profile ({domain_id}/{name})"),
+                &e,
+            )
+        })?;
+    Ok(())
+}
+
+/// Deletes the user profile; one already gone is fine.
+pub async fn delete_user_profile(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    name: &str,
+) -> Result<(), String> {
+    let deleted = sagemaker
+        .delete_user_profile()
+        .domain_id(domain_id)
+        .user_profile_name(name)
+        .send()
+        .await;
+    match deleted {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
+        Err(e) => Err(describe_error(
+            &format!("deleting SageMaker User Profile ({domain_id}/{name})"),
+            &e,
+        )),
+    }
+}
+
+/// Every app of the domain (ListApps), deleted ones included.
+pub async fn list_apps(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+) -> Result<Vec<App>, String> {
+    let apps: Vec<_> = sagemaker
+        .list_apps()
+        .domain_id_equals(domain_id)
+        .max_results(100)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| {
+            describe_error(
+                &format!("listing the apps of SageMaker Domain ({domain_id})"),
+                &e,
+            )
+        })?;
+    Ok(apps
+        .iter()
+        .map(|a| App {
+            app_type: a
+                .app_type()
+                .map(|t| t.as_str().to_owned())
+                .unwrap_or_default(),
+            name: a.app_name().unwrap_or_default().to_owned(),
+            user_profile: a.user_profile_name().map(str::to_owned),
+            space: a.space_name().map(str::to_owned),
+            status: a
+                .status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Deletes the app (only an `InService` one can be); one already gone is
+/// fine.
+pub async fn delete_app(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    app: &App,
+) -> Result<(), String> {
+    let deleted = sagemaker
+        .delete_app()
+        .domain_id(domain_id)
+        .app_type(AppType::from(app.app_type.as_str()))
+        .app_name(&app.name)
+        .set_user_profile_name(app.user_profile.clone())
+        .set_space_name(app.space.clone())
+        .send()
+        .await;
+    match deleted {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
+        Err(e) => Err(describe_error(
+            &format!("deleting SageMaker App ({domain_id}/{})", app.describe()),
+            &e,
+        )),
+    }
+}
+
+/// The names of the domain's spaces.
+pub async fn list_space_names(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+) -> Result<Vec<String>, String> {
+    let spaces: Vec<_> = sagemaker
+        .list_spaces()
+        .domain_id_equals(domain_id)
+        .max_results(100)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| {
+            describe_error(
+                &format!("listing the spaces of SageMaker Domain ({domain_id})"),
+                &e,
+            )
+        })?;
+    Ok(spaces
+        .iter()
+        .filter_map(|s| s.space_name().map(str::to_owned))
+        .collect())
+}
+
+/// Deletes the space; one already gone is fine.
+pub async fn delete_space(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    name: &str,
+) -> Result<(), String> {
+    match sagemaker
+        .delete_space()
+        .domain_id(domain_id)
+        .space_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
+        Err(e) => Err(describe_error(
+            &format!("deleting SageMaker Space ({domain_id}/{name})"),
+            &e,
+        )),
+    }
+}
+
+/// True for SageMaker's "another operation is under way" answers
+/// (`ResourceInUse`, or a `ValidationException` saying the object is being
+/// updated, created or deleted): the caller waits and tries again.
+pub fn is_in_use(error: &str) -> bool {
+    error.contains("ResourceInUse")
+}
+
+/// What one poll of a waited-for object found.
+pub enum Poll {
+    /// At the target.
+    Done,
+    /// Still on its way, in this status.
+    Pending(String),
+    /// In a status it cannot leave towards the target, with the reason.
+    Failed(String),
+}
+
+/// How often Studio objects are polled: 1 s, growing by half, at most 5 s
+/// (a domain takes minutes, a profile about a minute; at most 5 s late).
+const STUDIO_POLLS: Backoff = Backoff {
+    initial: Duration::from_secs(1),
+    factor: 1.5,
+    max: Duration::from_secs(5),
+    jitter: 0.1,
+};
+
+/// Polls `poll` until it reports [`Poll::Done`], within `timeout` and until
+/// `cancel`; `what` names the object and target in errors ("SageMaker
+/// Domain d-… to be InService").
+pub async fn wait_for<F, Fut>(
+    what: &str,
+    mut poll: F,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<(), String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Poll, String>>,
+{
+    let deadline = Instant::now() + timeout;
+    let mut last = String::from("not yet read");
+    for attempt in 0.. {
+        match poll().await? {
+            Poll::Done => return Ok(()),
+            Poll::Failed(reason) => return Err(format!("waiting for {what}: {reason}")),
+            Poll::Pending(status) => last = status,
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            break;
+        }
+        let pause = STUDIO_POLLS.delay(attempt).min(deadline - now);
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = cancel.cancelled() => {
+                return Err(format!("stopped waiting for {what}: the operation was cancelled (status {last})"));
+            }
+        }
+    }
+    Err(format!(
+        "waiting for {what}: still {last} after {}. Raise timeouts, or look at the object in the SageMaker console.",
+        format_duration(timeout)
+    ))
+}
+
+/// Waits until the domain is `InService` (`Failed`, `Update_Failed`:
+/// an error with AWS's reason) or, with `gone`, no longer exists.
+pub async fn wait_domain(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    id: &str,
+    gone: bool,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<(), String> {
+    let target = if gone { "be deleted" } else { "be InService" };
+    let what = format!("SageMaker Domain {id} to {target}");
+    let poll = || async {
+        let Some(domain) = find_domain_status(sagemaker, id).await? else {
+            return Ok(if gone {
+                Poll::Done
+            } else {
+                Poll::Failed("it no longer exists".into())
+            });
+        };
+        Ok(status_poll(&domain.0, domain.1, gone))
+    };
+    wait_for(&what, poll, timeout, cancel).await
+}
+
+/// The domain's status and failure reason, without its tags.
+async fn find_domain_status(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    id: &str,
+) -> Result<Option<(String, Option<String>)>, String> {
+    match sagemaker.describe_domain().domain_id(id).send().await {
+        Ok(d) => Ok(Some((
+            d.status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            d.failure_reason().map(str::to_owned),
+        ))),
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(None),
+        Err(e) => Err(describe_error(
+            &format!("describing SageMaker Domain ({id})"),
+            &e,
+        )),
+    }
+}
+
+/// Waits until the user profile is `InService` or, with `gone`, no longer
+/// exists.
+pub async fn wait_user_profile(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    name: &str,
+    gone: bool,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<(), String> {
+    let target = if gone { "be deleted" } else { "be InService" };
+    let what = format!("SageMaker User Profile {domain_id}/{name} to {target}");
+    let poll = || async {
+        let described = sagemaker
+            .describe_user_profile()
+            .domain_id(domain_id)
+            .user_profile_name(name)
+            .send()
+            .await;
+        match described {
+            Ok(p) => Ok(status_poll(
+                p.status().map(|s| s.as_str()).unwrap_or_default(),
+                p.failure_reason().map(str::to_owned),
+                gone,
+            )),
+            Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(if gone {
+                Poll::Done
+            } else {
+                Poll::Failed("it no longer exists".into())
+            }),
+            Err(e) => Err(describe_error(
+                &format!("describing SageMaker User Profile ({domain_id}/{name})"),
+                &e,
+            )),
+        }
+    };
+    wait_for(&what, poll, timeout, cancel).await
+}
+
+/// Waits until every app in `apps` is `Deleted` (or `Failed`, which blocks
+/// nothing), one ListApps per poll.
+pub async fn wait_apps_deleted(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    domain_id: &str,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<(), String> {
+    let what = format!("the apps of SageMaker Domain {domain_id} to be deleted");
+    let poll = || async {
+        let apps = list_apps(sagemaker, domain_id).await?;
+        let blocking: Vec<String> = apps
+            .iter()
+            .filter(|a| a.blocks())
+            .map(App::describe)
+            .collect();
+        Ok(if blocking.is_empty() {
+            Poll::Done
+        } else {
+            Poll::Pending(blocking.join(", "))
+        })
+    };
+    wait_for(&what, poll, timeout, cancel).await
+}
+
+/// A SageMaker status read as progress towards `InService` or, with
+/// `gone`, towards deletion.
+fn status_poll(status: &str, reason: Option<String>, gone: bool) -> Poll {
+    let failed = |status: &str| {
+        Poll::Failed(format!(
+            "it entered status {status}{}",
+            reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        ))
+    };
+    match status {
+        "InService" if !gone => Poll::Done,
+        "Failed" | "Update_Failed" if !gone => failed(status),
+        "Delete_Failed" if gone => failed(status),
+        other => Poll::Pending(other.to_owned()),
+    }
+}
+
+/// True when `error` (a described SDK error) tells of an object that
+/// exists: the answer to a retried create whose first answer was lost.
+pub fn is_already_exists(error: &str) -> bool {
+    let lower = error.to_ascii_lowercase();
+    lower.contains("resourceinuse") || lower.contains("already exist")
+}

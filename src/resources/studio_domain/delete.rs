@@ -1,0 +1,201 @@
+//! Destroying `sagemaker_studio_domain` in the order AWS requires: apps,
+//! spaces, user profiles (each waited), the domain with its retention
+//! policy; with `Delete` then the two NFS groups SageMaker made (their
+//! rules revoked first: they reference each other), so the subnets and the
+//! VPC can go; with `Retain` a warning naming what stays. Then the
+//! endpoints and groups this domain made. Every call is safe to repeat: a
+//! destroy that fails half-way leaves the state as it was, and the next
+//! one carries on.
+
+use super::network;
+use crate::aws::ec2::find::find_security_groups_by_name;
+use crate::aws::ec2::groups::{delete_group, rule_lines, sync_rule_lines};
+use crate::aws::studio::{self, App, Poll};
+use crate::framework::Diagnostics;
+use crate::resources::common::{string_map, text};
+use crate::resources::composite::applier::StepError;
+use crate::resources::composite::Env;
+use crate::value::Value;
+
+/// The names of the NFS groups SageMaker makes for domain `domain_id`.
+pub fn nfs_group_names(domain_id: &str) -> [String; 2] {
+    [
+        format!("security-group-for-inbound-nfs-{domain_id}"),
+        format!("security-group-for-outbound-nfs-{domain_id}"),
+    ]
+}
+
+fn stopped_or(env: &Env<'_>, detail: String) -> StepError {
+    if env.ctx.cancel.is_cancelled() {
+        StepError::Stopped
+    } else {
+        StepError::Failed(detail)
+    }
+}
+
+/// Deletes the apps of the domain (of `profile` only, when given) and
+/// waits until none blocks: a `Pending` app is waited for until it can be
+/// deleted; a `Failed` one blocks nothing.
+pub async fn delete_apps(
+    env: &Env<'_>,
+    domain_id: &str,
+    profile: Option<&str>,
+) -> Result<(), StepError> {
+    let sagemaker = &env.clients.sagemaker;
+    let mine = |app: &App| {
+        profile.is_none_or(|p| {
+            app.user_profile
+                .as_deref()
+                .is_some_and(|u| u.eq_ignore_ascii_case(p))
+        })
+    };
+    let what = match profile {
+        Some(p) => {
+            format!("the apps of user profile {p} in SageMaker Domain {domain_id} to be deleted")
+        }
+        None => format!("the apps of SageMaker Domain {domain_id} to be deleted"),
+    };
+    let poll = || async {
+        let apps = studio::list_apps(sagemaker, domain_id).await?;
+        let blocking: Vec<&App> = apps.iter().filter(|a| mine(a) && a.blocks()).collect();
+        if blocking.is_empty() {
+            return Ok(Poll::Done);
+        }
+        for app in blocking.iter().filter(|a| a.status == "InService") {
+            studio::delete_app(sagemaker, domain_id, app).await?;
+        }
+        let names: Vec<String> = blocking.iter().map(|a| a.describe()).collect();
+        Ok(Poll::Pending(names.join(", ")))
+    };
+    studio::wait_for(&what, poll, env.ctx.time_left(), &env.ctx.cancel)
+        .await
+        .map_err(|e| stopped_or(env, e))
+}
+
+/// Deletes every space of the domain and waits until none is left.
+async fn delete_spaces(env: &Env<'_>, domain_id: &str) -> Result<(), StepError> {
+    let sagemaker = &env.clients.sagemaker;
+    let what = format!("the spaces of SageMaker Domain {domain_id} to be deleted");
+    for name in studio::list_space_names(sagemaker, domain_id).await? {
+        studio::delete_space(sagemaker, domain_id, &name).await?;
+    }
+    let poll = || async {
+        let names = studio::list_space_names(sagemaker, domain_id).await?;
+        Ok(if names.is_empty() {
+            Poll::Done
+        } else {
+            Poll::Pending(names.join(", "))
+        })
+    };
+    studio::wait_for(&what, poll, env.ctx.time_left(), &env.ctx.cancel)
+        .await
+        .map_err(|e| stopped_or(env, e))
+}
+
+/// Deletes every user profile of the domain (apps and spaces are gone by
+/// then), waiting for each.
+async fn delete_profiles(env: &Env<'_>, domain_id: &str) -> Result<(), StepError> {
+    let sagemaker = &env.clients.sagemaker;
+    let names = studio::list_user_profile_names(sagemaker, domain_id).await?;
+    let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
+    let deletes = names.iter().map(|name| async move {
+        studio::delete_user_profile(sagemaker, domain_id, name).await?;
+        studio::wait_user_profile(sagemaker, domain_id, name, true, timeout, cancel).await
+    });
+    for result in futures::future::join_all(deletes).await {
+        result.map_err(|e| stopped_or(env, e))?;
+    }
+    Ok(())
+}
+
+/// Deletes the NFS groups SageMaker made for the domain: both emptied
+/// first (each references the other), then deleted, retrying while the
+/// home EFS's mount targets drain.
+async fn delete_nfs_groups(env: &Env<'_>, vpc_id: &str, domain_id: &str) -> Result<(), StepError> {
+    let ec2 = &env.clients.ec2;
+    let groups = find_security_groups_by_name(ec2, vpc_id, &nfs_group_names(domain_id))
+        .await
+        .map_err(|e| StepError::Failed(e.to_string()))?;
+    for group in &groups {
+        sync_rule_lines(ec2, &group.id, &rule_lines(group), &[]).await?;
+    }
+    for group in &groups {
+        delete_group(ec2, &group.id, env.ctx.time_left(), &env.ctx.cancel)
+            .await
+            .map_err(|e| stopped_or(env, e))?;
+    }
+    Ok(())
+}
+
+/// Deletes what `prior` owns.
+pub async fn delete(env: &Env<'_>, prior: &Value) -> Diagnostics {
+    match delete_all(env, prior).await {
+        Ok(diags) => diags,
+        Err(StepError::Stopped) => Diagnostics::from_error(
+            "Stopped before the destroy finished",
+            "The destroy was stopped (Ctrl-C or its timeout). Nothing is lost: the state still records the \
+             domain, and terraform destroy carries on from where this one stopped.",
+        ),
+        Err(StepError::Failed(detail)) => Diagnostics::from_error(
+            "Cannot destroy the Studio domain",
+            format!("{detail}. The state still records the domain; terraform destroy carries on from here."),
+        ),
+    }
+}
+
+async fn delete_all(env: &Env<'_>, prior: &Value) -> Result<Diagnostics, StepError> {
+    let sagemaker = &env.clients.sagemaker;
+    let mut diags = Diagnostics::new();
+    let vpc_id = text(prior, "vpc_id").unwrap_or_default();
+    let retention = text(prior, "home_efs_retention").unwrap_or_else(|| "Retain".into());
+    if let Some(domain_id) = text(prior, "domain_id").filter(|id| !id.is_empty()) {
+        let domain = studio::find_domain(sagemaker, &domain_id).await?;
+        if let Some(domain) = domain {
+            delete_apps(env, &domain_id, None).await?;
+            delete_spaces(env, &domain_id).await?;
+            delete_profiles(env, &domain_id).await?;
+            studio::delete_domain(sagemaker, &domain_id, &retention).await?;
+            studio::wait_domain(
+                sagemaker,
+                &domain_id,
+                true,
+                env.ctx.time_left(),
+                &env.ctx.cancel,
+            )
+            .await
+            .map_err(|e| stopped_or(env, e))?;
+            if retention == "Delete" {
+                delete_nfs_groups(env, &vpc_id, &domain_id).await?;
+            } else {
+                diags.warning(
+                    "The home EFS was kept",
+                    format!(
+                        "home_efs_retention is \"Retain\", so SageMaker kept the users' home EFS {} with its \
+                         mount targets, and the NFS security groups {} stay in {vpc_id}. The subnets and the VPC \
+                         cannot be deleted until they are gone: back up what you need, then delete the EFS \
+                         (aws efs delete-mount-target, delete-file-system) and the two groups — or set \
+                         home_efs_retention = \"Delete\" before destroying next time.",
+                        domain.home_efs_file_system_id.as_deref().unwrap_or("(none reported)"),
+                        nfs_group_names(&domain_id).join(" and "),
+                    ),
+                );
+            }
+        }
+    }
+    let endpoints = network::delete(env, prior).await;
+    if endpoints.has_errors() {
+        diags.extend(endpoints);
+        return Ok(diags);
+    }
+    let ec2 = &env.clients.ec2;
+    let mut groups: Vec<String> = string_map(prior, "user_security_group_ids")
+        .into_values()
+        .collect();
+    groups.extend(text(prior, "security_group_id").filter(|id| !id.is_empty()));
+    for group in groups {
+        delete_group(ec2, &group, env.ctx.time_left(), &env.ctx.cancel)
+            .await
+            .map_err(|e| stopped_or(env, e))?;
+    }
+    Ok(diags)
+}
