@@ -25,6 +25,11 @@
 #                                   clean after destroy: no endpoint, group or model);
 #                                   aws: DEMO_VPC_ID, DEMO_SUBNET_IDS and
 #                                   DEMO_EXECUTION_ROLE_ARN, DEMO_IMAGE, DEMO_MODEL_DATA_URL
+#   DEMO_EXAMPLE=studio-vpc-only    a private network and a sagemaker_studio_domain (VpcOnly,
+#                                   two users, reusing the network's endpoints) on a third
+#                                   emulator VPC, checked clean after destroy (the home EFS
+#                                   and the NFS groups go too); aws: DEMO_VPC_ID,
+#                                   DEMO_SUBNET_IDS and DEMO_EXECUTION_ROLE_ARN
 #   KEEP=1                          keep the workspace and print where it is
 set -euo pipefail
 
@@ -42,9 +47,9 @@ case "$target" in
     *) echo "demo: DEMO_TARGET must be 'emulator' or 'aws', not '$target'" >&2; exit 2 ;;
 esac
 case "$example" in
-    all) examples=(quickstart private-network vpc-model) ;;
-    quickstart | private-network | vpc-model) examples=("$example") ;;
-    *) echo "demo: DEMO_EXAMPLE must be 'quickstart', 'private-network', 'vpc-model' or 'all', not '$example'" >&2; exit 2 ;;
+    all) examples=(quickstart private-network vpc-model studio-vpc-only) ;;
+    quickstart | private-network | vpc-model | studio-vpc-only) examples=("$example") ;;
+    *) echo "demo: DEMO_EXAMPLE must be 'quickstart', 'private-network', 'vpc-model', 'studio-vpc-only' or 'all', not '$example'" >&2; exit 2 ;;
 esac
 
 work="$(mktemp -d -t sagemaker-demo.XXXXXX)"
@@ -183,6 +188,34 @@ demo_vpc_model() {
         [[ -n "${DEMO_MODEL_DATA_URL:-}" ]] && extra+=(-var "model_data_url=$DEMO_MODEL_DATA_URL")
         step "[vpc-model] In $DEMO_VPC_ID, subnets $DEMO_SUBNET_IDS (billed VPC endpoints, destroyed at the end)"
         run_example vpc-model -var "vpc_id=$DEMO_VPC_ID" -var "subnet_ids=$subnets" "${extra[@]}"
+    fi
+}
+
+demo_studio_vpc_only() {
+    if [[ "$target" == emulator ]]; then
+        step "[studio-vpc-only] A third VPC with two private subnets in the emulator (scripts/demo_network.py)"
+        mkdir -p "$work/studio-vpc-only"
+        "$python" "$repo/scripts/demo_network.py" create --endpoint-url "$endpoint_url" \
+            --region "$region" --out-dir "$work/studio-vpc-only"
+        local vpc_id
+        vpc_id="$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["vpc_id"])' \
+            "$work/studio-vpc-only/demo.auto.tfvars.json")"
+        run_example studio-vpc-only
+        step "[studio-vpc-only] After destroy: nothing left in $vpc_id, no Studio domain left"
+        "$python" "$repo/scripts/demo_network.py" --endpoint-url "$endpoint_url" \
+            --region "$region" --verify-clean "$vpc_id"
+    elif [[ -z "${DEMO_VPC_ID:-}" || -z "${DEMO_SUBNET_IDS:-}" || -z "${DEMO_EXECUTION_ROLE_ARN:-}" ]]; then
+        step "[studio-vpc-only] skipped: DEMO_VPC_ID, DEMO_SUBNET_IDS and DEMO_EXECUTION_ROLE_ARN are not set"
+        skipped+=(studio-vpc-only)
+        echo "With DEMO_TARGET=aws this example needs your VPC (private subnets in two zones) and a Studio execution role:"
+        echo "  make demo DEMO_TARGET=aws DEMO_EXAMPLE=studio-vpc-only DEMO_VPC_ID=vpc-… \\"
+        echo "       DEMO_SUBNET_IDS=subnet-…,subnet-… DEMO_EXECUTION_ROLE_ARN=arn:aws:iam::…:role/…"
+    else
+        local ids="${DEMO_SUBNET_IDS// /}" subnets
+        subnets="[\"${ids//,/\",\"}\"]"
+        step "[studio-vpc-only] In $DEMO_VPC_ID, subnets $DEMO_SUBNET_IDS (billed endpoints and a Studio domain, destroyed at the end)"
+        run_example studio-vpc-only -var "vpc_id=$DEMO_VPC_ID" -var "subnet_ids=$subnets" \
+            -var "execution_role_arn=$DEMO_EXECUTION_ROLE_ARN"
     fi
 }
 

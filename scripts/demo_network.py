@@ -12,7 +12,7 @@ gateway and no NAT: the only way out is the VPC endpoints Terraform adds.
     demo_network.py --verify-clean VPC_ID
         Exits 1 when the VPC still has a VPC endpoint that is not deleted,
         a security group other than the VPC's default one, or a route to a
-        VPC endpoint, or when the account has a SageMaker model left:
+        VPC endpoint, or when the account has a SageMaker model or Studio domain left:
         `terraform destroy` must leave the bare fixture.
 
 Endpoint and Region come from --endpoint-url / --region, else from
@@ -117,6 +117,11 @@ def leftover_models(sagemaker):
     return [m["ModelName"] for m in sagemaker.list_models()["Models"]]
 
 
+def leftover_domains(sagemaker):
+    """SageMaker Studio domains left in the (emulator) account."""
+    return [f"{d['DomainId']} ({d['DomainName']})" for d in sagemaker.list_domains()["Domains"]]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", nargs="?", choices=["create"], default="create")
@@ -129,14 +134,16 @@ def main():
 
     if args.verify_clean:
         left = leftovers(ec2, args.verify_clean)
-        left["SageMaker model"] = leftover_models(sagemaker_client(args.endpoint_url, args.region))
+        sagemaker = sagemaker_client(args.endpoint_url, args.region)
+        left["SageMaker model"] = leftover_models(sagemaker)
+        left["Studio domain"] = leftover_domains(sagemaker)
         for what, items in left.items():
             for item in items:
                 print(f"demo_network: {what} left in {args.verify_clean}: {item}", file=sys.stderr)
         if any(left.values()):
             sys.exit(1)
         print(f"{args.verify_clean} is clean: no VPC endpoint, no security group but "
-              "'default', no route to an endpoint, no SageMaker model")
+              "'default', no route to an endpoint, no SageMaker model, no Studio domain")
         return
 
     if not args.endpoint_url:

@@ -154,6 +154,7 @@ pub fn type_name(ty: &Type) -> String {
 fn subcategory(name: &str) -> &'static str {
     match name {
         "sagemaker_model" => "Models",
+        "sagemaker_studio_domain" => "Studio",
         _ => "Networking",
     }
 }
