@@ -199,6 +199,14 @@ fn base(name: &str, fx: &Fixture) -> BTreeMap<&'static str, Value> {
             ),
             ("primary_container", container),
         ]),
+        "sagemaker_studio_domain" => BTreeMap::from([
+            ("name", text("ml-platform")),
+            ("subnet_ids", subnets),
+            (
+                "default_execution_role_arn",
+                text("arn:aws:iam::123456789012:role/SageMakerExecution"),
+            ),
+        ]),
         _ => BTreeMap::new(),
     }
 }
