@@ -6,6 +6,7 @@
 
 use crate::aws::describe_error;
 use crate::aws::ec2::wait::{format_duration, Backoff};
+use crate::aws::ownership::OWNER_KEY;
 use crate::aws::sagemaker::{is_not_found, list_tags, to_sdk};
 use aws_sdk_sagemaker::types::{
     AppNetworkAccessType, AppType, AuthMode, RetentionPolicy, RetentionType, UserSettings,
@@ -213,10 +214,22 @@ pub async fn create_domain(
         .set_kms_key_id(new.kms_key_id.map(str::to_owned))
         .set_tags(Some(to_sdk(new.tags)))
         .send()
-        .await
-        .map_err(|e| describe_error(&format!("creating SageMaker Domain ({})", new.name), &e))?;
-    let arn = created.domain_arn().unwrap_or_default();
-    Ok(domain_id_of(arn).to_owned())
+        .await;
+    let error = match created {
+        Ok(created) => return Ok(domain_id_of(created.domain_arn().unwrap_or_default()).to_owned()),
+        Err(e) => describe_error(&format!("creating SageMaker Domain ({})", new.name), &e),
+    };
+    // A retried CreateDomain whose first answer was lost finds the domain
+    // made: the one with this owner's tag is the one asked for.
+    if is_in_use(&error) {
+        if let Some(id) = find_domain_id_by_name(sagemaker, new.name).await? {
+            let found = find_domain(sagemaker, &id).await?;
+            if found.is_some_and(|d| d.tags.get(OWNER_KEY) == new.tags.get(OWNER_KEY)) {
+                return Ok(id);
+            }
+        }
+    }
+    Err(error)
 }
 
 /// Changes the domain `id`. A request that sets `VpcOnly` carries the VPC
@@ -245,7 +258,7 @@ pub async fn update_domain(
                 .unwrap_or(&domain.execution_role);
             user_settings(Some(role), groups)
         });
-    sagemaker
+    let updated = sagemaker
         .update_domain()
         .domain_id(&domain.id)
         .set_subnet_ids(subnets)
@@ -253,9 +266,18 @@ pub async fn update_domain(
         .set_vpc_id(vpc_only.then(|| domain.vpc_id.clone()))
         .set_default_user_settings(settings)
         .send()
-        .await
-        .map_err(|e| describe_error(&format!("updating SageMaker Domain ({})", domain.id), &e))?;
-    Ok(())
+        .await;
+    match updated {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let error = describe_error(&format!("updating SageMaker Domain ({})", domain.id), &e);
+            // A retried update whose first answer was lost: under way.
+            match find_domain_status(sagemaker, &domain.id).await? {
+                Some((status, _)) if status == "Updating" => Ok(()),
+                _ => Err(error),
+            }
+        }
+    }
 }
 
 /// Deletes the domain `id`, keeping or deleting its home EFS
@@ -268,19 +290,24 @@ pub async fn delete_domain(
     let policy = RetentionPolicy::builder()
         .home_efs_file_system(RetentionType::from(retention))
         .build();
-    match sagemaker
+    let deleted = sagemaker
         .delete_domain()
         .domain_id(id)
         .retention_policy(policy)
         .send()
-        .await
-    {
+        .await;
+    match deleted {
         Ok(_) => Ok(()),
         Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
-        Err(e) => Err(describe_error(
-            &format!("deleting SageMaker Domain ({id})"),
-            &e,
-        )),
+        Err(e) => {
+            let error = describe_error(&format!("deleting SageMaker Domain ({id})"), &e);
+            // A retried delete whose first answer was lost: already under way.
+            match find_domain_status(sagemaker, id).await? {
+                None => Ok(()),
+                Some((status, _)) if status == "Deleting" => Ok(()),
+                Some(_) => Err(error),
+            }
+        }
     }
 }
 
@@ -363,14 +390,23 @@ pub async fn create_user_profile(
         .user_settings(user_settings(execution_role, security_groups))
         .set_tags(Some(to_sdk(tags)))
         .send()
-        .await
-        .map_err(|e| {
-            describe_error(
-                &format!("creating SageMaker User Profile ({domain_id}/{name})"),
-                &e,
-            )
-        })?;
-    Ok(created.user_profile_arn().unwrap_or_default().to_owned())
+        .await;
+    let error = match created {
+        Ok(created) => return Ok(created.user_profile_arn().unwrap_or_default().to_owned()),
+        Err(e) => describe_error(
+            &format!("creating SageMaker User Profile ({domain_id}/{name})"),
+            &e,
+        ),
+    };
+    // A retried create whose first answer was lost: the profile with this
+    // owner's tag is the one asked for.
+    if is_in_use(&error) {
+        let found = find_user_profile(sagemaker, domain_id, name).await?;
+        if let Some(profile) = found.filter(|p| p.tags.get(OWNER_KEY) == tags.get(OWNER_KEY)) {
+            return Ok(profile.arn);
+        }
+    }
+    Err(error)
 }
 
 /// Sets the execution role and security groups of the user profile.
@@ -380,20 +416,25 @@ pub async fn update_user_profile(
     name: &str,
     (execution_role, security_groups): (Option<&str>, &[String]),
 ) -> Result<(), String> {
-    sagemaker
+    let updated = sagemaker
         .update_user_profile()
         .domain_id(domain_id)
         .user_profile_name(name)
         .user_settings(user_settings(execution_role, security_groups))
         .send()
-        .await
-        .map_err(|e| {
-            describe_error(
-                &format!("updating SageMaker User Profile ({domain_id}/{name})"),
-                &e,
-            )
-        })?;
-    Ok(())
+        .await;
+    let Err(e) = updated else {
+        return Ok(());
+    };
+    let error = describe_error(
+        &format!("updating SageMaker User Profile ({domain_id}/{name})"),
+        &e,
+    );
+    // A retried update whose first answer was lost: under way.
+    match find_user_profile(sagemaker, domain_id, name).await? {
+        Some(p) if p.status == "Updating" => Ok(()),
+        _ => Err(error),
+    }
 }
 
 /// Deletes the user profile; one already gone is fine.
@@ -411,10 +452,18 @@ pub async fn delete_user_profile(
     match deleted {
         Ok(_) => Ok(()),
         Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
-        Err(e) => Err(describe_error(
-            &format!("deleting SageMaker User Profile ({domain_id}/{name})"),
-            &e,
-        )),
+        Err(e) => {
+            let error = describe_error(
+                &format!("deleting SageMaker User Profile ({domain_id}/{name})"),
+                &e,
+            );
+            // A retried delete whose first answer was lost: already under way.
+            match find_user_profile(sagemaker, domain_id, name).await? {
+                None => Ok(()),
+                Some(p) if p.status == "Deleting" => Ok(()),
+                Some(_) => Err(error),
+            }
+        }
     }
 }
 
@@ -475,10 +524,24 @@ pub async fn delete_app(
     match deleted {
         Ok(_) => Ok(()),
         Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
-        Err(e) => Err(describe_error(
-            &format!("deleting SageMaker App ({domain_id}/{})", app.describe()),
-            &e,
-        )),
+        Err(e) => {
+            let error = describe_error(
+                &format!("deleting SageMaker App ({domain_id}/{})", app.describe()),
+                &e,
+            );
+            // A retried delete whose first answer was lost: under way.
+            let now = list_apps(sagemaker, domain_id).await?;
+            let same = |a: &&App| {
+                a.app_type == app.app_type
+                    && a.name == app.name
+                    && a.user_profile == app.user_profile
+                    && a.space == app.space
+            };
+            match now.iter().find(same) {
+                Some(a) if a.status == "InService" => Err(error),
+                _ => Ok(()),
+            }
+        }
     }
 }
 
@@ -530,11 +593,11 @@ pub async fn delete_space(
     }
 }
 
-/// True for SageMaker's "another operation is under way" answers
-/// (`ResourceInUse`, or a `ValidationException` saying the object is being
-/// updated, created or deleted): the caller waits and tries again.
-pub fn is_in_use(error: &str) -> bool {
-    error.contains("ResourceInUse")
+/// True for a described SageMaker error saying the object exists or is
+/// busy (`ResourceInUse`, "already exists").
+fn is_in_use(error: &str) -> bool {
+    let lower = error.to_ascii_lowercase();
+    lower.contains("resourceinuse") || lower.contains("already exist")
 }
 
 /// What one poll of a waited-for object found.
@@ -619,8 +682,9 @@ pub async fn wait_domain(
     wait_for(&what, poll, timeout, cancel).await
 }
 
-/// The domain's status and failure reason, without its tags.
-async fn find_domain_status(
+/// The domain's status and failure reason, without its tags; `None` when
+/// it is gone.
+pub async fn find_domain_status(
     sagemaker: &aws_sdk_sagemaker::Client,
     id: &str,
 ) -> Result<Option<(String, Option<String>)>, String> {
@@ -721,11 +785,4 @@ fn status_poll(status: &str, reason: Option<String>, gone: bool) -> Poll {
         "Delete_Failed" if gone => failed(status),
         other => Poll::Pending(other.to_owned()),
     }
-}
-
-/// True when `error` (a described SDK error) tells of an object that
-/// exists: the answer to a retried create whose first answer was lost.
-pub fn is_already_exists(error: &str) -> bool {
-    let lower = error.to_ascii_lowercase();
-    lower.contains("resourceinuse") || lower.contains("already exist")
 }

@@ -17,6 +17,7 @@ pub mod plugin_client;
 pub mod policies;
 pub mod process;
 pub mod sagemaker;
+pub mod stopping;
 pub mod terraform;
 
 use std::net::TcpListener;

@@ -9,8 +9,8 @@ use super::checks::{check_remote, Facts, Stage};
 use super::network;
 use super::refresh::observe;
 use super::state::{
-    desired, domain_rule_lines, group_name, string_map_value, user_group_part, user_rule_lines,
-    Desired, DOMAIN_GROUP_DESCRIPTION, USER_GROUP_DESCRIPTION,
+    desired, domain_rule_lines, group_name, group_part, string_map_value, user_group_description,
+    user_group_part, user_rule_lines, Desired, DOMAIN_GROUP_DESCRIPTION,
 };
 use crate::aws::ec2::find::{find_security_groups_by_tag, SecurityGroup};
 use crate::aws::ec2::groups::{delete_group, ensure_group, sync_group, WantedGroup};
@@ -27,8 +27,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// How many profile or group calls run at once.
 const CONCURRENT_CALLS: usize = 4;
 
-/// The security groups of this instance, by name.
-type GroupsByName = BTreeMap<String, SecurityGroup>;
+/// The security groups of this instance (or of the unfinished create it
+/// adopts), by part (`domain`, `user-NAME`: see [`group_part`]).
+type GroupsByPart = BTreeMap<String, SecurityGroup>;
 
 /// A failed step's error, or [`StepError::Stopped`] when Ctrl-C or the
 /// timeout ended a wait.
@@ -70,10 +71,10 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
     } else {
         Claim::Mine
     };
-    let groups: GroupsByName = found
+    let groups: GroupsByPart = found
         .into_iter()
         .filter(|g| env.owner.claim(&g.tags) == wanted_claim)
-        .map(|g| (g.name.clone(), g))
+        .filter_map(|g| Some((group_part(&g)?, g)))
         .collect();
     let mut applier = Applier::new(env.ctx);
     let Some(domain_group) =
@@ -134,7 +135,7 @@ async fn domain_group_stage(
     env: &Env<'_>,
     applier: &mut Applier<'_>,
     (want, facts, creating): (&Desired, &Facts, bool),
-    groups: &GroupsByName,
+    groups: &GroupsByPart,
 ) -> Option<String> {
     let ec2 = &env.clients.ec2;
     let tags = object_tags(env, &want.tags, creating);
@@ -148,7 +149,7 @@ async fn domain_group_stage(
         rules: &rules,
         ingress_only: false,
     };
-    let (existing, unfinished) = split_found(env, groups.get(&name));
+    let (existing, unfinished) = split_found(env, groups.get("domain"));
     let summary = "Cannot set up the domain's security group";
     let label = "the domain's security group";
     let ensured = ensure_group(ec2, &wanted, existing, unfinished, &env.tagging);
@@ -176,13 +177,15 @@ async fn user_groups_stage<'a>(
     env: &'a Env<'_>,
     applier: &mut Applier<'a>,
     (want, facts, creating): (&'a Desired, &Facts, bool),
-    groups: &'a GroupsByName,
+    groups: &'a GroupsByPart,
 ) -> BTreeMap<String, String> {
     let ec2 = &env.clients.ec2;
     let mut steps: Vec<Step<'_, (String, String)>> = Vec::new();
     for profile in &want.profiles {
-        let name = group_name(&env.owner, &user_group_part(&profile.name));
-        let (existing, unfinished) = split_found(env, groups.get(&name));
+        let part = user_group_part(&profile.name);
+        let name = group_name(&env.owner, &part);
+        let description = user_group_description(&profile.name);
+        let (existing, unfinished) = split_found(env, groups.get(&part));
         let tags = object_tags(env, &want.profile_tags(profile), creating);
         let vpc_id = facts.vpc.id.clone();
         let profile_name = profile.name.clone();
@@ -192,7 +195,7 @@ async fn user_groups_stage<'a>(
                 let mut wanted = WantedGroup {
                     vpc_id: &vpc_id,
                     name: &name,
-                    description: USER_GROUP_DESCRIPTION,
+                    description: &description,
                     tags: &tags,
                     rules: &[],
                     ingress_only: false,
@@ -215,8 +218,7 @@ async fn user_groups_stage<'a>(
     let mut ids: BTreeMap<String, String> = done.into_iter().map(|(_, pair)| pair).collect();
     // A group made whose rules then failed is still this instance's.
     for profile in &want.profiles {
-        let name = group_name(&env.owner, &user_group_part(&profile.name));
-        if let Some(group) = groups.get(&name) {
+        if let Some(group) = groups.get(&user_group_part(&profile.name)) {
             ids.entry(profile.name.clone())
                 .or_insert_with(|| group.id.clone());
         }

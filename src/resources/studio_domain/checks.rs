@@ -169,6 +169,9 @@ pub async fn check_remote(
             }
             Some(id)
         }
+        // The instance this create replaces: Terraform deletes it first
+        // (with create_before_destroy, the apply's own check refuses).
+        Some((_, Claim::Other(owner))) if stage == Stage::Plan && replaced(env, &owner) => None,
         Some((id, claim)) => {
             let whose = match claim {
                 Claim::Other(owner) => format!(
@@ -253,6 +256,16 @@ pub async fn check_remote(
         },
         diags,
     ))
+}
+
+/// True when `owner` (an instance id, or an owner part of one) is an
+/// instance of this type that this state records: at the plan of a
+/// create, the instance it replaces, whose objects go first.
+fn replaced(env: &Env<'_>, owner: &str) -> bool {
+    let instance = owner
+        .strip_suffix(&format!("/{ENDPOINTS_PART}"))
+        .unwrap_or(owner);
+    env.ctx.in_state.contains(state::TYPE_NAME, instance)
 }
 
 /// The domain named `name` in the Region and whose it is, seen from
@@ -457,8 +470,11 @@ fn decide_coverage(
                 _ => false,
             }
     };
+    // Endpoints of the instance a create replaces go first: not reused.
+    let going =
+        |e: &VpcEndpoint| creating && owner_of(&e.tags).is_some_and(|owner| replaced(env, owner));
     let live = |e: &&VpcEndpoint| {
-        !e.is_gone() && !matches!(e.state.as_str(), "deleting" | "failed" | "rejected")
+        !e.is_gone() && !matches!(e.state.as_str(), "deleting" | "failed" | "rejected") && !going(e)
     };
     let zone_of: BTreeMap<&str, &str> = subnets
         .iter()
@@ -489,7 +505,11 @@ fn decide_coverage(
                 let via_other = table
                     .gateway_endpoints_for(prefix_list)
                     .into_iter()
-                    .find(|id| endpoints.iter().any(|e| e.id == *id && !is_own(e)));
+                    .find(|id| {
+                        endpoints
+                            .iter()
+                            .any(|e| e.id == *id && !is_own(e) && !going(e))
+                    });
                 match via_other {
                     Some(id) => foreign = foreign.or(Some(id.to_owned())),
                     None => uncovered.push(table_id.to_owned()),

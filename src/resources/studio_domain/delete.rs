@@ -92,6 +92,26 @@ async fn delete_spaces(env: &Env<'_>, domain_id: &str) -> Result<(), StepError> 
         .map_err(|e| stopped_or(env, e))
 }
 
+/// Waits until the domain is no longer `Pending` or `Updating` (an
+/// interrupted create or update); `Failed` is fine: it can be deleted.
+async fn settle_domain(env: &Env<'_>, domain_id: &str) -> Result<(), StepError> {
+    let sagemaker = &env.clients.sagemaker;
+    let what = format!("SageMaker Domain {domain_id} to settle before it is deleted");
+    let poll = || async {
+        let status = studio::find_domain_status(sagemaker, domain_id)
+            .await?
+            .map(|(status, _)| status)
+            .unwrap_or_default();
+        Ok(match status.as_str() {
+            "Pending" | "Updating" => Poll::Pending(status),
+            _ => Poll::Done,
+        })
+    };
+    studio::wait_for(&what, poll, env.ctx.time_left(), &env.ctx.cancel)
+        .await
+        .map_err(|e| stopped_or(env, e))
+}
+
 /// Deletes every user profile of the domain (apps and spaces are gone by
 /// then), waiting for each.
 async fn delete_profiles(env: &Env<'_>, domain_id: &str) -> Result<(), StepError> {
@@ -99,6 +119,12 @@ async fn delete_profiles(env: &Env<'_>, domain_id: &str) -> Result<(), StepError
     let names = studio::list_user_profile_names(sagemaker, domain_id).await?;
     let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
     let deletes = names.iter().map(|name| async move {
+        // One still being made cannot be deleted yet; a failed one can.
+        let settled =
+            studio::wait_user_profile(sagemaker, domain_id, name, false, timeout, cancel).await;
+        if cancel.is_cancelled() {
+            settled?;
+        }
         studio::delete_user_profile(sagemaker, domain_id, name).await?;
         studio::wait_user_profile(sagemaker, domain_id, name, true, timeout, cancel).await
     });
@@ -151,6 +177,8 @@ async fn delete_all(env: &Env<'_>, prior: &Value) -> Result<Diagnostics, StepErr
     if let Some(domain_id) = text(prior, "domain_id").filter(|id| !id.is_empty()) {
         let domain = studio::find_domain(sagemaker, &domain_id).await?;
         if let Some(domain) = domain {
+            // A domain still being made or changed cannot be deleted yet.
+            settle_domain(env, &domain_id).await?;
             delete_apps(env, &domain_id, None).await?;
             delete_spaces(env, &domain_id).await?;
             delete_profiles(env, &domain_id).await?;

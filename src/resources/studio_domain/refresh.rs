@@ -6,7 +6,7 @@
 
 use super::delete::nfs_group_names;
 use super::state::{
-    default_expected_users, endpoint_entry, group_name, list_value, managed_endpoints,
+    default_expected_users, endpoint_entry, group_part, list_value, managed_endpoints,
     string_map_value, user_group_key, user_group_part, ENDPOINTS_PART,
 };
 use crate::aws::ec2::find::{self, find_security_groups_by_name, find_security_groups_by_tag};
@@ -128,13 +128,13 @@ pub async fn observe(env: &Env<'_>, mut state: Value) -> Result<Refreshed, Diagn
         state.set_attribute("nfs_security_group_ids", list_value(&ids));
     }
     state.set_attribute("user_profile_arns", string_map_value(&arns));
-    let mine = |name: &str| {
-        groups
-            .iter()
-            .find(|g| g.name == name && env.owner.claim(&g.tags) == Claim::Mine)
+    let mine = |part: &str| {
+        groups.iter().find(|g| {
+            env.owner.claim(&g.tags) == Claim::Mine && group_part(g).as_deref() == Some(part)
+        })
     };
     let mut rules = BTreeMap::new();
-    let domain_group = mine(&group_name(&env.owner, "domain"));
+    let domain_group = mine("domain");
     state.set_attribute(
         "security_group_id",
         domain_group.map_or(Value::Null, |g| Value::String(g.id.clone())),
@@ -144,7 +144,7 @@ pub async fn observe(env: &Env<'_>, mut state: Value) -> Result<Refreshed, Diagn
     }
     let mut users = BTreeMap::new();
     for name in &profile_names {
-        if let Some(group) = mine(&group_name(&env.owner, &user_group_part(name))) {
+        if let Some(group) = mine(&user_group_part(name)) {
             users.insert(name.clone(), group.id.clone());
             rules.insert(user_group_key(name), list_value(&rule_lines(group)));
         }

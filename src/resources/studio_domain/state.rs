@@ -19,9 +19,20 @@ pub const ENDPOINTS_PART: &str = "endpoints";
 pub const DOMAIN_GROUP_DESCRIPTION: &str =
     "SageMaker Studio domain: HTTPS to the VPC endpoints and S3 only (terraform-provider-sagemaker)";
 
-/// The description of a user's security group.
-pub const USER_GROUP_DESCRIPTION: &str =
-    "SageMaker Studio user: traffic only to and from this user's apps (terraform-provider-sagemaker)";
+/// The start of a user group's description, followed by the profile name.
+const USER_GROUP_DESCRIPTION_START: &str = "SageMaker Studio user ";
+
+/// The description of profile `name`'s security group: it names the
+/// profile, so the group is known as that user's whatever its name (a
+/// group an unfinished create left keeps its name, made from another
+/// instance id).
+pub fn user_group_description(name: &str) -> String {
+    format!(
+        "{USER_GROUP_DESCRIPTION_START}{}: traffic only to and from this user's apps \
+         (terraform-provider-sagemaker)",
+        name.to_ascii_lowercase()
+    )
+}
 
 /// One `user_profile` block.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,6 +160,19 @@ pub fn user_group_key(profile: &str) -> String {
 /// unique per instance, so two domains can share a VPC.
 pub fn group_name(owner: &Owner, part: &str) -> String {
     format!("sagemaker-studio-{}-{part}", owner.id.replace('/', "-"))
+}
+
+/// Which of its owner's groups `group` is (`domain`, `user-NAME`), told
+/// by its description.
+pub fn group_part(group: &crate::aws::ec2::find::SecurityGroup) -> Option<String> {
+    if group.description == DOMAIN_GROUP_DESCRIPTION {
+        return Some("domain".to_owned());
+    }
+    let rest = group
+        .description
+        .strip_prefix(USER_GROUP_DESCRIPTION_START)?;
+    let (name, _) = rest.split_once(':')?;
+    Some(user_group_part(name))
 }
 
 /// The group name part of profile `name` (names are not case sensitive).
