@@ -99,24 +99,45 @@ pub async fn list_tags(
     arn: &str,
     what: &str,
 ) -> Result<BTreeMap<String, String>, String> {
-    let tags: Vec<Tag> = sagemaker
+    let tags = list_tags_if_exists(sagemaker, arn, what).await?;
+    tags.ok_or_else(|| format!("listing tags of {what} ({arn}): it no longer exists"))
+}
+
+/// [`list_tags`], `None` when the object is gone (deleted between its
+/// description and this call).
+pub async fn list_tags_if_exists(
+    sagemaker: &aws_sdk_sagemaker::Client,
+    arn: &str,
+    what: &str,
+) -> Result<Option<BTreeMap<String, String>>, String> {
+    let listed: Result<Vec<Tag>, _> = sagemaker
         .list_tags()
         .resource_arn(arn)
         .into_paginator()
         .items()
         .send()
         .try_collect()
-        .await
-        .map_err(|e| describe_error(&format!("listing tags of {what} ({arn})"), &e))?;
-    Ok(tags
-        .iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_owned(),
-                t.value().unwrap_or_default().to_owned(),
+        .await;
+    let tags = match listed {
+        Ok(tags) => tags,
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => return Ok(None),
+        Err(e) => {
+            return Err(describe_error(
+                &format!("listing tags of {what} ({arn})"),
+                &e,
             ))
-        })
-        .collect())
+        }
+    };
+    Ok(Some(
+        tags.iter()
+            .filter_map(|t| {
+                Some((
+                    t.key()?.to_owned(),
+                    t.value().unwrap_or_default().to_owned(),
+                ))
+            })
+            .collect(),
+    ))
 }
 
 /// Tags as the SageMaker SDK takes them.

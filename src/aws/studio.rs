@@ -7,7 +7,7 @@
 use crate::aws::describe_error;
 use crate::aws::ec2::wait::{format_duration, Backoff};
 use crate::aws::ownership::OWNER_KEY;
-use crate::aws::sagemaker::{is_not_found, list_tags, to_sdk};
+use crate::aws::sagemaker::{is_not_found, list_tags_if_exists, to_sdk};
 use aws_sdk_sagemaker::types::{
     AppNetworkAccessType, AppType, AuthMode, RetentionPolicy, RetentionType, UserSettings,
 };
@@ -141,7 +141,9 @@ pub async fn find_domain(
     };
     let arn = d.domain_arn().unwrap_or_default().to_owned();
     let settings = d.default_user_settings();
-    let tags = list_tags(sagemaker, &arn, "SageMaker Domain").await?;
+    let Some(tags) = list_tags_if_exists(sagemaker, &arn, "SageMaker Domain").await? else {
+        return Ok(None);
+    };
     Ok(Some(Domain {
         id: d.domain_id().unwrap_or(id).to_owned(),
         name: d.domain_name().unwrap_or_default().to_owned(),
@@ -358,7 +360,9 @@ pub async fn find_user_profile(
     };
     let arn = p.user_profile_arn().unwrap_or_default().to_owned();
     let settings = p.user_settings();
-    let tags = list_tags(sagemaker, &arn, "SageMaker User Profile").await?;
+    let Some(tags) = list_tags_if_exists(sagemaker, &arn, "SageMaker User Profile").await? else {
+        return Ok(None);
+    };
     Ok(Some(UserProfile {
         name: p.user_profile_name().unwrap_or(name).to_owned(),
         status: p

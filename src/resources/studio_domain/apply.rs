@@ -363,7 +363,9 @@ async fn profiles_stage<'a>(
             continue;
         };
         let exists = existing.iter().any(|n| lower(n) == lower(&profile.name));
-        let role = profile.execution_role.as_deref();
+        // Always the role it runs as, the domain's default spelt out: an
+        // update without one would keep a role set by hand.
+        let role = Some(want.role_of(profile));
         let tags = object_tags(env, &want.profile_tags(profile), creating);
         let groups = vec![group.clone()];
         steps.push(Step::new(
@@ -376,7 +378,11 @@ async fn profiles_stage<'a>(
                 } else if let Some(found) =
                     studio::find_user_profile(sagemaker, domain_id, name).await?
                 {
-                    if found.execution_role.as_deref() != role || found.security_groups != groups {
+                    let runs_as = found
+                        .execution_role
+                        .as_deref()
+                        .or(Some(&want.execution_role));
+                    if runs_as != role || found.security_groups != groups {
                         studio::wait_user_profile(
                             sagemaker, domain_id, name, false, timeout, cancel,
                         )

@@ -186,7 +186,9 @@ pub async fn check_remote(
                 format!(
                     "A SageMaker domain named {:?} already exists ({id}); {whose}. Domain names are unique \
                      in a Region. Choose another name; to manage that domain here, import it \
-                     (import {{ to = …, id = \"{id}\" }}); when replacing, remove create_before_destroy.",
+                     (import {{ to = …, id = \"{id}\" }}); when replacing, remove create_before_destroy (a unique name cannot be made twice), and if Terraform \
+                     kept the old one as a deposed object, run terraform destroy -target on this resource, then \
+                     terraform apply.",
                     want.name
                 ),
             );
@@ -629,13 +631,21 @@ async fn check_reused_admit(
                 )
             })
             .collect();
-        let fix = match owner {
-            Some(owner) => format!(
+        let domain_part = owner
+            .as_deref()
+            .and_then(|o| o.strip_suffix(&format!("/{ENDPOINTS_PART}")));
+        let fix = match (domain_part, &owner) {
+            (Some(domain), _) => format!(
+                "They belong to the sagemaker_studio_domain with owner {domain}, which admits only its own \
+                 domain. For several domains in one VPC, serve the endpoints from one \
+                 sagemaker_private_network (services = [\"studio_vpc_only\"]) that every domain reuses."
+            ),
+            (None, Some(owner)) => format!(
                 "They belong to the sagemaker_private_network with owner {owner}: add this domain's \
                  security_group_id to its allowed_security_group_ids, or let it admit the subnets' CIDR \
                  blocks (its default, the VPC's CIDR, does)."
             ),
-            None => "Add ingress rules for TCP 443 from this domain's security_group_id, or from the \
+            (None, None) => "Add ingress rules for TCP 443 from this domain's security_group_id, or from the \
                      subnets' CIDR blocks, to their groups."
                 .to_owned(),
         };

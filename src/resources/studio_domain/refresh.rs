@@ -82,16 +82,16 @@ pub async fn observe(env: &Env<'_>, mut state: Value) -> Result<Refreshed, Diagn
         let reads = profile_names
             .iter()
             .map(|name| studio::find_user_profile(sagemaker, &domain.id, name));
-        let mut arns = BTreeMap::new();
+        let mut found_profiles = BTreeMap::new();
         for (name, found) in profile_names
             .iter()
             .zip(futures::future::join_all(reads).await)
         {
             if let Some(profile) = found? {
-                arns.insert(name.clone(), profile.arn);
+                found_profiles.insert(name.clone(), profile);
             }
         }
-        Ok::<_, String>(arns)
+        Ok::<_, String>(found_profiles)
     };
     let nfs = async {
         match &domain {
@@ -111,7 +111,14 @@ pub async fn observe(env: &Env<'_>, mut state: Value) -> Result<Refreshed, Diagn
         find::find_vpc_endpoints_in_vpc(ec2, &vpc_id, false),
         nfs,
     );
-    let arns = profiles.map_err(read_error)?;
+    let found_profiles = profiles.map_err(read_error)?;
+    let arns: BTreeMap<String, String> = found_profiles
+        .iter()
+        .map(|(name, p)| (name.clone(), p.arn.clone()))
+        .collect();
+    if let Some(domain) = &domain {
+        with_observed_roles(&mut state, &domain.execution_role, &found_profiles);
+    }
     let groups = groups.map_err(read_error)?;
     let part_groups = part_groups.map_err(read_error)?;
     let endpoints = endpoints.map_err(read_error)?;
@@ -193,6 +200,37 @@ pub async fn observe(env: &Env<'_>, mut state: Value) -> Result<Refreshed, Diagn
         state,
         diags: Diagnostics::new(),
     })
+}
+
+/// Each profile's `execution_role_arn` as AWS reports it, where it no
+/// longer runs as the state says (changed by hand): the plan shows it and
+/// apply puts it back. A profile running as the domain's default role
+/// keeps a null role.
+fn with_observed_roles(
+    state: &mut Value,
+    default_role: &str,
+    found: &BTreeMap<String, studio::UserProfile>,
+) {
+    let Some(Value::List(items)) = state.get("user_profile").cloned() else {
+        return;
+    };
+    let items = items
+        .into_iter()
+        .map(|mut item| {
+            let Some(profile) = text(&item, "name").and_then(|n| found.get(&n)) else {
+                return item;
+            };
+            let recorded = text(&item, "execution_role_arn");
+            let effective =
+                |role: &Option<String>| role.clone().unwrap_or_else(|| default_role.to_owned());
+            if effective(&recorded) != effective(&profile.execution_role) {
+                let role = effective(&profile.execution_role);
+                item.set_attribute("execution_role_arn", Value::String(role));
+            }
+            item
+        })
+        .collect();
+    state.set_attribute("user_profile", Value::List(items));
 }
 
 /// The domain's own attributes in `state`.
