@@ -587,6 +587,28 @@ fn destroy_deletes_a_planted_app_first_and_warns_about_a_retained_home() {
             "Tags": [{ "Key": "emulator:delay-seconds", "Value": "2" }],
         }),
     );
+    // A profile someone made by hand in the domain: destroy refuses before
+    // deleting anything, naming it.
+    sagemaker(
+        &fx,
+        "CreateUserProfile",
+        json!({ "DomainId": domain_id, "UserProfileName": "mallory" }),
+    );
+    let refused = ws.run_err(&["destroy", "-input=false", "-auto-approve"]);
+    assert!(
+        support::one_line(&refused).contains("mallory (made outside this provider)"),
+        "{refused}"
+    );
+    assert_eq!(
+        profile_names(&fx, &domain_id).len(),
+        2,
+        "nothing was deleted"
+    );
+    sagemaker(
+        &fx,
+        "DeleteUserProfile",
+        json!({ "DomainId": domain_id, "UserProfileName": "mallory" }),
+    );
     let output = ws.destroy_ok().combined();
     assert!(output.contains("The home EFS was kept"), "{output}");
     assert!(
@@ -744,6 +766,6 @@ fn aws_calls_per_phase_are_pinned() {
 const PINNED_CALLS: [(&str, usize); 4] = [
     ("plan", 9),
     ("apply", 90),
-    ("plan after apply", 16),
-    ("destroy", 44),
+    ("plan after apply", 14),
+    ("destroy", 43),
 ];

@@ -19,7 +19,7 @@ mod support;
 use serde_json::{json, Value};
 use std::time::Duration;
 use support::ec2_fixture::{fixture, Fixture};
-use support::fault_proxy::{Config, Fault, FaultProxy, Tally};
+use support::fault_proxy::{Config, ErrorAnswer, FailOnce, Fault, FaultProxy, Tally};
 use support::holdings::Holdings;
 use support::moto;
 use support::sagemaker::{sagemaker_call, ROLE};
@@ -273,6 +273,46 @@ fn after_the_provider_is_killed_while_the_domain_is_pending_the_next_apply_adopt
         3,
         "the groups are adopted, not made again: {groups:?}"
     );
+    ws.plan_no_changes();
+    ws.destroy_ok();
+    assert_nothing_left(&fx, "after destroy");
+}
+
+#[test]
+fn a_refused_domain_create_keeps_what_was_made_in_state_and_the_next_apply_finishes_without_duplicates(
+) {
+    let fx = fixture();
+    let refusal = ErrorAnswer::client(
+        "ValidationException",
+        "SageMaker is not authorized to perform: iam:PassRole on the execution role",
+    );
+    let proxy = FaultProxy::start(
+        &moto::shared().endpoint,
+        Config::new(0).fail_once(FailOnce::new("CreateDomain", refusal)),
+    );
+    let ws = fx.workspace(&config(&fx, "refused", &proxy.endpoints_block(), "{}"));
+    let output = ws.apply_err();
+    assert!(output.contains("iam:PassRole"), "{output}");
+    assert!(domains(&fx).is_empty(), "no domain was made");
+    let values = recorded(&ws).expect("the state keeps what was made before the domain");
+    let made: Vec<String> = fx.endpoints().into_iter().map(|e| e.id).collect();
+    assert_eq!(made.len(), 6, "the endpoints were made: {made:?}");
+    assert!(values["security_group_id"]
+        .as_str()
+        .is_some_and(|g| g.starts_with("sg-")));
+
+    // The next apply (the role fixed) finishes: one of everything.
+    ws.apply_ok();
+    assert_eq!(domains(&fx).len(), 1);
+    let endpoints: Vec<String> = fx.endpoints().into_iter().map(|e| e.id).collect();
+    assert_eq!(endpoints.len(), 6, "nothing duplicated: {endpoints:?}");
+    let groups: Vec<String> = fx
+        .groups()
+        .into_iter()
+        .filter(|g| g.tags.contains_key("ManagedBy"))
+        .map(|g| g.name)
+        .collect();
+    assert_eq!(groups.len(), 4, "domain, two users, endpoints: {groups:?}");
     ws.plan_no_changes();
     ws.destroy_ok();
     assert_nothing_left(&fx, "after destroy");

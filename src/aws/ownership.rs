@@ -162,7 +162,9 @@ pub fn reserve(keys: &[String], owner_id: &str) -> Result<(), (String, String)> 
 /// Forgets what instance `owner_id` reserved (its objects are deleted).
 pub fn release(owner_id: &str) {
     let mut reserved = RESERVED.lock().unwrap_or_else(|e| e.into_inner());
-    reserved.retain(|_, holder| holder != owner_id);
+    let part_prefix = format!("{owner_id}/");
+    // The instance's parts (see [`Owner::part`]) go with it.
+    reserved.retain(|_, holder| holder != owner_id && !holder.starts_with(&part_prefix));
 }
 
 /// Ends a create: the objects it made — EC2 objects `ec2_ids`, SageMaker

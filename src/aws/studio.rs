@@ -8,6 +8,7 @@ use crate::aws::describe_error;
 use crate::aws::ec2::wait::{format_duration, Backoff};
 use crate::aws::ownership::OWNER_KEY;
 use crate::aws::sagemaker::{is_not_found, list_tags_if_exists, to_sdk};
+use aws_sdk_sagemaker::error::ProvideErrorMetadata;
 use aws_sdk_sagemaker::types::{
     AppNetworkAccessType, AppType, AuthMode, RetentionPolicy, RetentionType, UserSettings,
 };
@@ -217,13 +218,16 @@ pub async fn create_domain(
         .set_tags(Some(to_sdk(new.tags)))
         .send()
         .await;
-    let error = match created {
+    let (error, in_use) = match created {
         Ok(created) => return Ok(domain_id_of(created.domain_arn().unwrap_or_default()).to_owned()),
-        Err(e) => describe_error(&format!("creating SageMaker Domain ({})", new.name), &e),
+        Err(e) => (
+            describe_error(&format!("creating SageMaker Domain ({})", new.name), &e),
+            is_in_use(&e),
+        ),
     };
     // A retried CreateDomain whose first answer was lost finds the domain
     // made: the one with this owner's tag is the one asked for.
-    if is_in_use(&error) {
+    if in_use {
         if let Some(id) = find_domain_id_by_name(sagemaker, new.name).await? {
             let found = find_domain(sagemaker, &id).await?;
             if found.is_some_and(|d| d.tags.get(OWNER_KEY) == new.tags.get(OWNER_KEY)) {
@@ -395,16 +399,19 @@ pub async fn create_user_profile(
         .set_tags(Some(to_sdk(tags)))
         .send()
         .await;
-    let error = match created {
+    let (error, in_use) = match created {
         Ok(created) => return Ok(created.user_profile_arn().unwrap_or_default().to_owned()),
-        Err(e) => describe_error(
-            &format!("creating SageMaker User Profile ({domain_id}/{name})"),
-            &e,
+        Err(e) => (
+            describe_error(
+                &format!("creating SageMaker User Profile ({domain_id}/{name})"),
+                &e,
+            ),
+            is_in_use(&e),
         ),
     };
     // A retried create whose first answer was lost: the profile with this
     // owner's tag is the one asked for.
-    if is_in_use(&error) {
+    if in_use {
         let found = find_user_profile(sagemaker, domain_id, name).await?;
         if let Some(profile) = found.filter(|p| p.tags.get(OWNER_KEY) == tags.get(OWNER_KEY)) {
             return Ok(profile.arn);
@@ -597,11 +604,13 @@ pub async fn delete_space(
     }
 }
 
-/// True for a described SageMaker error saying the object exists or is
-/// busy (`ResourceInUse`, "already exists").
-fn is_in_use(error: &str) -> bool {
-    let lower = error.to_ascii_lowercase();
-    lower.contains("resourceinuse") || lower.contains("already exist")
+/// True for SageMaker's answer to a create whose name is taken:
+/// `ResourceInUse` (by its code, never its message).
+fn is_in_use<E: ProvideErrorMetadata>(error: &aws_sdk_sagemaker::error::SdkError<E>) -> bool {
+    error
+        .as_service_error()
+        .and_then(ProvideErrorMetadata::code)
+        == Some("ResourceInUse")
 }
 
 /// What one poll of a waited-for object found.
@@ -742,31 +751,6 @@ pub async fn wait_user_profile(
                 &e,
             )),
         }
-    };
-    wait_for(&what, poll, timeout, cancel).await
-}
-
-/// Waits until every app in `apps` is `Deleted` (or `Failed`, which blocks
-/// nothing), one ListApps per poll.
-pub async fn wait_apps_deleted(
-    sagemaker: &aws_sdk_sagemaker::Client,
-    domain_id: &str,
-    timeout: Duration,
-    cancel: &CancellationToken,
-) -> Result<(), String> {
-    let what = format!("the apps of SageMaker Domain {domain_id} to be deleted");
-    let poll = || async {
-        let apps = list_apps(sagemaker, domain_id).await?;
-        let blocking: Vec<String> = apps
-            .iter()
-            .filter(|a| a.blocks())
-            .map(App::describe)
-            .collect();
-        Ok(if blocking.is_empty() {
-            Poll::Done
-        } else {
-            Poll::Pending(blocking.join(", "))
-        })
     };
     wait_for(&what, poll, timeout, cancel).await
 }

@@ -305,20 +305,7 @@ pub async fn find_route_tables_for_subnets(
     vpc_id: &str,
     subnet_ids: &[String],
 ) -> Result<BTreeMap<String, String>, FindError> {
-    let action = format!("describing EC2 Route Tables of VPC ({vpc_id})");
-    let tables = ec2
-        .describe_route_tables()
-        .filters(filter("vpc-id", [vpc_id]))
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| FindError::Api(describe_error(&action, &e)))?;
-    let tables: Vec<RouteTable> = tables
-        .iter()
-        .map(|t| flatten_route_table(t, None))
-        .collect();
+    let tables = find_vpc_route_tables(ec2, vpc_id, None).await?;
     route_tables_by_subnet(vpc_id, &tables, subnet_ids)
 }
 

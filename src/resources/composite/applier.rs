@@ -19,6 +19,19 @@ pub enum StepError {
     Failed(String),
 }
 
+impl StepError {
+    /// `detail` as a failure — or [`StepError::Stopped`] when `ctx` was
+    /// cancelled, which is what ended the work (a wait that Ctrl-C or the
+    /// timeout cut short).
+    pub fn unless_stopped(ctx: &Context, detail: String) -> StepError {
+        if ctx.cancel.is_cancelled() {
+            StepError::Stopped
+        } else {
+            StepError::Failed(detail)
+        }
+    }
+}
+
 impl From<CallError> for StepError {
     fn from(e: CallError) -> Self {
         match e {

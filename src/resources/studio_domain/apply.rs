@@ -17,7 +17,7 @@ use crate::aws::ec2::groups::{delete_group, ensure_group, sync_group, WantedGrou
 use crate::aws::ownership::{Claim, CREATING_KEY, OWNER_KEY};
 use crate::aws::sagemaker::sync_tags;
 use crate::aws::studio::{self, DomainUpdate, NewDomain};
-use crate::framework::{ApplyResult, Diagnostics};
+use crate::framework::{ApplyResult, AttrPath, Diagnostics};
 use crate::resources::common::{string_map, text};
 use crate::resources::composite::applier::{Applier, Step, StepError};
 use crate::resources::composite::{unchanged, Env};
@@ -31,16 +31,6 @@ const CONCURRENT_CALLS: usize = 4;
 /// adopts), by part (`domain`, `user-NAME`: see [`group_part`]).
 type GroupsByPart = BTreeMap<String, SecurityGroup>;
 
-/// A failed step's error, or [`StepError::Stopped`] when Ctrl-C or the
-/// timeout ended a wait.
-fn step_error(env: &Env<'_>, detail: String) -> StepError {
-    if env.ctx.cancel.is_cancelled() {
-        StepError::Stopped
-    } else {
-        StepError::Failed(detail)
-    }
-}
-
 /// Makes AWS match `planned`; `prior` is null on create.
 pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult {
     let creating = prior.is_null();
@@ -49,6 +39,20 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
         Ok((facts, _)) => facts,
         Err(diags) => return unchanged(prior, diags),
     };
+    let recorded_vpc = text(prior, "vpc_id").filter(|v| !v.is_empty());
+    if let Some(vpc) = recorded_vpc.filter(|v| *v != facts.vpc.id) {
+        let diags = Diagnostics::from_attribute_error(
+            AttrPath::root("subnet_ids"),
+            "Subnets of another VPC",
+            format!(
+                "The domain is in {vpc}, but subnet_ids (unknown at plan) are in {}: a domain cannot move \
+                 to another VPC. Nothing was changed. Run terraform apply again: its plan, knowing the \
+                 subnets now, replaces the domain.",
+                facts.vpc.id
+            ),
+        );
+        return unchanged(prior, diags);
+    }
     let mut state = planned;
     state.set_attribute("vpc_id", Value::String(facts.vpc.id.clone()));
     let ec2 = &env.clients.ec2;
@@ -246,7 +250,7 @@ async fn domain_stage(
         Some(id) => id,
         None if !applier.going() => return None,
         None => {
-            if let Some(id) = &facts.unfinished_domain {
+            if let Some(id) = &facts.adoptable_domain {
                 id.clone()
             } else {
                 let tags = object_tags(env, &want.tags, creating);
@@ -261,17 +265,15 @@ async fn domain_stage(
                     kms_key_id: want.kms_key_id.as_deref(),
                     tags: &tags,
                 };
-                let created = studio::create_domain(sagemaker, &new).await;
-                applier
-                    .step(summary, "the domain", async { created })
-                    .await?
+                let created = studio::create_domain(sagemaker, &new);
+                applier.step(summary, "the domain", created).await?
             }
         }
     };
     let work = async {
         studio::wait_domain(sagemaker, &id, false, timeout, cancel)
             .await
-            .map_err(|e| step_error(env, e))?;
+            .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
         let Some(domain) = studio::find_domain(sagemaker, &id).await? else {
             return Err(StepError::Failed(format!(
                 "SageMaker Domain {id} no longer exists: it was deleted outside Terraform. Run terraform apply \
@@ -299,7 +301,7 @@ async fn domain_stage(
             studio::update_domain(sagemaker, &domain, &update).await?;
             studio::wait_domain(sagemaker, &id, false, timeout, cancel)
                 .await
-                .map_err(|e| step_error(env, e))?;
+                .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
         }
         let live = env.tagging.managed(&domain.tags);
         sync_tags(
@@ -342,13 +344,53 @@ async fn profiles_stage<'a>(
     };
     let lower = |s: &str| s.to_ascii_lowercase();
     let wanted: BTreeSet<String> = want.profiles.iter().map(|p| lower(&p.name)).collect();
-    let recorded: Vec<String> = super::state::profiles(prior)
+    let recorded: BTreeSet<String> = super::state::profiles(prior)
         .into_iter()
-        .map(|p| p.name)
+        .map(|p| lower(&p.name))
         .collect();
+    // Whose each profile of the domain is: this instance's (recorded, or
+    // tagged as its own: one whose removal failed before), or another's.
+    let mut foreign = Vec::new();
+    let mut removed = Vec::new();
+    for name in &existing {
+        if recorded.contains(&lower(name)) {
+            if !wanted.contains(&lower(name)) {
+                removed.push(name.clone());
+            }
+            continue;
+        }
+        let found = match studio::find_user_profile(sagemaker, domain_id, name).await {
+            Ok(found) => found,
+            Err(e) => {
+                applier.error("Cannot read the user profiles", e);
+                return arns;
+            }
+        };
+        let Some(found) = found else { continue };
+        match env.owner.claim(&found.tags) {
+            Claim::Mine | Claim::Unfinished if !wanted.contains(&lower(name)) => {
+                removed.push(name.clone())
+            }
+            Claim::Mine | Claim::Unfinished => {}
+            claim if wanted.contains(&lower(name)) => foreign.push(describe_owner(name, &claim)),
+            _ => {}
+        }
+    }
+    if !foreign.is_empty() {
+        applier.error(
+            "User profiles of another owner",
+            format!(
+                "Domain {domain_id} already has user profiles this resource did not make: {}. This provider \
+                 never takes over what another Terraform state (or a person) made. Give these profiles other \
+                 names here, or remove them from where they are managed first.",
+                foreign.join("; ")
+            ),
+        );
+        return arns;
+    }
     let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
     let mut steps: Vec<Step<'_, (String, Option<String>)>> = Vec::new();
-    for name in recorded.into_iter().filter(|n| !wanted.contains(&lower(n))) {
+    for name in removed {
         arns.remove(&name);
         steps.push(Step::new(
             format!("removing user profile {name}"),
@@ -387,7 +429,7 @@ async fn profiles_stage<'a>(
                             sagemaker, domain_id, name, false, timeout, cancel,
                         )
                         .await
-                        .map_err(|e| step_error(env, e))?;
+                        .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
                         studio::update_user_profile(sagemaker, domain_id, name, (role, &groups))
                             .await?;
                     }
@@ -401,7 +443,7 @@ async fn profiles_stage<'a>(
                 }
                 studio::wait_user_profile(sagemaker, domain_id, name, false, timeout, cancel)
                     .await
-                    .map_err(|e| step_error(env, e))?;
+                    .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
                 let found = studio::find_user_profile(sagemaker, domain_id, name).await?;
                 Ok((name.to_owned(), found.map(|p| p.arn)))
             },
@@ -422,6 +464,14 @@ async fn profiles_stage<'a>(
     arns
 }
 
+/// `name (whose)` for a profile another owner made.
+pub fn describe_owner(name: &str, claim: &Claim) -> String {
+    match claim {
+        Claim::Other(owner) if !owner.is_empty() => format!("{name} (owner {owner})"),
+        _ => format!("{name} (made outside this provider)"),
+    }
+}
+
 /// Deletes the profile `name`: its apps first (waited), then the profile
 /// (waited until gone).
 pub async fn remove_profile(env: &Env<'_>, domain_id: &str, name: &str) -> Result<(), StepError> {
@@ -431,7 +481,7 @@ pub async fn remove_profile(env: &Env<'_>, domain_id: &str, name: &str) -> Resul
     studio::delete_user_profile(sagemaker, domain_id, name).await?;
     studio::wait_user_profile(sagemaker, domain_id, name, true, timeout, cancel)
         .await
-        .map_err(|e| step_error(env, e))
+        .map_err(|e| StepError::unless_stopped(env.ctx, e))
 }
 
 /// Deletes the groups of profiles no longer configured.

@@ -40,6 +40,15 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
             );
         }
     }
+    if common::text(config, "auth_mode").as_deref() == Some("SSO") && !seen.is_empty() {
+        diags.attribute_error(
+            AttrPath::root("auth_mode"),
+            "SSO profiles need their Identity Center user",
+            "With auth_mode = \"SSO\" every user profile must name its IAM Identity Center user, which \
+             user_profile blocks cannot do yet. Use auth_mode = \"IAM\", or keep SSO with no user_profile \
+             block and let Identity Center assignments create the profiles.",
+        );
+    }
     let expected = config.get("expected_users").and_then(|v| match v {
         Value::Number(n) => n.as_i64(),
         _ => None,
@@ -79,9 +88,10 @@ pub struct Facts {
     pub s3_prefix_list_id: String,
     pub endpoints: Vec<VpcEndpoint>,
     pub coverage: Coverage,
-    /// For a create: a domain of this name that an unfinished create of
-    /// the same instance left (adopted).
-    pub unfinished_domain: Option<String>,
+    /// While the instance has no domain: a domain of this name that an
+    /// unfinished create of the same configuration left, or that carries
+    /// this instance's tag (adopted).
+    pub adoptable_domain: Option<String>,
 }
 
 /// When the checks run.
@@ -104,8 +114,11 @@ pub async fn check_remote(
     let creating = prior.is_null();
     let lookup =
         |e: FindError, attribute: &str, hint: &str| common::lookup_error(e, attribute, hint, "EC2");
+    // The name is checked while this instance has no domain: at create, or
+    // when its domain is gone.
+    let domainless = creating || common::text(prior, "domain_id").is_none();
     let name_owner = async {
-        if creating {
+        if domainless {
             find_taken_name(sagemaker, &want.name, &env.owner).await
         } else {
             Ok(None)
@@ -153,8 +166,8 @@ pub async fn check_remote(
     let tables = tables.map_err(|e| lookup(e, "subnet_ids", ""))?;
     let endpoints = endpoints.map_err(|e| lookup(e, "subnet_ids", ""))?;
     let offers = offers?;
-    let unfinished_domain = match taken {
-        Some((id, Claim::Unfinished)) => {
+    let adoptable_domain = match taken {
+        Some((id, Claim::Unfinished | Claim::Mine)) => {
             if stage == Stage::Plan {
                 diags.attribute_warning(
                     AttrPath::root("name"),
@@ -254,7 +267,7 @@ pub async fn check_remote(
             s3_prefix_list_id: prefix_list,
             endpoints,
             coverage,
-            unfinished_domain,
+            adoptable_domain,
         },
         diags,
     ))

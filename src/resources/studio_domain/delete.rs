@@ -10,6 +10,7 @@
 use super::network;
 use crate::aws::ec2::find::find_security_groups_by_name;
 use crate::aws::ec2::groups::{delete_group, rule_lines, sync_rule_lines};
+use crate::aws::ownership::Claim;
 use crate::aws::studio::{self, App, Poll};
 use crate::framework::Diagnostics;
 use crate::resources::common::{string_map, text};
@@ -23,14 +24,6 @@ pub fn nfs_group_names(domain_id: &str) -> [String; 2] {
         format!("security-group-for-inbound-nfs-{domain_id}"),
         format!("security-group-for-outbound-nfs-{domain_id}"),
     ]
-}
-
-fn stopped_or(env: &Env<'_>, detail: String) -> StepError {
-    if env.ctx.cancel.is_cancelled() {
-        StepError::Stopped
-    } else {
-        StepError::Failed(detail)
-    }
 }
 
 /// Deletes the apps of the domain (of `profile` only, when given) and
@@ -69,7 +62,7 @@ pub async fn delete_apps(
     };
     studio::wait_for(&what, poll, env.ctx.time_left(), &env.ctx.cancel)
         .await
-        .map_err(|e| stopped_or(env, e))
+        .map_err(|e| StepError::unless_stopped(env.ctx, e))
 }
 
 /// Deletes every space of the domain and waits until none is left.
@@ -89,7 +82,44 @@ async fn delete_spaces(env: &Env<'_>, domain_id: &str) -> Result<(), StepError> 
     };
     studio::wait_for(&what, poll, env.ctx.time_left(), &env.ctx.cancel)
         .await
-        .map_err(|e| stopped_or(env, e))
+        .map_err(|e| StepError::unless_stopped(env.ctx, e))
+}
+
+/// Refuses, before anything is deleted, a domain holding user profiles
+/// that neither the state records nor carry this instance's tag: another
+/// state (or a person) made them, and this provider never deletes those.
+async fn refuse_foreign_profiles(
+    env: &Env<'_>,
+    domain_id: &str,
+    prior: &Value,
+) -> Result<(), StepError> {
+    let sagemaker = &env.clients.sagemaker;
+    let recorded: Vec<String> = super::state::profiles(prior)
+        .into_iter()
+        .map(|p| p.name.to_ascii_lowercase())
+        .collect();
+    let mut foreign = Vec::new();
+    for name in studio::list_user_profile_names(sagemaker, domain_id).await? {
+        if recorded.contains(&name.to_ascii_lowercase()) {
+            continue;
+        }
+        let Some(found) = studio::find_user_profile(sagemaker, domain_id, &name).await? else {
+            continue;
+        };
+        let claim = env.owner.claim(&found.tags);
+        if !matches!(claim, Claim::Mine | Claim::Unfinished) {
+            foreign.push(super::apply::describe_owner(&name, &claim));
+        }
+    }
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    Err(StepError::Failed(format!(
+        "Domain {domain_id} holds user profiles this resource did not make: {}. Nothing was deleted: this \
+         provider never deletes what another Terraform state (or a person) made, and AWS deletes no domain \
+         that has profiles. Delete those profiles where they are managed, then run terraform destroy again",
+        foreign.join("; ")
+    )))
 }
 
 /// Waits until the domain is no longer `Pending` or `Updating` (an
@@ -109,7 +139,7 @@ async fn settle_domain(env: &Env<'_>, domain_id: &str) -> Result<(), StepError> 
     };
     studio::wait_for(&what, poll, env.ctx.time_left(), &env.ctx.cancel)
         .await
-        .map_err(|e| stopped_or(env, e))
+        .map_err(|e| StepError::unless_stopped(env.ctx, e))
 }
 
 /// Deletes every user profile of the domain (apps and spaces are gone by
@@ -129,7 +159,7 @@ async fn delete_profiles(env: &Env<'_>, domain_id: &str) -> Result<(), StepError
         studio::wait_user_profile(sagemaker, domain_id, name, true, timeout, cancel).await
     });
     for result in futures::future::join_all(deletes).await {
-        result.map_err(|e| stopped_or(env, e))?;
+        result.map_err(|e| StepError::unless_stopped(env.ctx, e))?;
     }
     Ok(())
 }
@@ -148,7 +178,7 @@ async fn delete_nfs_groups(env: &Env<'_>, vpc_id: &str, domain_id: &str) -> Resu
     for group in &groups {
         delete_group(ec2, &group.id, env.ctx.time_left(), &env.ctx.cancel)
             .await
-            .map_err(|e| stopped_or(env, e))?;
+            .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
     }
     Ok(())
 }
@@ -177,6 +207,7 @@ async fn delete_all(env: &Env<'_>, prior: &Value) -> Result<Diagnostics, StepErr
     if let Some(domain_id) = text(prior, "domain_id").filter(|id| !id.is_empty()) {
         let domain = studio::find_domain(sagemaker, &domain_id).await?;
         if let Some(domain) = domain {
+            refuse_foreign_profiles(env, &domain_id, prior).await?;
             // A domain still being made or changed cannot be deleted yet.
             settle_domain(env, &domain_id).await?;
             delete_apps(env, &domain_id, None).await?;
@@ -191,7 +222,7 @@ async fn delete_all(env: &Env<'_>, prior: &Value) -> Result<Diagnostics, StepErr
                 &env.ctx.cancel,
             )
             .await
-            .map_err(|e| stopped_or(env, e))?;
+            .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
             if retention == "Delete" {
                 delete_nfs_groups(env, &vpc_id, &domain_id).await?;
             } else {
@@ -223,7 +254,7 @@ async fn delete_all(env: &Env<'_>, prior: &Value) -> Result<Diagnostics, StepErr
     for group in groups {
         delete_group(ec2, &group, env.ctx.time_left(), &env.ctx.cancel)
             .await
-            .map_err(|e| stopped_or(env, e))?;
+            .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
     }
     Ok(diags)
 }

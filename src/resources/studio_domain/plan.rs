@@ -12,7 +12,7 @@ use super::state::{
 use crate::aws::ec2::find;
 use crate::framework::plan::semantic_eq;
 use crate::framework::{AttrPath, PlanResult};
-use crate::resources::common::{string_map, text};
+use crate::resources::common::{string_map, text, TagRules};
 use crate::resources::composite::Env;
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,6 +21,10 @@ use std::collections::{BTreeMap, BTreeSet};
 pub async fn plan(env: &Env<'_>, prior: &Value, config: &Value, plan: &mut PlanResult) {
     let planned = &mut plan.planned;
     fill_defaults(config, planned);
+    check_profile_tags(planned, &mut plan.diags);
+    if plan.diags.has_errors() {
+        return;
+    }
     let creating = prior.is_null();
     if !creating {
         plan_kept(prior, planned);
@@ -43,6 +47,11 @@ pub async fn plan(env: &Env<'_>, prior: &Value, config: &Value, plan: &mut PlanR
             return;
         }
     }
+    // The domain is gone (deleted by hand, or an apply failed before it):
+    // apply makes it again.
+    if !creating && text(prior, "domain_id").is_none() {
+        planned.set_attribute("domain_id", Value::Unknown);
+    }
     if !creating && semantic_eq(prior, planned) {
         return;
     }
@@ -58,6 +67,10 @@ pub async fn plan(env: &Env<'_>, prior: &Value, config: &Value, plan: &mut PlanR
     .iter()
     .all(|name| planned.get(name).is_none_or(Value::is_wholly_known));
     if !known {
+        // Decided at apply, once the subnets are known.
+        for name in ["vpc_id", "endpoints", "endpoint_security_group_id"] {
+            planned.set_attribute(name, Value::Unknown);
+        }
         return;
     }
     let want = desired(planned, &env.tagging);
@@ -112,6 +125,29 @@ pub async fn plan(env: &Env<'_>, prior: &Value, config: &Value, plan: &mut PlanR
     } else {
         planned.set_attribute("endpoints", Value::Unknown);
         planned.set_attribute("endpoint_security_group_id", Value::Unknown);
+    }
+}
+
+/// Each profile gets the resource's tags (with the provider's default
+/// tags) and its own: together within SageMaker's limit.
+fn check_profile_tags(planned: &Value, diags: &mut crate::framework::Diagnostics) {
+    let Value::Map(all) = planned.get("tags_all").unwrap_or(&Value::Null) else {
+        return;
+    };
+    let Some(Value::List(items)) = planned.get("user_profile") else {
+        return;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let own = string_map(item, "tags");
+        let count = all.keys().filter(|k| !own.contains_key(*k)).count() + own.len();
+        let whose = "the profile's tags merged over the resource's tags and default_tags";
+        if let Some(problem) = TagRules::SAGEMAKER.count_problem(count, whose) {
+            diags.attribute_error(
+                AttrPath::root("user_profile").index(i).attr("tags"),
+                "Too many tags",
+                problem,
+            );
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 use super::delete::nfs_group_names;
 use super::state::{
     default_expected_users, endpoint_entry, group_part, list_value, managed_endpoints,
-    string_map_value, user_group_key, user_group_part, ENDPOINTS_PART,
+    string_map_value, user_group_key, ENDPOINTS_PART,
 };
 use crate::aws::ec2::find::{self, find_security_groups_by_name, find_security_groups_by_tag};
 use crate::aws::ec2::groups::rule_lines;
@@ -23,29 +23,34 @@ fn read_error(e: impl std::fmt::Display) -> Diagnostics {
     Diagnostics::from_error("Cannot read the Studio domain", e.to_string())
 }
 
-/// What AWS reports of the objects `state` records; `None` when the
-/// domain is gone.
+/// What AWS reports of the objects `state` records; `None` when none of
+/// them is left. A domain gone (deleted by hand, or never made: an apply
+/// that failed after the groups) with groups or endpoints still there
+/// keeps the instance, its domain attributes null: the plan makes the
+/// domain again, and nothing made before is left behind.
 pub async fn refresh(env: &Env<'_>, state: Value) -> Result<Option<Refreshed>, Diagnostics> {
-    let Some(id) = text(&state, "domain_id").filter(|id| !id.is_empty()) else {
-        return Ok(None);
-    };
-    let domain = studio::find_domain(&env.clients.sagemaker, &id)
-        .await
-        .map_err(read_error)?;
-    if domain.as_ref().is_none_or(|d| d.status == "Deleting") {
+    let mut observed = observe(env, state).await?;
+    let state = &mut observed.state;
+    let domain_left = observed.live_tags.is_some();
+    let groups_left = text(state, "security_group_id").is_some()
+        || !string_map(state, "user_security_group_ids").is_empty()
+        || text(state, "endpoint_security_group_id").is_some();
+    if !domain_left && !groups_left && managed_endpoints(state).is_empty() {
         return Ok(None);
     }
-    let mut observed = observe(env, state).await?;
+    if !domain_left {
+        for name in ["domain_id", "arn", "url", "home_efs_file_system_id"] {
+            state.set_attribute(name, Value::Null);
+        }
+    }
     // Profiles deleted by hand leave the state: the plan makes them again.
-    let arns = string_map(&observed.state, "user_profile_arns");
-    if let Some(Value::List(items)) = observed.state.get("user_profile").cloned() {
+    let arns = string_map(state, "user_profile_arns");
+    if let Some(Value::List(items)) = state.get("user_profile").cloned() {
         let kept = items
             .into_iter()
             .filter(|p| text(p, "name").is_some_and(|n| arns.contains_key(&n)))
             .collect();
-        observed
-            .state
-            .set_attribute("user_profile", Value::List(kept));
+        state.set_attribute("user_profile", Value::List(kept));
     }
     Ok(Some(observed))
 }
@@ -62,6 +67,8 @@ pub async fn observe(env: &Env<'_>, mut state: Value) -> Result<Refreshed, Diagn
             .map_err(read_error)?,
         None => None,
     };
+    // A domain being deleted is as good as gone.
+    let domain = domain.filter(|d| d.status != "Deleting");
     let vpc_id = domain
         .as_ref()
         .map(|d| d.vpc_id.clone())
@@ -149,12 +156,32 @@ pub async fn observe(env: &Env<'_>, mut state: Value) -> Result<Refreshed, Diagn
     if let Some(group) = domain_group {
         rules.insert("domain".to_owned(), list_value(&rule_lines(group)));
     }
+    // Every user group the instance owns, also one whose profile left the
+    // configuration but could not be deleted yet (the next apply does).
+    let recorded_users = string_map(&state, "user_security_group_ids");
     let mut users = BTreeMap::new();
-    for name in &profile_names {
-        if let Some(group) = mine(&user_group_part(name)) {
-            users.insert(name.clone(), group.id.clone());
-            rules.insert(user_group_key(name), list_value(&rule_lines(group)));
-        }
+    for group in groups
+        .iter()
+        .filter(|g| env.owner.claim(&g.tags) == Claim::Mine)
+    {
+        let Some(lower) =
+            group_part(group).and_then(|p| p.strip_prefix("user-").map(str::to_owned))
+        else {
+            continue;
+        };
+        let name = profile_names
+            .iter()
+            .find(|n| n.eq_ignore_ascii_case(&lower))
+            .cloned()
+            .or_else(|| {
+                recorded_users
+                    .iter()
+                    .find(|(_, id)| **id == group.id)
+                    .map(|(name, _)| name.clone())
+            })
+            .unwrap_or(lower);
+        rules.insert(user_group_key(&name), list_value(&rule_lines(group)));
+        users.insert(name, group.id.clone());
     }
     state.set_attribute("user_security_group_ids", string_map_value(&users));
     state.set_attribute("security_group_rules", Value::Map(rules));
@@ -262,7 +289,11 @@ fn set_domain(state: &mut Value, domain: &Domain) {
             .as_deref()
             .map_or(Value::Null, string),
     );
-    if state.get("kms_key_id").is_some_and(|k| !k.is_null()) || domain.kms_key_id.is_some() {
+    // AWS may report another form of the key the configuration names (an
+    // ARN for a key id): the state keeps the configuration's form while
+    // the domain has a key, so only a key removed or set by import shows.
+    let recorded_key = state.get("kms_key_id").is_some_and(|k| !k.is_null());
+    if !(recorded_key && domain.kms_key_id.is_some()) {
         state.set_attribute(
             "kms_key_id",
             domain.kms_key_id.as_deref().map_or(Value::Null, string),
