@@ -27,7 +27,11 @@
 //! `BENCH_CLI_MAX_K` (default 3: above it the sequential CLI runs on that
 //! many networks and is scaled linearly, which is what a sequential script
 //! is), `BENCH_TOKEN_BUCKET_K` (default 20), `TF_TEST_TIMEOUT_SECS` (per
-//! terraform command, default here 1800).
+//! terraform command, default here 1800), `BENCH_COMPOSITES` (the `script`
+//! names of the composites to measure, e.g. `studio-domain`; default all:
+//! with it, only those are measured — no refresh or token-bucket section —
+//! and their sections replace the same composites' sections of the existing
+//! results file, each saying how it was measured, the rest kept).
 
 mod common;
 #[path = "../tests/support/mod.rs"]
@@ -114,6 +118,34 @@ resource "sagemaker_vpc_model_config" "bench" {
 }
 "#;
 
+/// The Terraform configuration of `sagemaker_studio_domain` in `VpcOnly`
+/// with two user profiles, one instance per network: it makes its own
+/// endpoints (the fixture VPCs have none) and deletes the home EFS and the
+/// NFS groups on destroy, so nothing is left (the emulator checks no role).
+const STUDIO_DOMAIN_HCL: &str = r#"
+terraform {
+  required_providers {
+    sagemaker = { source = "privatelink/sagemaker" }
+  }
+}
+variable "networks" {
+  type = map(object({ vpc_id = string, subnet_ids = list(string) }))
+}
+resource "sagemaker_studio_domain" "bench" {
+  for_each                   = var.networks
+  name                       = "bench-${each.key}"
+  subnet_ids                 = each.value.subnet_ids
+  default_execution_role_arn = "arn:aws:iam::123456789012:role/SageMakerStudioExecution"
+  home_efs_retention         = "Delete"
+  user_profile {
+    name = "user-1"
+  }
+  user_profile {
+    name = "user-2"
+  }
+}
+"#;
+
 /// One composite of the side-by-side tables: the Terraform configuration
 /// (the harness adds the provider block) and its equivalents in the two
 /// scripts.
@@ -136,7 +168,7 @@ struct Composite {
 }
 
 /// Every composite, in table order.
-const COMPOSITES: [Composite; 2] = [
+const COMPOSITES: [Composite; 3] = [
     Composite {
         label: "sagemaker_private_network (hosting preset: sagemaker_api + sagemaker_runtime interface endpoints, s3 gateway)",
         hcl: PRIVATE_NETWORK_HCL,
@@ -153,6 +185,19 @@ const COMPOSITES: [Composite; 2] = [
         endpoint_creates: 1,
         endpoint_deletes: 1,
         objects: [1, 1, 1],
+        todo: None,
+    },
+    Composite {
+        label: "sagemaker_studio_domain (VpcOnly, 2 user profiles: domain group, a group per user, \
+                sagemaker_api + sagemaker_runtime + studio + sts + logs interface endpoints and their group, \
+                s3 gateway, the domain and profiles waited InService; destroy deletes the home EFS and NFS groups)",
+        hcl: STUDIO_DOMAIN_HCL,
+        script: "studio-domain",
+        endpoint_creates: 6,
+        endpoint_deletes: 1,
+        // The domain's group, one per user, the endpoints' group. The scripts
+        // also read the domain and its profiles, and fail unless InService.
+        objects: [6, 4, 0],
         todo: None,
     },
 ];
@@ -228,12 +273,22 @@ fn main() {
         .and_then(|v| v.first().copied())
         .unwrap_or(DEFAULT_CLI_MAX_K)
         .max(1);
+    let selected = selected_composites();
+    let machine = machine_description();
     let header = header();
     let mut sections = Vec::new();
     let emulator = moto::shared();
     eprintln!("bench: emulator on {}", emulator.endpoint);
+    let save = |sections: &[String], current: &str| match &selected {
+        None => write_results(&header, sections, current, started),
+        Some(names) => splice_results((names, &ks, &machine), sections, current, started),
+    };
 
-    for composite in &COMPOSITES {
+    for composite in COMPOSITES.iter().filter(|c| {
+        selected
+            .as_ref()
+            .is_none_or(|names| names.contains(&c.script))
+    }) {
         if let Some(why) = composite.todo {
             sections.push(format!(
                 "## {}\n\n**TODO — not measured:** {why}.\n",
@@ -253,9 +308,13 @@ fn main() {
                 &binary,
             ));
             let section = composite_section(composite, &rows);
-            write_results(&header, &sections, &section, started);
+            save(&sections, &section);
         }
         sections.push(composite_section(composite, &rows));
+    }
+    if selected.is_some() {
+        save(&sections, "");
+        return;
     }
     eprintln!("bench: refresh cost against the number of endpoints");
     sections.push(refresh_section(&binary));
@@ -266,6 +325,30 @@ fn main() {
     eprintln!("bench: K = {k} under the fault proxy's token buckets");
     sections.push(token_bucket_section(k, &binary));
     write_results(&header, &sections, "", started);
+}
+
+/// The composites `BENCH_COMPOSITES` names (their `script` names), `None`
+/// when it is unset; panics on a name no composite has.
+fn selected_composites() -> Option<Vec<&'static str>> {
+    let text = std::env::var("BENCH_COMPOSITES").ok()?;
+    let names = text
+        .split(',')
+        .map(|name| {
+            let name = name.trim();
+            COMPOSITES
+                .iter()
+                .map(|c| c.script)
+                .find(|script| *script == name)
+                .unwrap_or_else(|| {
+                    let known: Vec<&str> = COMPOSITES.iter().map(|c| c.script).collect();
+                    panic!(
+                        "BENCH_COMPOSITES={text}: no composite {name:?}; known: {}",
+                        known.join(", ")
+                    )
+                })
+        })
+        .collect();
+    Some(names)
 }
 
 /// A comma-separated list of numbers from the environment variable `name`.
@@ -587,8 +670,9 @@ fn tfvars(networks: &[Network]) -> String {
 }
 
 /// What `account` still holds besides its fixture: endpoints that are not
-/// deleted, security groups other than `default`, SageMaker models. Empty
-/// when nothing.
+/// deleted, security groups other than `default` (the NFS groups of a
+/// Studio domain included), SageMaker models, Studio domains, EFS file
+/// systems (a domain's home EFS). Empty when nothing.
 fn leftovers(account: &Account) -> String {
     let endpoints = ec2(account, &[("Action", "DescribeVpcEndpoints")])
         .items("vpcEndpointSet")
@@ -599,13 +683,40 @@ fn leftovers(account: &Account) -> String {
         .filter(|g| g.text("groupName") != "default")
         .count();
     let models = model_count(account);
-    if endpoints + groups + models == 0 {
+    let (domains, file_systems) = studio_leftovers(account);
+    if endpoints + groups + models + domains + file_systems == 0 {
         String::new()
     } else {
         format!(
-            "{endpoints} endpoint(s), {groups} security group(s), {models} model(s) left after delete"
+            "{endpoints} endpoint(s), {groups} security group(s), {models} model(s), \
+             {domains} Studio domain(s), {file_systems} EFS file system(s) left after delete"
         )
     }
+}
+
+/// How many Studio domains (`ListDomains`) and EFS file systems
+/// (`DescribeFileSystems`) `account` holds.
+fn studio_leftovers(account: &Account) -> (usize, usize) {
+    let moto = moto::shared();
+    let domains = moto
+        .json_call("sagemaker", "SageMaker", Some(account), "ListDomains", "{}")
+        .expect_ok("SageMaker ListDomains");
+    let file_systems = moto
+        .rest_call(
+            "elasticfilesystem",
+            Some(account),
+            "GET",
+            "/2015-02-01/file-systems",
+        )
+        .expect_ok("EFS DescribeFileSystems");
+    let count = |body: &str, key: &str| {
+        let parsed: Value = serde_json::from_str(body).unwrap_or_default();
+        parsed[key].as_array().map_or(0, Vec::len)
+    };
+    (
+        count(&domains.body, "Domains"),
+        count(&file_systems.body, "FileSystems"),
+    )
 }
 
 /// How many SageMaker models `account` holds (`ListModels`).
@@ -1030,6 +1141,81 @@ fn composite_section(composite: &Composite, rows: &[SideBySide]) -> String {
         );
     }
     out
+}
+
+/// Writes the sections of a run limited by `BENCH_COMPOSITES` (`names`,
+/// on `ks`, on the machine `machine` describes at the start) into the
+/// results file: each replaces the section of the same heading, or follows
+/// the last composite section, and says how it was measured; the rest of
+/// the file stays as the last full run wrote it. Without a results file, it
+/// is written as a full run would.
+fn splice_results(
+    (names, ks, machine): (&[&str], &[usize], &str),
+    sections: &[String],
+    current: &str,
+    started: Instant,
+) {
+    let path = common::results_file(RESULTS);
+    let Ok(mut text) = std::fs::read_to_string(&path) else {
+        return write_results(&header(), sections, current, started);
+    };
+    let ks: Vec<String> = ks.iter().map(usize::to_string).collect();
+    let how = format!(
+        "Measured on its own (`BENCH_COMPOSITES={}`, K = {}; {:.1} min, load average at the end {}), \
+         not in the run the header describes. {}",
+        names.join(","),
+        ks.join(", "),
+        started.elapsed().as_secs_f64() / 60.0,
+        common::load_average(),
+        machine,
+    );
+    let headings: Vec<String> = COMPOSITES
+        .iter()
+        .map(|c| format!("## {}", c.label))
+        .collect();
+    for section in sections.iter().map(String::as_str).chain([current]) {
+        let Some((heading, body)) = section.split_once('\n') else {
+            continue;
+        };
+        text = splice(
+            &text,
+            heading,
+            &format!("{heading}\n\n{how}\n{body}"),
+            &headings,
+        );
+    }
+    std::fs::write(&path, &text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+    eprintln!("bench: sections spliced into {}", path.display());
+}
+
+/// `text` (a results file) with its section under `heading` replaced by
+/// `section`, or, when it has none, `section` added after the last section
+/// whose heading is one of `composites` (else before the closing `---`).
+/// A section runs from its heading to the next `\n## ` or `\n---\n`.
+fn splice(text: &str, heading: &str, section: &str, composites: &[String]) -> String {
+    let start_of = |heading: &str| {
+        text.match_indices(heading).map(|(i, _)| i).find(|&i| {
+            (i == 0 || text[..i].ends_with('\n')) && text[i + heading.len()..].starts_with('\n')
+        })
+    };
+    let end_after = |start: usize| {
+        ["\n## ", "\n---\n"]
+            .iter()
+            .filter_map(|mark| text[start..].find(mark).map(|i| start + i))
+            .min()
+            .unwrap_or(text.len())
+    };
+    if let Some(start) = start_of(heading) {
+        return format!("{}{section}{}", &text[..start], &text[end_after(start)..]);
+    }
+    let at = composites
+        .iter()
+        .filter_map(|h| start_of(h))
+        .max()
+        .map(end_after)
+        .or_else(|| text.find("\n---\n"))
+        .unwrap_or(text.len());
+    format!("{}\n{section}{}", &text[..at], &text[at..])
 }
 
 /// A footnote mark for a phase with a note (the note joins `notes`).

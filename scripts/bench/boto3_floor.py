@@ -12,6 +12,12 @@ COMPOSITE and NETWORKS_FILE as for aws_cli_sequential.sh (same objects):
   vpc-model-config  model security group (no ingress, egress TCP 443 to the
                     VPC CIDR and the S3 prefix list), S3 gateway endpoint, and a
                     SageMaker model in the two subnets with that group
+  studio-domain     sagemaker_studio_domain (VpcOnly, two user profiles, home
+                    EFS deleted on destroy): the domain's group, a group per
+                    user, the endpoint group, sagemaker.api, sagemaker.runtime,
+                    Studio, sts and logs interface endpoints and an S3 gateway,
+                    the domain and its profiles (waited InService); deleted in
+                    AWS's order, the two NFS groups SageMaker made included
   NETWORKS_FILE: one network per line, VPC_ID SUBNET_A SUBNET_B ROUTE_TABLE_ID VPC_CIDR
 
 Dependency order is the only order kept: the group before the interface
@@ -19,13 +25,19 @@ endpoints that use it; the S3 gateway endpoint alongside the group; the rules
 alongside the interface endpoints; one describe per network until its
 endpoints are available (the emulator makes them available at once, so one
 describe each); delete endpoints, wait until gone, then delete the group.
+The Studio domain: every group, the S3 gateway and the prefix list at once;
+then the rules, the interface endpoints and the domain (it needs only its
+group); the profiles once the domain is InService. Delete: the profiles, the
+domain and its NFS groups on one side, the endpoints and their group on the
+other; the domain's and the users' groups last.
 
 Prints one JSON line on stdout: seconds and AWS calls (HTTP requests sent,
 counted by a botocore event hook) per phase, and what the read found.
 
 Endpoint and credentials from the environment (AWS_ENDPOINT_URL required:
 emulator only), Region from AWS_REGION (default us-east-1), the model's role
-and image from BENCH_ROLE_ARN and BENCH_IMAGE (the emulator checks neither). Run with the
+and image from BENCH_ROLE_ARN and BENCH_IMAGE, the Studio domain's default
+role from BENCH_STUDIO_ROLE_ARN (the emulator checks none of them). Run with the
 repository's venv: .venv/bin/python scripts/bench/boto3_floor.py ...
 """
 
@@ -40,12 +52,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import boto3  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
 from demo_network import ec2_client  # noqa: E402  (the demo's emulator client)
 
 TAGS = [{"Key": "ManagedBy", "Value": "bench-boto3-floor"}]
 POLL_SECONDS = 1.0
 ROLE_ARN = os.environ.get("BENCH_ROLE_ARN", "arn:aws:iam::123456789012:role/SageMakerExecution")
 IMAGE = os.environ.get("BENCH_IMAGE", "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1")
+STUDIO_ROLE_ARN = os.environ.get(
+    "BENCH_STUDIO_ROLE_ARN", "arn:aws:iam::123456789012:role/SageMakerStudioExecution"
+)
+STUDIO_USERS = ["user-1", "user-2"]
+STUDIO_SERVICES = [
+    "com.amazonaws.{region}.sagemaker.api",
+    "com.amazonaws.{region}.sagemaker.runtime",
+    "aws.sagemaker.{region}.studio",
+    "com.amazonaws.{region}.sts",
+    "com.amazonaws.{region}.logs",
+]
 
 
 class CallCounter:
@@ -186,6 +210,233 @@ class VpcModelConfig:
         return Made(vpc, group_id, name, [s3])
 
 
+class StudioDomain:
+    """sagemaker_studio_domain: VpcOnly, two user profiles, home EFS deleted on destroy."""
+
+    @staticmethod
+    def create(clients, region, vpc, subnet_a, subnet_b, table, cidr):
+        ec2, sagemaker = clients.ec2, clients.sagemaker
+        name = f"bench-{vpc}"
+
+        def group(part, description):
+            return lambda: ec2.create_security_group(
+                VpcId=vpc,
+                GroupName=f"sagemaker-studio-{name}-{part}",
+                Description=description,
+                TagSpecifications=tag_spec("security-group"),
+            )["GroupId"]
+
+        def prefix_list():
+            return ec2.describe_prefix_lists(
+                Filters=[{"Name": "prefix-list-name", "Values": [f"com.amazonaws.{region}.s3"]}]
+            )["PrefixLists"][0]["PrefixListId"]
+
+        prefix_list_id, domain_group, endpoint_group, s3, *user_groups = all_at_once(
+            prefix_list,
+            group("domain", "SageMaker Studio domain: HTTPS to the VPC endpoints and S3 only"),
+            group("endpoints", "SageMaker VPC endpoints: HTTPS from the Studio domain"),
+            lambda: s3_gateway(ec2, region, vpc, table),
+            *(
+                group(user, f"SageMaker Studio user {user}: traffic only to and from its apps")
+                for user in STUDIO_USERS
+            ),
+        )
+        https = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}
+
+        def interface(service):
+            return lambda: ec2.create_vpc_endpoint(
+                VpcId=vpc,
+                VpcEndpointType="Interface",
+                ServiceName=service.format(region=region),
+                SubnetIds=[subnet_a, subnet_b],
+                SecurityGroupIds=[endpoint_group],
+                PrivateDnsEnabled=True,
+                TagSpecifications=tag_spec("vpc-endpoint"),
+            )["VpcEndpoint"]["VpcEndpointId"]
+
+        def itself(group_id):
+            return [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": group_id}]}]
+
+        def domain():
+            domain_id = sagemaker.create_domain(
+                DomainName=name,
+                AuthMode="IAM",
+                AppNetworkAccessType="VpcOnly",
+                VpcId=vpc,
+                SubnetIds=[subnet_a, subnet_b],
+                DefaultUserSettings={
+                    "ExecutionRole": STUDIO_ROLE_ARN,
+                    "SecurityGroups": [domain_group],
+                },
+                Tags=TAGS,
+            )["DomainArn"].rsplit("/", 1)[-1]
+            wait_in_service(lambda: sagemaker.describe_domain(DomainId=domain_id))
+            return domain_id
+
+        def user_rules(group_id):
+            return [
+                lambda: revoke_default_egress(ec2, group_id),
+                lambda: ec2.authorize_security_group_egress(
+                    GroupId=group_id, IpPermissions=itself(group_id)
+                ),
+                lambda: ec2.authorize_security_group_ingress(
+                    GroupId=group_id, IpPermissions=itself(group_id)
+                ),
+            ]
+
+        results = all_at_once(
+            domain,
+            lambda: revoke_default_egress(ec2, domain_group),
+            lambda: ec2.authorize_security_group_egress(
+                GroupId=domain_group,
+                IpPermissions=[
+                    {**https, "IpRanges": [{"CidrIp": cidr}]},
+                    {**https, "PrefixListIds": [{"PrefixListId": prefix_list_id}]},
+                ],
+            ),
+            lambda: ec2.authorize_security_group_ingress(
+                GroupId=endpoint_group,
+                IpPermissions=[{**https, "UserIdGroupPairs": [{"GroupId": domain_group}]}],
+            ),
+            *(rule for g in user_groups for rule in user_rules(g)),
+            *(interface(service) for service in STUDIO_SERVICES),
+        )
+        domain_id, interfaces = results[0], results[-len(STUDIO_SERVICES) :]
+        endpoint_ids = [*interfaces, s3]
+
+        def profile(user, group_id):
+            def make():
+                sagemaker.create_user_profile(
+                    DomainId=domain_id,
+                    UserProfileName=user,
+                    UserSettings={"SecurityGroups": [group_id]},
+                    Tags=TAGS,
+                )
+                wait_in_service(lambda: describe_profile(sagemaker, domain_id, user))
+
+            return make
+
+        all_at_once(
+            lambda: wait_available(ec2, endpoint_ids),
+            *(profile(u, g) for u, g in zip(STUDIO_USERS, user_groups)),
+        )
+        return StudioMade(vpc, domain_id, domain_group, endpoint_group, user_groups, endpoint_ids)
+
+    @staticmethod
+    def read(clients, made):
+        """The domain and profiles (must be InService), the VPC's endpoints, the four groups."""
+        ec2, sagemaker = clients.ec2, clients.sagemaker
+        domain, endpoints, groups, *profiles = all_at_once(
+            lambda: sagemaker.describe_domain(DomainId=made.domain_id),
+            lambda: ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [made.vpc]}]),
+            lambda: ec2.describe_security_groups(GroupIds=made.group_ids()),
+            *((lambda u=u: describe_profile(sagemaker, made.domain_id, u)) for u in STUDIO_USERS),
+        )
+        for described in [domain, *profiles]:
+            if described["Status"] != "InService":
+                sys.exit(f"boto3_floor: {made.domain_id} has {described['Status']} objects at read")
+        available = [e for e in endpoints["VpcEndpoints"] if e["State"].lower() == "available"]
+        return len(available), len(groups["SecurityGroups"]), 0
+
+    @staticmethod
+    def delete(clients, made):
+        ec2, sagemaker = clients.ec2, clients.sagemaker
+
+        def profile(user):
+            def remove():
+                sagemaker.delete_user_profile(DomainId=made.domain_id, UserProfileName=user)
+                wait_gone(lambda: describe_profile(sagemaker, made.domain_id, user))
+
+            return remove
+
+        def studio():
+            all_at_once(*(profile(u) for u in STUDIO_USERS))
+            sagemaker.delete_domain(
+                DomainId=made.domain_id, RetentionPolicy={"HomeEfsFileSystem": "Delete"}
+            )
+            wait_gone(lambda: sagemaker.describe_domain(DomainId=made.domain_id))
+            names = [
+                f"security-group-for-{way}-nfs-{made.domain_id}" for way in ("inbound", "outbound")
+            ]
+            nfs = ec2.describe_security_groups(
+                Filters=[
+                    {"Name": "vpc-id", "Values": [made.vpc]},
+                    {"Name": "group-name", "Values": names},
+                ]
+            )["SecurityGroups"]
+            revokes = [
+                (lambda g=g, f=revoke, key=key: f(GroupId=g["GroupId"], IpPermissions=g[key]))
+                for g in nfs
+                for revoke, key in (
+                    (ec2.revoke_security_group_ingress, "IpPermissions"),
+                    (ec2.revoke_security_group_egress, "IpPermissionsEgress"),
+                )
+                if g[key]
+            ]
+            if revokes:
+                all_at_once(*revokes)
+            if nfs:
+                all_at_once(*((lambda g=g: ec2.delete_security_group(GroupId=g)) for g in ids(nfs)))
+
+        def endpoints():
+            ec2.delete_vpc_endpoints(VpcEndpointIds=made.endpoint_ids)
+            wait_deleted(ec2, made.vpc)
+            ec2.delete_security_group(GroupId=made.endpoint_group)
+
+        all_at_once(studio, endpoints)
+        all_at_once(
+            *(
+                (lambda g=g: ec2.delete_security_group(GroupId=g))
+                for g in [made.domain_group, *made.user_groups]
+            )
+        )
+
+
+class StudioMade:
+    """What one Studio domain composite made."""
+
+    def __init__(self, vpc, domain_id, domain_group, endpoint_group, user_groups, endpoint_ids):
+        self.vpc, self.domain_id, self.endpoint_ids = vpc, domain_id, endpoint_ids
+        self.domain_group, self.endpoint_group = domain_group, endpoint_group
+        self.user_groups = user_groups
+
+    def group_ids(self):
+        return [self.domain_group, self.endpoint_group, *self.user_groups]
+
+
+def describe_profile(sagemaker, domain_id, user):
+    """DescribeUserProfile of `user` in the domain."""
+    return sagemaker.describe_user_profile(DomainId=domain_id, UserProfileName=user)
+
+
+def ids(groups):
+    """The ids of described security groups."""
+    return [g["GroupId"] for g in groups]
+
+
+def wait_in_service(describe):
+    """Calls `describe` until the Status it answers is InService."""
+    while True:
+        status = describe()["Status"]
+        if status == "InService":
+            return
+        if status.endswith("Failed"):
+            raise RuntimeError(f"status {status}")
+        time.sleep(POLL_SECONDS)
+
+
+def wait_gone(describe):
+    """Calls `describe` until it answers ResourceNotFound."""
+    while True:
+        try:
+            describe()
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ResourceNotFound":
+                return
+            raise
+        time.sleep(POLL_SECONDS)
+
+
 def s3_gateway(ec2, region, vpc, table):
     """Creates the S3 gateway endpoint on `table`; returns its id."""
     return ec2.create_vpc_endpoint(
@@ -227,11 +478,17 @@ class Clients:
         self.counter = CallCounter(self.ec2, self.sagemaker)
 
 
-COMPOSITES = {"private-network": PrivateNetwork, "vpc-model-config": VpcModelConfig}
+COMPOSITES = {
+    "private-network": PrivateNetwork,
+    "vpc-model-config": VpcModelConfig,
+    "studio-domain": StudioDomain,
+}
 
 
 def read(clients, made):
     """What a refresh needs, concurrently: the VPC's endpoints, the group, the model."""
+    if isinstance(made, StudioMade):
+        return StudioDomain.read(clients, made)
     ec2 = clients.ec2
     calls = [
         lambda: ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [made.vpc]}]),
@@ -245,6 +502,8 @@ def read(clients, made):
 
 
 def delete(clients, made):
+    if isinstance(made, StudioMade):
+        return StudioDomain.delete(clients, made)
     ec2 = clients.ec2
 
     def endpoints():

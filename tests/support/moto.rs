@@ -226,6 +226,26 @@ impl Moto {
         self.request("POST", "/", &headers, body)
     }
 
+    /// Sends an AWS REST-protocol call without a body (`METHOD PATH`) to
+    /// `service` as `account`, e.g. `rest_call("elasticfilesystem",
+    /// Some(&a), "GET", "/2015-02-01/file-systems")`.
+    pub fn rest_call(
+        &self,
+        service: &str,
+        account: Option<&Account>,
+        method: &str,
+        path: &str,
+    ) -> HttpResponse {
+        let key = account.map_or(DEFAULT_ACCESS_KEY, |a| a.access_key_id.as_str());
+        let authorization = dummy_authorization(key, service);
+        self.request(
+            method,
+            path,
+            &[("Authorization", authorization.as_str())],
+            "",
+        )
+    }
+
     /// One raw HTTP/1.1 exchange with the server; panics (with the server log)
     /// only if the connection fails, not on an error status.
     pub fn request(
