@@ -38,6 +38,25 @@ impl ServiceSpec {
     pub fn service_name(&self, region: &str) -> String {
         self.template.replace("{region}", region)
     }
+
+    /// The endpoint-specific URL of the interface endpoint `endpoint_id` of
+    /// this service, `https://ENDPOINT_ID.LABELS.REGION.vpce.amazonaws.com`,
+    /// LABELS being the service name's parts after the Region, last first
+    /// (`com.amazonaws.R.sagemaker.runtime` → `runtime.sagemaker`). `None`
+    /// for a Gateway service (no DNS names) or a service not named
+    /// `com.amazonaws.REGION.…` (`studio`, `notebook`).
+    pub fn vpce_url(&self, endpoint_id: &str, region: &str) -> Option<String> {
+        if self.kind == EndpointKind::Gateway {
+            return None;
+        }
+        let name = self.service_name(region);
+        let after_region = name.strip_prefix(&format!("com.amazonaws.{region}."))?;
+        let labels: Vec<&str> = after_region.split('.').rev().collect();
+        Some(format!(
+            "https://{endpoint_id}.{}.{region}.vpce.amazonaws.com",
+            labels.join(".")
+        ))
+    }
 }
 
 const fn interface(short_name: &'static str, template: &'static str) -> ServiceSpec {

@@ -159,22 +159,18 @@ impl Function for VpceUrl {
                 ),
             ));
         }
-        let name = spec.service_name(region);
-        let Some(after_region) = name.strip_prefix(&format!("com.amazonaws.{region}.")) else {
+        let Some(url) = spec.vpce_url(id, region) else {
             return Err(FunctionError::argument(
                 1,
                 format!(
-                    "{} ({name}) has no endpoint-specific vpce URL form this function knows: reach it \
+                    "{} ({}) has no endpoint-specific vpce URL form this function knows: reach it \
                      through its private DNS name.",
-                    spec.short_name
+                    spec.short_name,
+                    spec.service_name(region)
                 ),
             ));
         };
-        let labels: Vec<&str> = after_region.split('.').rev().collect();
-        Ok(Value::String(format!(
-            "https://{id}.{}.{region}.vpce.amazonaws.com",
-            labels.join(".")
-        )))
+        Ok(Value::String(url))
     }
 }
 

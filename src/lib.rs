@@ -4,7 +4,8 @@
 //! Layers, from the wire up: [`protocol`] (handshake, mTLS, gRPC) and
 //! [`value`] (msgpack, cty types) → [`framework`] (schemas, diagnostics,
 //! resource traits) → [`provider`] (configuration) and [`aws`] (clients,
-//! finders) → [`data_sources`]. Data flows one way; a resource never sees
+//! finders) → [`data_sources`]; [`network_check`] is shared by a data
+//! source and the `check` command. Data flows one way; a resource never sees
 //! protobuf, and the protocol layer never sees AWS.
 
 pub mod aws;
@@ -15,6 +16,7 @@ pub mod framework;
 pub mod functions;
 pub mod limits;
 pub mod log;
+pub mod network_check;
 pub mod policy;
 pub mod protocol;
 pub mod provider;

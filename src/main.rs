@@ -1,6 +1,7 @@
 //! Entry point of `terraform-provider-sagemaker`: serves Terraform (the
 //! normal case, started by terraform itself), or `--debug` for attaching
-//! terraform to a provider started by hand.
+//! terraform to a provider started by hand, or `check`: the network check
+//! of `sagemaker_network_check` from the command line.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -16,7 +17,10 @@ const USAGE: &str =
 
 Terraform starts this binary itself. By hand:
   terraform-provider-sagemaker --debug     serve for TF_REATTACH_PROVIDERS (prints what to export)
-  terraform-provider-sagemaker --version   print the version";
+  terraform-provider-sagemaker --version   print the version
+  terraform-provider-sagemaker check --vpc-id VPC_ID [options]
+                                           which SageMaker workloads work privately in the VPC
+                                           (`check --help` lists the options)";
 
 fn main() -> ExitCode {
     let arg = std::env::args().nth(1);
@@ -28,6 +32,10 @@ fn main() -> ExitCode {
         Some("--help" | "-h") => {
             eprintln!("{USAGE}");
             return ExitCode::SUCCESS;
+        }
+        Some("check") => {
+            let rest: Vec<String> = std::env::args().skip(2).collect();
+            return ExitCode::from(tfprovider_sagemaker::network_check::cli::run(&rest));
         }
         Some("--debug") | None => {}
         Some(other) => {

@@ -70,6 +70,17 @@ fn netmask(bits: u8) -> u32 {
         .unwrap_or(0)
 }
 
+/// True when the IPv4 block `outer` contains the block `inner` (both CIDR
+/// text; false when either is malformed).
+pub fn cidr_contains(outer: &str, inner: &str) -> bool {
+    match (parse_cidr(outer), parse_cidr(inner)) {
+        (Some((outer, outer_bits)), Some((inner, inner_bits))) => {
+            outer_bits <= inner_bits && (outer ^ inner) & netmask(outer_bits) == 0
+        }
+        _ => false,
+    }
+}
+
 /// True when `blocks` together cover every IPv4 address — `0.0.0.0/0` in
 /// any form (`0.0.0.0/1` with `128.0.0.0/1`, say). Malformed blocks count
 /// for nothing.

@@ -1,3 +1,4 @@
 //! Data sources: read-only views of the account.
 
 pub mod endpoint_services;
+pub mod network_check;

@@ -4,7 +4,8 @@
 //! helpers (`runtime_invoke_endpoint_arns`, `s3_bucket_arns`,
 //! `deny_amazon_linux_repositories`), and whom the policies the provider
 //! writes admit (`policy_principals`: the default policy of an endpoint
-//! given none). Pure functions: nothing here calls AWS.
+//! given none), and what a policy does with one request (static
+//! evaluation, for `sagemaker_network_check`). Pure functions: nothing here calls AWS.
 
 use crate::catalog::ServiceSpec;
 use serde_json::{json, Map, Value};
@@ -12,6 +13,7 @@ use serde_json::{json, Map, Value};
 mod arns;
 mod compare;
 mod document;
+mod evaluate;
 mod execution_role;
 mod helpers;
 mod principals;
@@ -20,6 +22,7 @@ mod service;
 pub use arns::*;
 pub use compare::*;
 pub use document::*;
+pub use evaluate::*;
 pub use execution_role::*;
 pub use helpers::*;
 pub use principals::*;

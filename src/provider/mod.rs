@@ -7,6 +7,7 @@ pub mod schema;
 use crate::aws::config::ProviderConfig;
 use crate::aws::{Aws, Configured};
 use crate::data_sources::endpoint_services::EndpointServices;
+use crate::data_sources::network_check::NetworkCheck;
 use crate::framework::typed::from_value;
 use crate::framework::{Context, DataSource, Diagnostics, Provider, Resource, Schema};
 use crate::resources::composite::CompositeResource;
@@ -75,9 +76,14 @@ impl Provider for SageMakerProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(EndpointServices {
-            configured: self.configured.clone(),
-        })]
+        vec![
+            Arc::new(EndpointServices {
+                configured: self.configured.clone(),
+            }),
+            Arc::new(NetworkCheck {
+                configured: self.configured.clone(),
+            }),
+        ]
     }
 }
 

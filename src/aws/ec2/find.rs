@@ -167,6 +167,22 @@ pub struct Rule {
     pub prefix_list_ids: Vec<String>,
 }
 
+impl Rule {
+    /// True when the rule lets TCP traffic to `port` through: protocol
+    /// `tcp` with the port in range, or every protocol (`-1`).
+    pub fn allows_tcp_port(&self, port: i32) -> bool {
+        match self.protocol.as_str() {
+            "-1" | "all" => true,
+            "tcp" | "6" => {
+                let from = self.from_port.unwrap_or(0);
+                let to = self.to_port.unwrap_or(65535);
+                (from..=to).contains(&port) || (from == -1 && to == -1)
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A security group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecurityGroup {
@@ -332,7 +348,26 @@ pub async fn find_vpc_route_tables(
         .collect())
 }
 
-/// Maps each subnet to its explicit table, else the main table.
+/// Every subnet of `vpc_id` in one paginated listing (filter `vpc-id`).
+pub async fn find_subnets_in_vpc(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+) -> Result<Vec<Subnet>, FindError> {
+    let action = format!("describing EC2 Subnets of VPC ({vpc_id})");
+    let found = ec2
+        .describe_subnets()
+        .filters(filter("vpc-id", [vpc_id]))
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| FindError::Api(describe_error(&action, &e)))?;
+    Ok(found.iter().map(flatten_subnet).collect())
+}
+
+/// Maps each subnet to its explicit table, else the main table (of
+/// `tables`, the route tables of `vpc_id`).
 pub fn route_tables_by_subnet(
     vpc_id: &str,
     tables: &[RouteTable],
@@ -618,6 +653,20 @@ pub async fn find_security_groups_by_name(
         );
         FindError::Api(describe_error(&action, &e))
     })
+}
+
+/// Every security group of `vpc_id` in one paginated listing (filter
+/// `vpc-id`).
+pub async fn find_security_groups_in_vpc(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+) -> Result<Vec<SecurityGroup>, FindError> {
+    describe_security_groups(ec2, vec![filter("vpc-id", [vpc_id])])
+        .await
+        .map_err(|e| {
+            let action = format!("describing EC2 Security Groups of VPC ({vpc_id})");
+            FindError::Api(describe_error(&action, &e))
+        })
 }
 
 type DescribeSecurityGroupsError =
