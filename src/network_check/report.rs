@@ -364,7 +364,7 @@ impl<'a> Context<'a> {
                 ),
                 _ => (
                     Path::None,
-                    "and there is no NAT or internet route either, so it is unreachable".to_owned(),
+                    "no NAT or internet route leads elsewhere either, so it is unreachable".to_owned(),
                 ),
             };
             if found.0 > worst.0 {

@@ -6,9 +6,9 @@ use super::report::Report;
 use std::fmt::Write;
 
 /// Column widths: workload, verdict, problem (fix takes the rest).
-const WIDTHS: [usize; 3] = [16, 20, 56];
+const WIDTHS: [usize; 3] = [16, 22, 52];
 /// Width of the fix column.
-const FIX_WIDTH: usize = 56;
+const FIX_WIDTH: usize = 48;
 
 /// `text` in `code` colour when `colour` (ANSI SGR), else as is.
 fn paint(text: &str, code: &str, colour: bool) -> String {
@@ -61,7 +61,10 @@ pub fn render(report: &Report, colour: bool) -> String {
         out.push_str(&pad(title, title.len(), width));
     }
     out.push_str("FIX\n");
-    for (name, result) in &report.results {
+    let in_order = super::report::WORKLOADS
+        .iter()
+        .filter_map(|w| report.results.get_key_value(*w));
+    for (name, result) in in_order {
         let verdict_text = if result.private {
             format!("private ({})", result.path)
         } else {
@@ -124,14 +127,15 @@ pub fn render(report: &Report, colour: bool) -> String {
             let zones = if e.availability_zones.is_empty() {
                 String::new()
             } else {
-                format!("  {}", e.availability_zones.join(" "))
+                e.availability_zones.join(" ")
             };
             let url = e
                 .url
                 .as_deref()
                 .map(|u| format!("  {u}"))
                 .unwrap_or_default();
-            let _ = writeln!(out, "  {name:<22}{}  {dns}{zones}{url}", e.id);
+            let line = format!("  {name:<22}{:<24}{dns:<17}{zones}{url}", e.id);
+            let _ = writeln!(out, "{}", line.trim_end());
         }
     }
     if !report.internet_routes.is_empty() {
