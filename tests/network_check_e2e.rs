@@ -18,7 +18,9 @@ mod support;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Output};
-use support::ec2_fixture::{create_route_table, create_subnet, create_vpc, ec2, service};
+use support::ec2_fixture::{
+    create_route_table, create_subnet, create_vpc, ec2, main_route_table, service,
+};
 use support::moto::{self, Account};
 use support::terraform::{provider_header, Workspace};
 
@@ -193,17 +195,7 @@ fn build(account: &Account, fault: Fault) -> Vpc {
         ("RouteTableId", &table_a),
         ("SubnetId", &subnet_a),
     ]);
-    let main_table = call(&[
-        ("Action", "DescribeRouteTables"),
-        ("Filter.1.Name", "vpc-id"),
-        ("Filter.1.Value.1", &id),
-        ("Filter.2.Name", "association.main"),
-        ("Filter.2.Value.1", "true"),
-    ])
-    .items("routeTableSet")
-    .map(|t| t.text("routeTableId"))
-    .next()
-    .expect("the VPC has a main route table");
+    let main_table = main_route_table(account, &id);
     let pl = prefix_list(account);
     // The workload's group: TCP 443 out to the VPC and to S3, nothing else.
     let workload_group = create_group(account, &id, "workload");

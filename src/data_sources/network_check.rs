@@ -17,6 +17,7 @@ use serde::Serialize;
 
 /// The data source.
 pub struct NetworkCheck {
+    /// The AWS access the provider configured.
     pub configured: Configured,
 }
 

@@ -15,7 +15,9 @@ pub const AWS_CALLS: usize = 8;
 /// What the check reads about a VPC.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
+    /// The Region the VPC is in.
     pub region: String,
+    /// The VPC with its DNS attributes, tenancy and owner.
     pub vpc: Vpc,
     /// Every subnet of the VPC.
     pub subnets: Vec<Subnet>,

@@ -21,7 +21,7 @@
 
 use super::gather::Snapshot;
 use crate::aws::ec2::find::{
-    route_tables_by_subnet, RouteTable, SecurityGroup, Subnet, VpcEndpoint,
+    route_tables_by_subnet, RouteTable, Rule, SecurityGroup, Subnet, VpcEndpoint,
 };
 use crate::aws::ids::{cidr_contains, covers_every_address};
 use crate::catalog::{self, EndpointKind, ServiceSpec};
@@ -42,6 +42,7 @@ pub const WORKLOADS: &[&str] = &[
 /// What to check.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct Inputs {
+    /// The VPC to check.
     pub vpc_id: String,
     /// Where the workload runs (default: every subnet of the VPC).
     pub subnet_ids: Option<Vec<String>>,
@@ -69,7 +70,9 @@ pub struct InputProblem {
 /// The whole answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// The VPC checked.
     pub vpc_id: String,
+    /// Its Region.
     pub region: String,
     /// True when every selected workload is private.
     pub private: bool,
@@ -89,6 +92,7 @@ pub struct WorkloadReport {
     /// The worst path its traffic takes: `endpoint`, `nat`, `internet` or
     /// `none` (unreachable).
     pub path: String,
+    /// Everything that keeps it from working privately; empty when private.
     pub problems: Vec<Problem>,
 }
 
@@ -112,12 +116,16 @@ pub struct Problem {
 /// An endpoint found in the VPC.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EndpointReport {
+    /// `vpce-…`.
     pub id: String,
+    /// The full endpoint service name.
     pub service_name: String,
     /// `Interface` or `Gateway`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Lowercase, e.g. `available`.
     pub state: String,
+    /// Whether private DNS is on (false for gateways).
     pub private_dns: bool,
     /// Availability Zones with a network interface of the endpoint, sorted.
     pub availability_zones: Vec<String>,
@@ -129,7 +137,9 @@ pub struct EndpointReport {
 /// A route to the internet.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InternetRoute {
+    /// The route table holding the route.
     pub route_table_id: String,
+    /// A CIDR block (`0.0.0.0/0`, `::/0`, …).
     pub destination: String,
     /// `igw-…`, `nat-…` or `eigw-…`.
     pub target: String,
@@ -229,27 +239,14 @@ struct Context<'a> {
 impl<'a> Context<'a> {
     fn new(snap: &'a Snapshot, inputs: &'a Inputs) -> Result<Self, InputProblem> {
         let vpc = &snap.vpc.id;
-        let subnets: Vec<&Subnet> = match &inputs.subnet_ids {
-            Some(ids) => {
-                let missing: Vec<&str> = ids
-                    .iter()
-                    .filter(|id| !snap.subnets.iter().any(|s| &s.id == *id))
-                    .map(String::as_str)
-                    .collect();
-                if !missing.is_empty() {
-                    return Err(InputProblem {
-                        attribute: "subnet_ids",
-                        detail: format!(
-                            "{} not a subnet of {vpc}: list subnets of {vpc}, or leave subnet_ids out to check all of them.",
-                            is_are(&missing)
-                        ),
-                    });
-                }
-                snap.subnets
-                    .iter()
-                    .filter(|s| ids.contains(&s.id))
-                    .collect()
-            }
+        let subnets = match &inputs.subnet_ids {
+            Some(ids) => chosen(&snap.subnets, ids, |s| &s.id).map_err(|missing| InputProblem {
+                attribute: "subnet_ids",
+                detail: format!(
+                    "{missing} not a subnet of {vpc}: list subnets of {vpc}, or leave subnet_ids out to \
+                     check all of them."
+                ),
+            })?,
             None => snap.subnets.iter().collect(),
         };
         if subnets.is_empty() {
@@ -260,24 +257,13 @@ impl<'a> Context<'a> {
                 ),
             });
         }
-        let groups: Vec<&SecurityGroup> = match &inputs.security_group_ids {
-            Some(ids) => {
-                let missing: Vec<&str> = ids
-                    .iter()
-                    .filter(|id| !snap.groups.iter().any(|g| &g.id == *id))
-                    .map(String::as_str)
-                    .collect();
-                if !missing.is_empty() {
-                    return Err(InputProblem {
-                        attribute: "security_group_ids",
-                        detail: format!(
-                            "{} not a security group of {vpc}: a workload in {vpc} can only use its groups.",
-                            is_are(&missing)
-                        ),
-                    });
-                }
-                snap.groups.iter().filter(|g| ids.contains(&g.id)).collect()
-            }
+        let groups = match &inputs.security_group_ids {
+            Some(ids) => chosen(&snap.groups, ids, |g| &g.id).map_err(|missing| InputProblem {
+                attribute: "security_group_ids",
+                detail: format!(
+                    "{missing} not a security group of {vpc}: a workload in {vpc} can only use its groups."
+                ),
+            })?,
             None => Vec::new(),
         };
         let ids: Vec<String> = subnets.iter().map(|s| s.id.clone()).collect();
@@ -604,15 +590,7 @@ impl<'a> Context<'a> {
         endpoint: &VpcEndpoint,
         spec: &ServiceSpec,
     ) -> Option<Problem> {
-        if self.groups.is_empty() {
-            return None;
-        }
-        let rules: Vec<_> = self
-            .groups
-            .iter()
-            .flat_map(|g| &g.egress)
-            .filter(|r| r.allows_tcp_port(443))
-            .collect();
+        let rules = self.https_egress()?;
         let endpoint_blocks: Vec<&str> = self
             .snap
             .subnets
@@ -650,6 +628,21 @@ impl<'a> Context<'a> {
                 self.snap.vpc.cidr_blocks.join(", ")
             ),
         })
+    }
+
+    /// The egress rules of the workload's groups that let TCP 443 out;
+    /// `None` when the groups were not given.
+    fn https_egress(&self) -> Option<Vec<&'a Rule>> {
+        if self.groups.is_empty() {
+            return None;
+        }
+        Some(
+            self.groups
+                .iter()
+                .flat_map(|g| &g.egress)
+                .filter(|r| r.allows_tcp_port(443))
+                .collect(),
+        )
     }
 
     fn group_list(&self) -> String {
@@ -775,15 +768,7 @@ impl<'a> Context<'a> {
     }
 
     fn egress_to_s3_problem(&self) -> Option<Problem> {
-        if self.groups.is_empty() {
-            return None;
-        }
-        let rules: Vec<_> = self
-            .groups
-            .iter()
-            .flat_map(|g| &g.egress)
-            .filter(|r| r.allows_tcp_port(443))
-            .collect();
+        let rules = self.https_egress()?;
         let pl = self.snap.s3_prefix_list_id.as_deref();
         let to_list = rules
             .iter()
@@ -1023,19 +1008,29 @@ fn sorted_join<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
     items.join(", ")
 }
 
-/// "subnet-1 is" / "subnet-1, subnet-2 are".
-fn is_are(ids: &[&str]) -> String {
-    format!(
-        "{} {}",
-        ids.join(", "),
-        if ids.len() == 1 { "is" } else { "are" }
-    )
+/// The items of `all` whose id is in `ids`; else `Err("subnet-1 is")` /
+/// `Err("subnet-1, subnet-2 are")` naming the ids `all` lacks.
+fn chosen<'a, T>(
+    all: &'a [T],
+    ids: &[String],
+    id_of: impl Fn(&T) -> &String,
+) -> Result<Vec<&'a T>, String> {
+    let missing: Vec<&str> = ids
+        .iter()
+        .filter(|id| !all.iter().any(|t| id_of(t) == *id))
+        .map(String::as_str)
+        .collect();
+    match missing.len() {
+        0 => Ok(all.iter().filter(|t| ids.contains(id_of(t))).collect()),
+        1 => Err(format!("{} is", missing[0])),
+        _ => Err(format!("{} are", missing.join(", "))),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::aws::ec2::find::{Route, Rule};
+    use crate::aws::ec2::find::Route;
     use crate::network_check::gather::empty_snapshot;
 
     fn subnet(id: &str, zone: &str, cidr: &str) -> Subnet {

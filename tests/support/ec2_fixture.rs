@@ -266,17 +266,7 @@ pub fn fixture_with(dns_hostnames: bool) -> Fixture {
         ("RouteTableId", &table_a),
         ("SubnetId", &subnet_a),
     ]);
-    let main_table = call(&[
-        ("Action", "DescribeRouteTables"),
-        ("Filter.1.Name", "vpc-id"),
-        ("Filter.1.Value.1", &vpc_id),
-        ("Filter.2.Name", "association.main"),
-        ("Filter.2.Value.1", "true"),
-    ])
-    .items("routeTableSet")
-    .map(|t| t.text("routeTableId"))
-    .next()
-    .expect("the VPC has a main route table");
+    let main_table = main_route_table(&account, &vpc_id);
     Fixture {
         account,
         vpc_id,
@@ -330,6 +320,24 @@ pub fn create_subnet(account: &Account, vpc_id: &str, cidr: &str, zone: &str) ->
     .get("subnet")
     .expect("CreateSubnet answers a subnet")
     .text("subnetId")
+}
+
+/// The id of the main route table of `vpc_id`.
+pub fn main_route_table(account: &Account, vpc_id: &str) -> String {
+    ec2(
+        account,
+        &[
+            ("Action", "DescribeRouteTables"),
+            ("Filter.1.Name", "vpc-id"),
+            ("Filter.1.Value.1", vpc_id),
+            ("Filter.2.Name", "association.main"),
+            ("Filter.2.Value.1", "true"),
+        ],
+    )
+    .items("routeTableSet")
+    .map(|t| t.text("routeTableId"))
+    .next()
+    .expect("the VPC has a main route table")
 }
 
 /// Creates a route table of `vpc_id`; returns its id.
