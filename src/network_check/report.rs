@@ -21,7 +21,7 @@
 
 use super::gather::Snapshot;
 use crate::aws::ec2::find::{
-    route_tables_by_subnet, RouteTable, Rule, SecurityGroup, Subnet, VpcEndpoint,
+    admits_tcp, route_tables_by_subnet, RouteTable, Rule, SecurityGroup, Subnet, VpcEndpoint,
 };
 use crate::aws::ids::{cidr_contains, covers_every_address};
 use crate::catalog::{self, EndpointKind, ServiceSpec};
@@ -509,23 +509,9 @@ impl<'a> Context<'a> {
             .iter()
             .filter(|g| endpoint.security_group_ids.contains(&g.id))
             .collect();
-        let rules: Vec<_> = groups
-            .iter()
-            .flat_map(|g| &g.ingress)
-            .filter(|r| r.allows_tcp_port(443))
-            .collect();
         let workload_groups: Vec<&str> = self.groups.iter().map(|g| g.id.as_str()).collect();
-        let by_group = rules.iter().any(|r| {
-            r.source_group_ids
-                .iter()
-                .any(|g| workload_groups.contains(&g.as_str()))
-        });
-        let by_block = self.subnets.iter().all(|s| {
-            rules
-                .iter()
-                .any(|r| r.cidr_ipv4.iter().any(|c| cidr_contains(c, &s.cidr_block)))
-        });
-        if by_group || by_block {
+        let subnet_blocks: Vec<&str> = self.subnets.iter().map(|s| s.cidr_block.as_str()).collect();
+        if admits_tcp(&groups, 443, &workload_groups, &subnet_blocks) {
             return None;
         }
         let group_ids: Vec<&str> = groups.iter().map(|g| g.id.as_str()).collect();
@@ -534,12 +520,13 @@ impl<'a> Context<'a> {
         } else {
             group_ids.join(", ")
         };
-        let from_groups: BTreeSet<&str> = rules
+        let from_groups: BTreeSet<&str> = groups
             .iter()
+            .flat_map(|g| &g.ingress)
+            .filter(|r| r.allows_tcp_port(443))
             .flat_map(|r| &r.source_group_ids)
             .map(String::as_str)
             .collect();
-        let subnet_blocks: Vec<&str> = self.subnets.iter().map(|s| s.cidr_block.as_str()).collect();
         if workload_groups.is_empty() && !from_groups.is_empty() {
             return Some(Problem {
                 check: "endpoint_ingress".into(),
@@ -884,12 +871,7 @@ impl<'a> Context<'a> {
             let Some(table) = self.table_of.get(subnet.id.as_str()) else {
                 continue;
             };
-            let public = table.routes.iter().find(|r| {
-                r.state != "blackhole"
-                    && r.target.starts_with("igw-")
-                    && (r.destination == "0.0.0.0/0" || r.destination == "::/0")
-            });
-            if let Some(route) = public {
+            if let Some(route) = table.internet_gateway_default_route() {
                 problems.push(Problem {
                     check: "public_subnet".into(),
                     subject: subnet.id.clone(),

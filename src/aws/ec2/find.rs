@@ -106,6 +106,16 @@ pub struct RouteTable {
 }
 
 impl RouteTable {
+    /// The active default route (`0.0.0.0/0` or `::/0`) to an internet
+    /// gateway, if any: the mark of a public subnet.
+    pub fn internet_gateway_default_route(&self) -> Option<&Route> {
+        self.routes.iter().find(|r| {
+            (r.destination == "0.0.0.0/0" || r.destination == "::/0")
+                && r.target.starts_with("igw-")
+                && r.state != "blackhole"
+        })
+    }
+
     /// The gateway endpoint ids routed from `prefix_list_id` in this table.
     pub fn gateway_endpoints_for(&self, prefix_list_id: &str) -> Vec<&str> {
         self.routes
@@ -181,6 +191,35 @@ impl Rule {
             _ => false,
         }
     }
+}
+
+/// True when the ingress rules of `groups`, together, let TCP `port` in
+/// from one of the groups `sources`, or from blocks holding every one of
+/// the IPv4 blocks `clients` (each held by some rule).
+pub fn admits_tcp(
+    groups: &[&SecurityGroup],
+    port: i32,
+    sources: &[&str],
+    clients: &[&str],
+) -> bool {
+    let rules: Vec<&Rule> = groups
+        .iter()
+        .flat_map(|g| &g.ingress)
+        .filter(|r| r.allows_tcp_port(port))
+        .collect();
+    let by_group = rules.iter().any(|r| {
+        r.source_group_ids
+            .iter()
+            .any(|g| sources.contains(&g.as_str()))
+    });
+    by_group
+        || clients.iter().all(|client| {
+            rules.iter().any(|r| {
+                r.cidr_ipv4
+                    .iter()
+                    .any(|c| crate::aws::ids::cidr_contains(c, client))
+            })
+        })
 }
 
 /// A security group.

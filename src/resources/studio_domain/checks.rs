@@ -9,7 +9,6 @@
 use super::state::{self, Desired, ENDPOINTS_PART};
 use crate::aws::ec2::find::{self, FindError, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint};
 use crate::aws::endpoint_services::find_offered;
-use crate::aws::ids::parse_cidr;
 use crate::aws::ownership::{owner_of, Claim, Owner};
 use crate::aws::studio;
 use crate::catalog::{EndpointKind, ServiceSpec};
@@ -347,11 +346,7 @@ fn check_vpc_only(
         else {
             continue;
         };
-        let internet = table.routes.iter().find(|r| {
-            (r.destination == "0.0.0.0/0" || r.destination == "::/0")
-                && r.target.starts_with("igw-")
-                && r.state != "blackhole"
-        });
+        let internet = table.internet_gateway_default_route();
         if let Some(route) = internet {
             let how = if table.main && !table.subnet_ids.contains(&subnet.id) {
                 "the VPC's main route table, which it uses having no table of its own,"
@@ -679,33 +674,8 @@ async fn check_reused_admit(
 /// True when `group` has an ingress rule for TCP 443 from `domain_group`
 /// or from blocks covering every one of `subnets`.
 fn admits_https(group: &SecurityGroup, subnets: &[Subnet], domain_group: Option<&str>) -> bool {
-    let https = group.ingress.iter().filter(|r| {
-        r.protocol == "-1"
-            || (r.protocol == "tcp"
-                && r.from_port.unwrap_or(0) <= 443
-                && r.to_port.unwrap_or(65535) >= 443)
-    });
-    let mut blocks = Vec::new();
-    for rule in https {
-        if domain_group.is_some_and(|g| rule.source_group_ids.iter().any(|s| s == g)) {
-            return true;
-        }
-        blocks.extend(rule.cidr_ipv4.iter().filter_map(|c| parse_cidr(c)));
-    }
-    subnets.iter().all(|subnet| {
-        parse_cidr(&subnet.cidr_block).is_some_and(|(address, prefix)| {
-            blocks.iter().any(|(base, bits)| {
-                *bits <= prefix && {
-                    let mask = if *bits == 0 {
-                        0
-                    } else {
-                        u32::MAX << (32 - u32::from(*bits))
-                    };
-                    address & mask == base & mask
-                }
-            })
-        })
-    })
+    let blocks: Vec<&str> = subnets.iter().map(|s| s.cidr_block.as_str()).collect();
+    find::admits_tcp(&[group], 443, domain_group.as_slice(), &blocks)
 }
 
 /// On update: removing subnets or changing `network_access` needs no app
