@@ -835,6 +835,47 @@ fn a_check_makes_eight_aws_calls_whatever_the_size_of_the_vpc() {
     assert_eq!(calls, expected, "terraform plan");
 }
 
+/// `check ARGS` run on a pseudo-terminal (util-linux `script`), with
+/// `extra_env`; what it printed.
+fn on_terminal(account: &Account, args: &[String], extra_env: &[(&str, &str)]) -> String {
+    let quoted: Vec<String> = std::iter::once(support::provider_binary().display().to_string())
+        .chain(std::iter::once("check".to_owned()))
+        .chain(args.iter().cloned())
+        .map(|a| format!("'{a}'"))
+        .collect();
+    let output = Command::new("script")
+        .args(["-qec", &quoted.join(" "), "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TERM", "xterm")
+        .envs(account.aws_env())
+        .envs(extra_env.iter().copied())
+        .output()
+        .expect("run script(1)");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn colours_only_on_a_terminal_and_never_with_no_color() {
+    let account = moto::shared().new_account();
+    let vpc = build(&account, Fault::PublicSubnet);
+    let args = cli_args(&vpc, &account);
+    let coloured = on_terminal(&account, &args, &[]);
+    assert!(
+        coloured.contains("\x1b[1;31mNOT PRIVATE (endpoint)\x1b[0m"),
+        "{coloured}"
+    );
+    assert!(
+        coloured.contains("\x1b[32mprivate (endpoint)\x1b[0m"),
+        "{coloured}"
+    );
+    let plain = on_terminal(&account, &args, &[("NO_COLOR", "1")]);
+    assert!(
+        !plain.contains('\x1b') && plain.contains("NOT PRIVATE (endpoint)"),
+        "{plain}"
+    );
+}
+
 #[test]
 fn usage_errors_exit_2_and_say_what_to_do() {
     let account = moto::shared().new_account();

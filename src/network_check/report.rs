@@ -483,11 +483,11 @@ impl<'a> Context<'a> {
             path = Path::None;
             problems.push(problem);
         }
-        let arns = match spec.short_name {
-            "sagemaker_runtime" => self.inputs.endpoint_arns.clone(),
-            _ => None,
+        let resources = match spec.short_name {
+            "sagemaker_runtime" => given(&self.inputs.endpoint_arns, |arn| arn.to_owned()),
+            _ => vec![None],
         };
-        problems.extend(self.policy_problems(workload, spec, endpoint, arns, "endpoint_arns"));
+        problems.extend(self.policy_problems(workload, spec, endpoint, &resources));
         (problems, path)
     }
 
@@ -714,30 +714,12 @@ impl<'a> Context<'a> {
             path = Path::None;
             problems.push(problem);
         }
-        let mut buckets: Vec<String> = self
-            .inputs
-            .s3_bucket_arns
-            .iter()
-            .flatten()
-            .map(|b| format!("{b}/*"))
-            .collect();
-        let given = self.inputs.s3_bucket_arns.is_some();
+        let mut objects = given(&self.inputs.s3_bucket_arns, |bucket| format!("{bucket}/*"));
         if workload == "training" {
-            buckets.push(policy::ecr_layer_bucket_arn(self.region()));
+            objects.push(Some(policy::ecr_layer_bucket_arn(self.region())));
         }
         for gateway in policies {
-            let resources = if given || !buckets.is_empty() {
-                Some(buckets.clone())
-            } else {
-                None
-            };
-            problems.extend(self.policy_problems(
-                workload,
-                spec,
-                gateway,
-                resources,
-                "s3_bucket_arns",
-            ));
+            problems.extend(self.policy_problems(workload, spec, gateway, &objects));
         }
         (problems, path)
     }
@@ -784,8 +766,7 @@ impl<'a> Context<'a> {
         workload: &str,
         spec: &ServiceSpec,
         endpoint: &VpcEndpoint,
-        resources: Option<Vec<String>>,
-        resources_input: &str,
+        resources: &[Option<String>],
     ) -> Vec<Problem> {
         let Some(text) = &endpoint.policy_document else {
             return Vec::new();
@@ -802,18 +783,19 @@ impl<'a> Context<'a> {
                 }]
             }
         };
-        let resources: Vec<Option<String>> = match resources {
-            Some(list) => list.into_iter().map(Some).collect(),
-            None => vec![None],
-        };
-        let helper = match spec.short_name {
-            "sagemaker_runtime" => "runtime_invoke_endpoint_arns".to_owned(),
-            "s3" => "s3_bucket_arns".to_owned(),
-            other => format!("endpoint_policies[\"{other}\"]"),
+        // The helper that writes this policy, and the input naming the
+        // workload's resources.
+        let (helper, resources_input) = match spec.short_name {
+            "sagemaker_runtime" => (
+                "runtime_invoke_endpoint_arns".to_owned(),
+                Some("endpoint_arns"),
+            ),
+            "s3" => ("s3_bucket_arns".to_owned(), Some("s3_bucket_arns")),
+            other => (format!("endpoint_policies[\"{other}\"]"), None),
         };
         let mut problems = Vec::new();
         for action in actions(workload, spec) {
-            for resource in &resources {
+            for resource in resources {
                 let request = Request {
                     action,
                     resource: resource.as_deref(),
@@ -835,10 +817,15 @@ impl<'a> Context<'a> {
                     ),
                     Decision::CannotTell(why) => (
                         format!("Cannot tell statically whether the policy of {id} ({}) allows {action}{on}: {why}.", spec.short_name),
-                        if resource.is_none() && resources_input != "endpoint_arns" || spec.short_name == "sagemaker_runtime" && resource.is_none() {
-                            format!("Give {resources_input} to check the workload's own resources, or make the policy decidable (no per-request conditions).")
-                        } else {
-                            format!("Check by hand that the workload's principals meet that statement, or allow {action}{on} without per-request conditions.")
+                        match (resource, resources_input) {
+                            (None, Some(input)) => format!(
+                                "Give {input} to check the workload's own resources, or make the policy decidable \
+                                 (no per-request conditions)."
+                            ),
+                            _ => format!(
+                                "Check by hand that the workload's requests meet that statement, or allow \
+                                 {action}{on} without per-request conditions."
+                            ),
                         },
                     ),
                 };
@@ -988,6 +975,15 @@ fn sorted_join<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
     let mut items: Vec<String> = items.into_iter().map(|s| s.as_ref().to_owned()).collect();
     items.sort();
     items.join(", ")
+}
+
+/// The resources an input names, as `f` turns each into the ARN a request
+/// uses; `[None]` (not known) when the input was not given.
+fn given(input: &Option<Vec<String>>, f: impl Fn(&str) -> String) -> Vec<Option<String>> {
+    match input {
+        Some(items) => items.iter().map(|i| Some(f(i))).collect(),
+        None => vec![None],
+    }
 }
 
 /// The items of `all` whose id is in `ids`; else `Err("subnet-1 is")` /
@@ -1182,6 +1178,41 @@ mod tests {
             .fix
             .contains("runtime_invoke_endpoint_arns"));
         assert!(!report.private);
+    }
+
+    #[test]
+    fn an_s3_policy_limited_to_buckets_needs_the_buckets_and_training_the_ecr_layers() {
+        let mut snap = hosting_vpc();
+        snap.endpoints[2].policy_document = Some(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",
+                "Resource":"arn:aws:s3:::models/*"}]}"#
+                .into(),
+        );
+        let hosting = hosting(&snap);
+        assert_eq!(hosting.problems.len(), 1, "{:?}", hosting.problems);
+        assert!(hosting.problems[0]
+            .detail
+            .starts_with("Cannot tell statically"));
+        assert!(hosting.problems[0].fix.starts_with("Give s3_bucket_arns"));
+        let inputs = Inputs {
+            vpc_id: "vpc-1".into(),
+            workloads: Some(vec!["hosting".into(), "training".into()]),
+            s3_bucket_arns: Some(vec!["arn:aws:s3:::models".into()]),
+            ..Inputs::default()
+        };
+        let report = check(&snap, &inputs).unwrap();
+        assert!(report.results["hosting"].private);
+        let training: Vec<&str> = report.results["training"]
+            .problems
+            .iter()
+            .filter(|p| p.subject == "vpce-s3")
+            .map(|p| p.detail.as_str())
+            .collect();
+        assert_eq!(
+            training,
+            ["The policy of vpce-s3 (s3) allows no s3:GetObject on \
+              arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*."]
+        );
     }
 
     #[test]
