@@ -331,6 +331,17 @@ impl LatencyProfile {
         base.mul_f64(1.0 + spread)
     }
 
+    /// The pending time the proxy seeded `seed` gives the `nth` (from 0)
+    /// gateway or interface endpoint an account creates.
+    pub fn pending_of(&self, seed: u64, nth: u64, gateway: bool) -> Duration {
+        let range = if gateway {
+            self.gateway_pending
+        } else {
+            self.interface_pending
+        };
+        self.pick(range, unit(seed, "pending", nth, u64::from(gateway)))
+    }
+
     /// A time in `range`, scaled, for a draw `roll` in [0, 1).
     pub fn pick(&self, (min, max): (Duration, Duration), roll: f64) -> Duration {
         (min + max.saturating_sub(min).mul_f64(roll)).mul_f64(self.scale)
@@ -761,11 +772,21 @@ impl FaultProxy {
         tally
     }
 
+    /// Each endpoint created through the proxy (since start or
+    /// [`FaultProxy::clear_memory`]) with the instant it reads `available`
+    /// under the latency profile: at once, or when its pending time ends
+    /// (holds by answer count are not times: not counted).
+    pub fn endpoints_ready(&self) -> Vec<(String, Instant)> {
+        self.shared.lock().ready.clone()
+    }
+
     /// Forgets pending/deleting holds, token buckets and stored answers.
     pub fn clear_memory(&self) {
         let mut state = self.shared.lock();
         state.holds.clear();
         state.domains.clear();
+        state.ready.clear();
+        state.made.clear();
         state.buckets.clear();
         state.answers.clear();
     }
@@ -837,6 +858,12 @@ struct State {
     gateways: HashMap<String, bool>,
     /// Studio domains created through the proxy: `Pending` until then.
     domains: HashMap<String, Instant>,
+    /// Endpoints created through the proxy: when each reads `available`.
+    ready: Vec<(String, Instant)>,
+    /// Creates and deletes per (access key, gateway?, delete?), so the n-th
+    /// of an account draws the n-th time whoever calls (contenders in
+    /// their own accounts wait alike).
+    made: HashMap<(String, bool, bool), u64>,
     buckets: HashMap<(String, usize), Bucket>,
     /// (access key, operation, ClientToken) → first 2xx answer.
     answers: HashMap<(String, String, String), Answer>,
@@ -853,10 +880,23 @@ impl State {
             holds: HashMap::new(),
             gateways: HashMap::new(),
             domains: HashMap::new(),
+            ready: Vec::new(),
+            made: HashMap::new(),
             buckets: HashMap::new(),
             answers: HashMap::new(),
             next_request_id: 0,
         }
+    }
+
+    /// The index of this create (`delete` false) or delete of a gateway or
+    /// interface endpoint among `account`'s, from 0.
+    fn nth_made(&mut self, account: &str, gateway: bool, delete: bool) -> u64 {
+        let n = self
+            .made
+            .entry((account.to_owned(), gateway, delete))
+            .or_default();
+        *n += 1;
+        *n - 1
     }
 
     fn count_fault(&mut self, operation: &str, kind: Fault, n: u64) {
@@ -1168,18 +1208,15 @@ fn after_forward(shared: &Shared, call: &Call, request: &Message, mut answer: An
                     .as_deref()
                     .is_some_and(|t| t.eq_ignore_ascii_case("gateway"));
                 state.gateways.insert(id.to_owned(), gateway);
+                let nth = state.nth_made(&call.account, gateway, false);
+                let pending = profile
+                    .as_ref()
+                    .map_or(Duration::ZERO, |p| p.pending_of(seed, nth, gateway));
+                state.ready.push((id.to_owned(), now + pending));
                 let hold = if n > 0 {
                     Some(Hold::Pending(Left::Answers(n)))
                 } else {
-                    profile.as_ref().and_then(|p| {
-                        let range = if gateway {
-                            p.gateway_pending
-                        } else {
-                            p.interface_pending
-                        };
-                        let pending = p.pick(range, unit(seed, id, 0, 6));
-                        (!pending.is_zero()).then(|| Hold::Pending(Left::Until(now + pending)))
-                    })
+                    (!pending.is_zero()).then(|| Hold::Pending(Left::Until(now + pending)))
                 };
                 if let Some(hold) = hold {
                     state.holds.insert(id.to_owned(), hold);
@@ -1194,13 +1231,15 @@ fn after_forward(shared: &Shared, call: &Call, request: &Message, mut answer: An
                     Some(Hold::Deleting(Left::Answers(n)))
                 } else {
                     let gateway = state.gateways.get(id).copied().unwrap_or(false);
+                    let nth = state.nth_made(&call.account, gateway, true);
                     profile.as_ref().and_then(|p| {
                         let range = if gateway {
                             p.gateway_deleting
                         } else {
                             p.interface_deleting
                         };
-                        let deleting = p.pick(range, unit(seed, id, 0, 7));
+                        let roll = unit(seed, "deleting", nth, u64::from(gateway));
+                        let deleting = p.pick(range, roll);
                         (!deleting.is_zero()).then(|| Hold::Deleting(Left::Until(now + deleting)))
                     })
                 };
