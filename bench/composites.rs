@@ -465,6 +465,9 @@ fn run_provider(composite: &Composite, k: usize, binary: &Path, setup: &Setup) -
 /// returns its time, AWS calls and the provider's peak RSS.
 fn terraform_phase(ws: &mut Workspace, args: &[&str]) -> (Phase, ProviderDetail) {
     let log = ws.path().join(format!("{}.log", args[0]));
+    // Terraform appends to TF_LOG_PATH: a second command of the same name
+    // must not count the first one's calls.
+    let _ = std::fs::remove_file(&log);
     ws.set_env("TF_LOG_PATH", &log.to_string_lossy());
     let watch = RssWatch::start(ws.path());
     let began = Instant::now();

@@ -18,11 +18,11 @@
 //! Knobs: `BENCH_LATENCY_SCALE` (the factor on every pending time, default
 //! 0.25: interface endpoints pending 15–37.5 s; the provider's waiter gets
 //! the same factor through `SAGEMAKER_SETTLE_SCALE`, which scales its first
-//! poll, never its 2 s late pause), `BENCH_LATENCY_KS` (default `1,10`),
+//! poll, never its 1.5 s late pause), `BENCH_LATENCY_KS` (default `1,10`),
 //! `BENCH_BEFORE_BINARY` (another provider build, e.g. main's, measured
 //! the same way for a before/after table).
 
-use super::common::{load_average, machine_description, results_file};
+use super::common::{load_average, machine_description, profile_of, results_file};
 use super::support::fault_proxy::{Config as FaultConfig, FaultProxy, LatencyProfile};
 use super::support::moto;
 use super::support::terraform::Workspace;
@@ -106,7 +106,7 @@ fn header(profile: &LatencyProfile, contenders: &[(String, PathBuf)]) -> String 
          `deleting` for {:.1}–{:.1} s after their delete, gateway endpoints are ready and gone at \
          once. Pending times are AWS's (60–150 s, 10–30 s) × **{}**, so a run fits in minutes; \
          the provider's waiter is told the same factor (`SAGEMAKER_SETTLE_SCALE`: its first poll \
-         comes that much sooner; its late pause stays 2 s), so the overshoot measured is the one \
+         comes that much sooner; its late pause stays 1.5 s), so the overshoot measured is the one \
          a real account sees. Each contender works in its own account on its own networks; the \
          n-th endpoint of every account is pending for the same time.\n\n\
          - **provider**: `terraform plan -out`, `terraform apply` of that plan (Terraform plans \
@@ -256,7 +256,7 @@ fn timing_rows(
         );
         let bound = if paced > create { paced } else { create };
         targets.push(format!(
-            "- {who}, K = {k}: apply ≤ {APPLY_OVER_FLOOR}× the floor{}: **{}** ({}); overshoot ≤ {OVERSHOOT_S} s: **{}** ({:.2} s); peak RSS ≤ {PEAK_RSS_MB} MB: **{}** ({:.1} MB){}.",
+            "- {who}, K = {k}: apply ≤ {APPLY_OVER_FLOOR}× the floor{}: **{}** ({}); overshoot ≤ {OVERSHOOT_S} s: **{}** ({:.2} s); peak RSS ≤ {PEAK_RSS_MB} MB: **{}** ({:.1} MB, {} build){}.",
             if paced > create { " under EC2's pacing" } else { "" },
             met(apply.secs <= APPLY_OVER_FLOOR * bound),
             ratio(apply.secs, bound),
@@ -264,6 +264,7 @@ fn timing_rows(
             run.overshoot,
             met(rss * 1.048_576 <= PEAK_RSS_MB),
             rss * 1.048_576,
+            profile_of(binary),
             if run.leftovers.is_empty() {
                 String::new()
             } else {

@@ -546,16 +546,22 @@ fn the_latency_profile_draws_each_kind_of_call_and_pending_time_from_its_range()
     );
 }
 
+/// A proxy with AWS's latency profile, pending times × 0.02 (interface
+/// endpoints pending 1.2–3 s, deleting 0.2–0.6 s; domains pending 3.6–7.2
+/// s), and the provider's clients for `fx` through it, without retries.
+async fn profiled(fx: &Fixture, seed: u64) -> (FaultProxy, Clients) {
+    let profile = LatencyProfile::aws().scaled(0.02);
+    let config = Config::new(seed).latency_profile(profile);
+    let proxy = FaultProxy::start(&moto::shared().endpoint, config);
+    let clients = clients(&proxy, &fx.account, Some(0)).await;
+    (proxy, clients)
+}
+
 #[tokio::test]
 async fn under_the_latency_profile_calls_take_their_time_and_endpoints_stay_pending_for_theirs() {
     let fx = fixture();
-    // Interface endpoints pending 1.2–3 s, deleting 0.2–0.6 s.
-    let profile = LatencyProfile::aws().scaled(0.02);
-    let proxy = FaultProxy::start(
-        &moto::shared().endpoint,
-        Config::new(3).latency_profile(profile),
-    );
-    let ec2 = clients(&proxy, &fx.account, Some(0)).await.ec2;
+    let (proxy, clients) = profiled(&fx, 3).await;
+    let ec2 = clients.ec2;
 
     let started = Instant::now();
     describe_vpcs(&ec2, 3).await;
@@ -625,13 +631,8 @@ async fn under_the_latency_profile_calls_take_their_time_and_endpoints_stay_pend
 #[tokio::test]
 async fn under_the_latency_profile_a_studio_domain_reads_pending_for_its_time() {
     let fx = fixture();
-    // Domains pending 3.6–7.2 s.
-    let profile = LatencyProfile::aws().scaled(0.02);
-    let proxy = FaultProxy::start(
-        &moto::shared().endpoint,
-        Config::new(5).latency_profile(profile),
-    );
-    let sagemaker = clients(&proxy, &fx.account, Some(0)).await.sagemaker;
+    let (_proxy, clients) = profiled(&fx, 5).await;
+    let sagemaker = clients.sagemaker;
     let created_at = Instant::now();
     let created = sagemaker
         .create_domain()

@@ -4,9 +4,9 @@
 //! [`wait_endpoints`] polls all the endpoints of one apply with a single
 //! listing per poll (not one call per endpoint), on a [`Schedule`] that
 //! matches what is awaited: a poll at once, sparse polls until an interface
-//! endpoint can typically be ready, then one every 2 s at most — so an
-//! endpoint that takes a minute or more is noticed at most 2 s late. [`retry_dependency_violation`]
-//! reruns an operation while EC2 answers `DependencyViolation` (deleting a
+//! endpoint can typically be ready, then one every 1.5 s at most — so an
+//! endpoint that takes a minute or more is noticed within 2 s.
+//! [`retry_dependency_violation`] reruns an operation while EC2 answers `DependencyViolation` (deleting a
 //! security group while endpoint network interfaces drain).
 
 use super::find::{find_vpc_endpoints_in_vpc, is_gone_state, FindError, VpcEndpoint};
@@ -151,8 +151,10 @@ pub struct Schedule {
     pub late: Duration,
 }
 
-/// The longest pause once what is awaited may be ready: the overshoot bound.
-pub const LATE_PAUSE: Duration = Duration::from_secs(2);
+/// The longest pause once what is awaited may be ready: the waiter's part
+/// of the overshoot (what follows — the read-back, Terraform saving the
+/// state — keeps what the user sees within 2 s).
+pub const LATE_PAUSE: Duration = Duration::from_millis(1500);
 
 /// What the provider's benchmarks and tests scale typical times by when
 /// the emulator in front of them scales its pending times (a latency
@@ -289,7 +291,6 @@ pub async fn wait_endpoints_with(
     cancel: &CancellationToken,
     schedules: &Schedules,
 ) -> Result<Vec<VpcEndpoint>, WaitError> {
-    let poll = || find_vpc_endpoints_in_vpc(ec2, vpc_id, true);
     let waiting = Waiting {
         vpc_id,
         ids,
@@ -297,7 +298,8 @@ pub async fn wait_endpoints_with(
         timeout,
         schedules,
     };
-    waiting.run(poll, cancel).await.map(|(reached, _)| reached)
+    let listed = waiting.run_on(ec2, cancel).await;
+    listed.map(|(reached, _)| reached)
 }
 
 /// Like [`wait_endpoints`], and also returns the last listing (every
@@ -319,8 +321,7 @@ pub async fn wait_endpoints_listed(
         timeout,
         schedules: &schedules,
     };
-    let poll = || find_vpc_endpoints_in_vpc(ec2, vpc_id, true);
-    waiting.run(poll, cancel).await
+    waiting.run_on(ec2, cancel).await
 }
 
 /// One wait: what for, how long, on which schedules.
@@ -338,6 +339,17 @@ pub struct Waiting<'a> {
 }
 
 impl Waiting<'_> {
+    /// [`Waiting::run`] polling the VPC's endpoints through `ec2`.
+    async fn run_on(
+        &self,
+        ec2: &aws_sdk_ec2::Client,
+        cancel: &CancellationToken,
+    ) -> Result<(Vec<VpcEndpoint>, Vec<VpcEndpoint>), WaitError> {
+        let vpc_id = self.vpc_id;
+        self.run(|| find_vpc_endpoints_in_vpc(ec2, vpc_id, true), cancel)
+            .await
+    }
+
     /// Polls with `poll` (one listing of the VPC's endpoints per call)
     /// until every endpoint reaches the target; returns them (see
     /// [`wait_endpoints_with`]) and the last listing.
@@ -793,8 +805,8 @@ mod tests {
                 overshoot <= LATE_PAUSE,
                 "ready at {secs} s, noticed {overshoot:?} late"
             );
-            // Sparse early polls, then one every 1.6–2 s: never more.
-            let most = 9 + ((secs - 50.0) / 1.6).ceil() as u32;
+            // Sparse early polls, then one every 1.2–1.5 s: never more.
+            let most = 9 + ((secs - 50.0) / 1.2).ceil() as u32;
             assert!(
                 polls <= most,
                 "ready at {secs} s: {polls} listings, at most {most}"

@@ -664,7 +664,7 @@ async fn check_route_tables(
     let ec2 = &clients.ec2;
     let lookup = |e| lookup_error(e, "s3_route_table_ids", "");
     let (ids, tables): (Vec<String>, Vec<RouteTable>) = match inputs.route_table_ids {
-        Some(ids) if ids.is_empty() => return Ok(Vec::new()),
+        Some([]) => return Ok(Vec::new()),
         Some(ids) => match find::find_route_tables(ec2, ids, prefix_list_id).await {
             Ok(tables) => (ids.to_vec(), tables),
             Err(e) => {
