@@ -27,9 +27,9 @@ use super::support::fault_proxy::{Config as FaultConfig, FaultProxy, LatencyProf
 use super::support::moto;
 use super::support::terraform::Workspace;
 use super::{
-    build_networks, leftovers, met, operations, parse_list, ratio, run_script_via, terraform_phase,
-    tfvars, Composite, Phase, ProviderDetail, Script, BUCKET_CAPACITY, BUCKET_REFILL_PER_S,
-    COMPOSITES,
+    bucket_floor, build_networks, leftovers, met, operations, parse_list, ratio, run_script_via,
+    terraform_phase, tfvars, Composite, Phase, ProviderDetail, Script, BUCKET_CAPACITY,
+    BUCKET_REFILL_PER_S, COMPOSITES,
 };
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -117,8 +117,9 @@ fn header(profile: &LatencyProfile, contenders: &[(String, PathBuf)]) -> String 
            calls, all at once, one describe per second per network while waiting.\n\
          - **paced floor** (K = 10): the floor if it kept to EC2's per-account bucket for \
            endpoint creates (4, refilled at 0.3/s) as the provider does — the longest-pending \
-           endpoints first: max over the n-th create of its earliest slot + its pending time, plus \
-           the floor's own chain.\n\
+           endpoints first (the provider sends interface endpoint creates ahead of gateway ones): max over the n-th create of its earliest slot + its pending time, plus \
+           the floor's own chain. The paced delete floor: the last DeleteVpcEndpoints's slot \
+           plus the shortest `deleting` time.\n\
          - **calls**: on the emulator without the profile (nothing pending, so no poll counts), \
            K = 1, from the provider's `AWS call` debug lines; the minimal script's are the \
            floor's.\n",
@@ -210,10 +211,19 @@ fn timing_rows(
     drop(proxy);
     let [create, read, delete] = [0, 1, 2].map(|i| floor.phases[i].secs);
     let paced = paced_floor(composite, k, profile, create);
+    // Deletes are paced too: the last DeleteVpcEndpoints waits for its slot,
+    // then its endpoints stay `deleting` at least the shortest time.
+    let deleting = if composite.endpoint_creates > GATEWAYS {
+        profile.interface_deleting
+    } else {
+        profile.gateway_deleting
+    };
+    let shortest_deleting = deleting.0.as_secs_f64() * profile.scale;
+    let paced_delete = delete.max(bucket_floor(composite.endpoint_deletes * k) + shortest_deleting);
     let mut out = format!(
         "\n### K = {k} under the profile (scale {})\n\n\
-         | contender | plan s | apply s | floor create s | apply / floor | paced floor s | apply / paced floor | overshoot s | refresh s | floor read s | refresh / floor | destroy s | floor delete s | destroy / floor | calls plan / apply / refresh / destroy | peak RSS MiB |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+         | contender | plan s | apply s | floor create s | apply / floor | paced floor s | apply / paced floor | overshoot s | refresh s | floor read s | refresh / floor | destroy s | floor delete s | paced delete floor s | destroy / paced delete floor | calls plan / apply / refresh / destroy | peak RSS MiB |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
         profile.scale
     );
     let mut targets = Vec::new();
@@ -234,7 +244,7 @@ fn timing_rows(
             .collect();
         let _ = writeln!(
             out,
-            "| provider ({who}){} | {:.1} | {:.1} | {create:.1} | {} | {paced:.1} | {} | {:.2} | {:.1} | {read:.1} | {} | {:.1} | {delete:.1} | {} | {} / {} / {} / {} | {rss:.1} |",
+            "| provider ({who}){} | {:.1} | {:.1} | {create:.1} | {} | {paced:.1} | {} | {:.2} | {:.1} | {read:.1} | {} | {:.1} | {delete:.1} | {paced_delete:.1} | {} | {} / {} / {} / {} | {rss:.1} |",
             if failed.is_empty() {
                 String::new()
             } else {
@@ -248,7 +258,7 @@ fn timing_rows(
             refresh.secs,
             ratio(refresh.secs, read),
             destroy.secs,
-            ratio(destroy.secs, delete),
+            ratio(destroy.secs, paced_delete),
             plan.calls,
             apply.calls,
             refresh.calls,
@@ -274,7 +284,7 @@ fn timing_rows(
     }
     let _ = writeln!(
         out,
-        "| floor | – | – | {create:.1} | | {paced:.1} | | – | – | {read:.1} | | – | {delete:.1} | | {} / {} / {} | |",
+        "| floor | – | – | {create:.1} | | {paced:.1} | | – | – | {read:.1} | | – | {delete:.1} | {paced_delete:.1} | | {} / {} / {} | |",
         floor.phases[0].calls, floor.phases[1].calls, floor.phases[2].calls
     );
     out.push_str("\nTargets:\n\n");
