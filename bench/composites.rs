@@ -31,9 +31,12 @@
 //! names of the composites to measure, e.g. `studio-domain`; default all:
 //! with it, only those are measured — no refresh or token-bucket section —
 //! and their sections replace the same composites' sections of the existing
-//! results file, each saying how it was measured, the rest kept).
+//! results file, each saying how it was measured, the rest kept),
+//! `BENCH_SECTIONS=latency` (only the latency section, [`latency`], which
+//! writes `bench/results/latency.md` and has knobs of its own).
 
 mod common;
+mod latency;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
@@ -279,6 +282,11 @@ fn main() {
     let mut sections = Vec::new();
     let emulator = moto::shared();
     eprintln!("bench: emulator on {}", emulator.endpoint);
+    let only = std::env::var("BENCH_SECTIONS").unwrap_or_default();
+    if only.trim() == "latency" {
+        latency::run(&binary, started);
+        return;
+    }
     let save = |sections: &[String], current: &str| match &selected {
         None => write_results(&header, sections, current, started),
         Some(names) => splice_results((names, &ks, &machine), sections, current, started),
@@ -325,6 +333,7 @@ fn main() {
     eprintln!("bench: K = {k} under the fault proxy's token buckets");
     sections.push(token_bucket_section(k, &binary));
     write_results(&header, &sections, "", started);
+    latency::run(&binary, Instant::now());
 }
 
 /// The composites `BENCH_COMPOSITES` names (their `script` names), `None`
@@ -456,6 +465,9 @@ fn run_provider(composite: &Composite, k: usize, binary: &Path, setup: &Setup) -
 /// returns its time, AWS calls and the provider's peak RSS.
 fn terraform_phase(ws: &mut Workspace, args: &[&str]) -> (Phase, ProviderDetail) {
     let log = ws.path().join(format!("{}.log", args[0]));
+    // Terraform appends to TF_LOG_PATH: a second command of the same name
+    // must not count the first one's calls.
+    let _ = std::fs::remove_file(&log);
     ws.set_env("TF_LOG_PATH", &log.to_string_lossy());
     let watch = RssWatch::start(ws.path());
     let began = Instant::now();
@@ -531,6 +543,12 @@ enum Script {
 
 /// One script's create, read and delete of K composites, in a fresh account.
 fn run_script(composite: &Composite, k: usize, script: Script) -> Run {
+    run_script_via(composite, k, script, None)
+}
+
+/// [`run_script`] with the AWS endpoint `via` (a fault proxy's URL) instead
+/// of the emulator's.
+fn run_script_via(composite: &Composite, k: usize, script: Script, via: Option<&str>) -> Run {
     let account = moto::shared().new_account();
     let networks = build_networks(&account, k);
     let list = tempfile::NamedTempFile::new().expect("create the networks file");
@@ -564,6 +582,9 @@ fn run_script(composite: &Composite, k: usize, script: Script) -> Run {
         }
     }
     command.envs(account.aws_env());
+    if let Some(url) = via {
+        command.env("AWS_ENDPOINT_URL", url);
+    }
     let output = command
         .output()
         .unwrap_or_else(|e| panic!("could not run {command:?}: {e}"));

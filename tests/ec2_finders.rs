@@ -21,7 +21,9 @@ use support::moto;
 use tfprovider_sagemaker::aws::config::{Endpoints, ProviderConfig};
 use tfprovider_sagemaker::aws::ec2::find::{self, FindError};
 use tfprovider_sagemaker::aws::ec2::tags;
-use tfprovider_sagemaker::aws::ec2::wait::{self, Backoff, RetryError, Target, WaitError};
+use tfprovider_sagemaker::aws::ec2::wait::{
+    self, Backoff, RetryError, Schedule, Schedules, Target, WaitError,
+};
 use tfprovider_sagemaker::aws::ownership::{Owner, MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY};
 use tfprovider_sagemaker::aws::Aws;
 use tokio_util::sync::CancellationToken;
@@ -42,6 +44,19 @@ fn fast_backoff() -> Backoff {
         factor: 1.5,
         max: Duration::from_millis(80),
         jitter: 0.2,
+    }
+}
+
+/// Millisecond polls so waits finish quickly.
+fn fast_schedules() -> Schedules {
+    let fast = Schedule {
+        early: fast_backoff(),
+        settle: Duration::ZERO,
+        late: Duration::from_millis(80),
+    };
+    Schedules {
+        interface: fast.clone(),
+        gateway: fast,
     }
 }
 
@@ -644,7 +659,7 @@ async fn waiting_for_available_endpoints_returns_at_once() {
         Target::Available,
         Duration::from_secs(5),
         &cancel,
-        &fast_backoff(),
+        &fast_schedules(),
     )
     .await
     .unwrap();
@@ -694,7 +709,7 @@ async fn waiting_for_a_deleted_endpoint_that_stays_available_times_out() {
         Target::Deleted,
         Duration::from_millis(300),
         &CancellationToken::new(),
-        &fast_backoff(),
+        &fast_schedules(),
     )
     .await
     .unwrap_err();
@@ -738,7 +753,7 @@ async fn cancellation_stops_the_wait() {
         Target::Deleted,
         Duration::from_secs(600),
         &cancel,
-        &fast_backoff(),
+        &fast_schedules(),
     )
     .await
     .unwrap_err();

@@ -14,7 +14,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use support::ec2_fixture::{fixture, service, Fixture};
-use support::fault_proxy::{Config, ErrorAnswer, Event, FailOnce, Fault, FaultProxy, Outcome};
+use support::fault_proxy::{
+    Config, ErrorAnswer, Event, FailOnce, Fault, FaultProxy, LatencyProfile, Outcome,
+};
 use support::moto::{self, Account};
 use tfprovider_sagemaker::aws::config::{Endpoints, ProviderConfig};
 use tfprovider_sagemaker::aws::{Aws, Clients};
@@ -507,4 +509,169 @@ async fn the_provider_clients_have_no_retry_quota_to_run_out_of() {
         retried * 10 > 500 + CONCURRENT as u64,
         "only {retried} retries: not enough to empty the default quota"
     );
+}
+
+#[test]
+fn the_latency_profile_draws_each_kind_of_call_and_pending_time_from_its_range() {
+    let profile = LatencyProfile::aws();
+    for roll in [0.0, 0.5, 0.999] {
+        let read = profile.call_latency("DescribeVpcEndpoints", roll);
+        let write = profile.call_latency("CreateVpcEndpoint", roll);
+        let model = profile.call_latency("CreateModel", roll);
+        assert!((42..=78).contains(&read.as_millis()), "{read:?}");
+        assert!((105..=195).contains(&write.as_millis()), "{write:?}");
+        assert!((700..=1300).contains(&model.as_millis()), "{model:?}");
+        let pending = profile.pick(profile.interface_pending, roll);
+        assert!(pending >= Duration::from_secs(60) && pending < Duration::from_secs(150));
+        assert_eq!(profile.pick(profile.gateway_pending, roll), Duration::ZERO);
+    }
+    // One factor scales every pending time (and CreateModel), not the
+    // per-call latency.
+    let quick = LatencyProfile::aws().scaled(0.1);
+    assert_eq!(
+        quick.pick(quick.interface_pending, 0.0),
+        Duration::from_secs(6)
+    );
+    assert_eq!(
+        quick.pick(quick.domain_pending, 0.0),
+        Duration::from_secs(18)
+    );
+    assert_eq!(
+        quick.call_latency("GetCallerIdentity", 0.5),
+        Duration::from_millis(60)
+    );
+    assert_eq!(
+        quick.call_latency("CreateModel", 0.5),
+        Duration::from_millis(100)
+    );
+}
+
+/// A proxy with AWS's latency profile, pending times × 0.02 (interface
+/// endpoints pending 1.2–3 s, deleting 0.2–0.6 s; domains pending 3.6–7.2
+/// s), and the provider's clients for `fx` through it, without retries.
+async fn profiled(fx: &Fixture, seed: u64) -> (FaultProxy, Clients) {
+    let profile = LatencyProfile::aws().scaled(0.02);
+    let config = Config::new(seed).latency_profile(profile);
+    let proxy = FaultProxy::start(&moto::shared().endpoint, config);
+    let clients = clients(&proxy, &fx.account, Some(0)).await;
+    (proxy, clients)
+}
+
+#[tokio::test]
+async fn under_the_latency_profile_calls_take_their_time_and_endpoints_stay_pending_for_theirs() {
+    let fx = fixture();
+    let (proxy, clients) = profiled(&fx, 3).await;
+    let ec2 = clients.ec2;
+
+    let started = Instant::now();
+    describe_vpcs(&ec2, 3).await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(3 * 42),
+        "three describes wait at least 3 × 42 ms: {:?}",
+        started.elapsed()
+    );
+
+    let created_at = Instant::now();
+    let interface = create_interface(&ec2, &fx, "sagemaker.api", None)
+        .await
+        .unwrap();
+    let gateway = create_gateway(&ec2, &fx).await.unwrap();
+    assert_eq!(
+        state_of(&ec2, &gateway).await,
+        "available",
+        "a gateway endpoint is ready at once"
+    );
+    let mut states = Vec::new();
+    loop {
+        let state = state_of(&ec2, &interface).await;
+        let at = created_at.elapsed();
+        if states.last() != Some(&state) {
+            states.push(state.clone());
+        }
+        if state == "available" {
+            assert!(
+                at >= Duration::from_millis(1200),
+                "pending for at least 60 s × 0.02: available after {at:?}"
+            );
+            break;
+        }
+        assert!(at < Duration::from_secs(20), "still {state} after {at:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(states, ["pending", "available"]);
+
+    let deleted_at = Instant::now();
+    ec2.delete_vpc_endpoints()
+        .vpc_endpoint_ids(&interface)
+        .vpc_endpoint_ids(&gateway)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        state_of(&ec2, &gateway).await,
+        "deleted",
+        "a gateway endpoint is gone at once"
+    );
+    assert_eq!(state_of(&ec2, &interface).await, "deleting");
+    while state_of(&ec2, &interface).await == "deleting" {
+        assert!(deleted_at.elapsed() < Duration::from_secs(20));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(deleted_at.elapsed() >= Duration::from_millis(200));
+    let counters = proxy.counters();
+    assert_eq!(
+        counters.faults(Fault::Profiled),
+        counters.total_calls(),
+        "every call waited for the profile: {counters:?}"
+    );
+    assert!(counters.faults(Fault::HeldPending) >= 1 && counters.faults(Fault::HeldDeleting) >= 1);
+    assert_eq!(counters.failed_calls(), 0);
+}
+
+#[tokio::test]
+async fn under_the_latency_profile_a_studio_domain_reads_pending_for_its_time() {
+    let fx = fixture();
+    let (_proxy, clients) = profiled(&fx, 5).await;
+    let sagemaker = clients.sagemaker;
+    let created_at = Instant::now();
+    let created = sagemaker
+        .create_domain()
+        .domain_name("profiled")
+        .auth_mode(aws_sdk_sagemaker::types::AuthMode::Iam)
+        .default_user_settings(
+            aws_sdk_sagemaker::types::UserSettings::builder()
+                .execution_role("arn:aws:iam::123456789012:role/SageMakerExecution")
+                .build(),
+        )
+        .subnet_ids(&fx.subnet_a)
+        .vpc_id(&fx.vpc_id)
+        .send()
+        .await
+        .expect("CreateDomain through the proxy");
+    let id = created
+        .domain_arn()
+        .and_then(|arn| arn.rsplit('/').next())
+        .expect("a domain ARN")
+        .to_owned();
+    let status = || async {
+        let described = sagemaker.describe_domain().domain_id(&id).send().await;
+        let described = described.expect("DescribeDomain through the proxy");
+        described
+            .status()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(status().await, "Pending");
+    while status().await == "Pending" {
+        assert!(created_at.elapsed() < Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(created_at.elapsed() >= Duration::from_millis(3600));
+    assert_eq!(status().await, "InService");
+    sagemaker
+        .delete_domain()
+        .domain_id(&id)
+        .send()
+        .await
+        .expect("DeleteDomain");
 }

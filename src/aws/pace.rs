@@ -1,6 +1,11 @@
 //! Client-side pacing to EC2's published per-account limits, so a large
-//! apply slows down instead of failing on `RequestLimitExceeded`.
+//! apply slows down instead of failing on `RequestLimitExceeded`. Calls
+//! whose result takes long to settle (an interface endpoint is pending for
+//! minutes, a gateway endpoint for none) can go first
+//! ([`TokenBucket::take_first_or_cancel`]), so the pending times overlap the
+//! pacing instead of following it.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -18,6 +23,17 @@ pub struct TokenBucket {
     capacity: f64,
     per_second: f64,
     state: Mutex<(f64, Instant)>,
+    /// Takers waiting to go first.
+    first: AtomicUsize,
+}
+
+/// Counts a taker among those waiting to go first while it waits.
+struct GoingFirst<'a>(&'a AtomicUsize);
+
+impl Drop for GoingFirst<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl TokenBucket {
@@ -27,6 +43,7 @@ impl TokenBucket {
             capacity,
             per_second,
             state: Mutex::new((capacity, Instant::now())),
+            first: AtomicUsize::new(0),
         }
     }
 
@@ -36,23 +53,53 @@ impl TokenBucket {
         Self::new(4.0, 0.3)
     }
 
-    /// Waits until a token is free and takes it.
+    /// Takes a token if one is free; else how long until one is.
+    fn try_take(&self) -> Option<Duration> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let refilled = (state.0 + now.duration_since(state.1).as_secs_f64() * self.per_second)
+            .min(self.capacity);
+        *state = (refilled, now);
+        if refilled >= 1.0 {
+            state.0 -= 1.0;
+            return None;
+        }
+        Some(Duration::from_secs_f64((1.0 - refilled) / self.per_second))
+    }
+
+    /// Waits until a token is free and no taker waits to go first, and
+    /// takes it.
     pub async fn take(&self) {
         loop {
-            let wait = {
-                let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-                let now = Instant::now();
-                let refilled = (state.0
-                    + now.duration_since(state.1).as_secs_f64() * self.per_second)
-                    .min(self.capacity);
-                *state = (refilled, now);
-                if refilled >= 1.0 {
-                    state.0 -= 1.0;
-                    return;
+            let wait = if self.first.load(Ordering::SeqCst) == 0 {
+                match self.try_take() {
+                    None => return,
+                    Some(wait) => wait,
                 }
-                Duration::from_secs_f64((1.0 - refilled) / self.per_second)
+            } else {
+                // Those going first take the next tokens: look again after one.
+                Duration::from_secs_f64(1.0 / self.per_second)
             };
             tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Waits until a token is free, ahead of [`TokenBucket::take`]'s takers,
+    /// and takes it.
+    pub async fn take_first(&self) {
+        self.first.fetch_add(1, Ordering::SeqCst);
+        let _waiting = GoingFirst(&self.first);
+        while let Some(wait) = self.try_take() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// [`TokenBucket::take_first`], unless `cancel` fires first.
+    pub async fn take_first_or_cancel(&self, cancel: &CancellationToken) -> Result<(), Cancelled> {
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => Err(Cancelled),
+            () = self.take_first() => Ok(()),
         }
     }
 
@@ -85,6 +132,31 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_taker_going_first_gets_the_next_token_ahead_of_earlier_ones() {
+        let bucket = TokenBucket::new(1.0, 1.0);
+        bucket.take().await;
+        let order = Mutex::new(Vec::new());
+        let later = async {
+            bucket.take().await;
+            order.lock().unwrap().push("gateway");
+        };
+        let first = async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            bucket.take_first().await;
+            order.lock().unwrap().push("interface");
+        };
+        let started = tokio::time::Instant::now();
+        tokio::join!(later, first);
+        assert_eq!(*order.lock().unwrap(), ["interface", "gateway"]);
+        assert!(
+            started.elapsed() >= Duration::from_millis(1900),
+            "one token a second: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(bucket.first.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test(start_paused = true)]

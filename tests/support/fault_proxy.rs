@@ -46,6 +46,16 @@
 //!    VPC endpoint reads `pending` in the next N `DescribeVpcEndpoints`
 //!    answers after its create, and `deleting` (instead of moto's `deleted`)
 //!    in the next N after its delete.
+//! 6. **Latency profile** ([`Config::latency_profile`], [`LatencyProfile`]):
+//!    real AWS timing — every call answered after the latency of its kind
+//!    (Describe/List/Get ~60 ms, mutating ~150 ms, CreateModel ~1 s, with
+//!    jitter), and what AWS makes wait pending for as long as AWS does: an
+//!    interface endpoint reads `pending` for 60–150 s after its create and
+//!    `deleting` for a while after its delete, a gateway endpoint is ready
+//!    at once, a Studio domain reads `Pending` for minutes after
+//!    CreateDomain. The pending times (not the per-call latency) scale by
+//!    one factor ([`LatencyProfile::scaled`], [`LatencyProfile::from_env`])
+//!    so a run fits in minutes.
 //!
 //! Every decision is counted ([`FaultProxy::counters`]) and logged
 //! ([`FaultProxy::events`]) so a test can assert that the faults it asked
@@ -103,6 +113,8 @@ pub enum Fault {
     HeldPending,
     /// An endpoint's state was rewritten to `deleting` in a describe answer.
     HeldDeleting,
+    /// The answer waited for the latency profile ([`Config::latency_profile`]).
+    Profiled,
 }
 
 /// An error answer: HTTP status, AWS error code, message. Rendered in the
@@ -235,6 +247,107 @@ pub fn ec2_bucket_of(operation: &str) -> usize {
     }
 }
 
+/// Real AWS timing for [`Config::latency_profile`]: per-call latency and
+/// how long what AWS makes wait stays pending. Durations are drawn uniformly
+/// in each range from the proxy's seed (a seed repeats its times).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LatencyProfile {
+    /// Added to each `Describe*`/`List*`/`Get*` call.
+    pub read: Duration,
+    /// Added to each other call.
+    pub write: Duration,
+    /// Added to CreateModel instead of `write` (scaled).
+    pub model_create: Duration,
+    /// Share each call's latency is spread by (± 0.3 = ± 30 %).
+    pub jitter: f64,
+    /// How long a new interface endpoint reads `pending` (scaled).
+    pub interface_pending: (Duration, Duration),
+    /// How long a new gateway endpoint reads `pending` (scaled).
+    pub gateway_pending: (Duration, Duration),
+    /// How long a deleted interface endpoint reads `deleting` (scaled).
+    pub interface_deleting: (Duration, Duration),
+    /// How long a deleted gateway endpoint reads `deleting` (scaled).
+    pub gateway_deleting: (Duration, Duration),
+    /// How long a new Studio domain reads `Pending` (scaled).
+    pub domain_pending: (Duration, Duration),
+    /// The factor on every pending time and on `model_create`.
+    pub scale: f64,
+}
+
+/// The environment variable [`LatencyProfile::from_env`] reads the scale
+/// from (a positive number; default 1).
+pub const LATENCY_SCALE_ENV: &str = "LATENCY_PROFILE_SCALE";
+
+impl LatencyProfile {
+    /// AWS as seen from a client in the same Region: Describe ~60 ms,
+    /// mutating calls ~150 ms, CreateModel ~1 s (± 30 %); interface
+    /// endpoints pending 60–150 s and deleting 10–30 s, gateway endpoints
+    /// ready and gone at once; Studio domains pending 3–6 min. Scale 1.
+    pub fn aws() -> LatencyProfile {
+        let secs = Duration::from_secs;
+        LatencyProfile {
+            read: Duration::from_millis(60),
+            write: Duration::from_millis(150),
+            model_create: secs(1),
+            jitter: 0.3,
+            interface_pending: (secs(60), secs(150)),
+            gateway_pending: (Duration::ZERO, Duration::ZERO),
+            interface_deleting: (secs(10), secs(30)),
+            gateway_deleting: (Duration::ZERO, Duration::ZERO),
+            domain_pending: (secs(180), secs(360)),
+            scale: 1.0,
+        }
+    }
+
+    /// The profile with every pending time multiplied by `factor`.
+    pub fn scaled(mut self, factor: f64) -> LatencyProfile {
+        self.scale = factor;
+        self
+    }
+
+    /// [`LatencyProfile::aws`] scaled by [`LATENCY_SCALE_ENV`] (default 1).
+    pub fn from_env() -> LatencyProfile {
+        let scale = std::env::var(LATENCY_SCALE_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .unwrap_or(1.0);
+        LatencyProfile::aws().scaled(scale)
+    }
+
+    /// The latency of one call of `operation` for a draw `roll` in [0, 1).
+    pub fn call_latency(&self, operation: &str, roll: f64) -> Duration {
+        let base = if operation == "CreateModel" {
+            self.model_create.mul_f64(self.scale)
+        } else if ["Describe", "List", "Get"]
+            .iter()
+            .any(|p| operation.starts_with(p))
+        {
+            self.read
+        } else {
+            self.write
+        };
+        let spread = self.jitter.clamp(0.0, 1.0) * (2.0 * roll - 1.0);
+        base.mul_f64(1.0 + spread)
+    }
+
+    /// The pending time the proxy seeded `seed` gives the `nth` (from 0)
+    /// gateway or interface endpoint an account creates.
+    pub fn pending_of(&self, seed: u64, nth: u64, gateway: bool) -> Duration {
+        let range = if gateway {
+            self.gateway_pending
+        } else {
+            self.interface_pending
+        };
+        self.pick(range, unit(seed, "pending", nth, u64::from(gateway)))
+    }
+
+    /// A time in `range`, scaled, for a draw `roll` in [0, 1).
+    pub fn pick(&self, (min, max): (Duration, Duration), roll: f64) -> Duration {
+        (min + max.saturating_sub(min).mul_f64(roll)).mul_f64(self.scale)
+    }
+}
+
 /// The proxy's schedule. Build it with [`Config::new`] and the chained
 /// setters; change it while running with [`FaultProxy::update`].
 #[derive(Clone, Debug)]
@@ -265,6 +378,8 @@ pub struct Config {
     pub token_buckets: bool,
     /// Replay the stored answer for a repeated `ClientToken` (default on).
     pub idempotency: bool,
+    /// Real AWS timing (step 6 of the module doc); `None`: moto's own.
+    pub profile: Option<LatencyProfile>,
 }
 
 impl Default for Config {
@@ -290,6 +405,7 @@ impl Config {
             fail_once: Vec::new(),
             token_buckets: false,
             idempotency: true,
+            profile: None,
         }
     }
 
@@ -351,6 +467,12 @@ impl Config {
     /// Enforces EC2's per-account token buckets ([`EC2_BUCKETS`]).
     pub fn token_buckets(mut self) -> Config {
         self.token_buckets = true;
+        self
+    }
+
+    /// Answers with real AWS timing ([`LatencyProfile`]).
+    pub fn latency_profile(mut self, profile: LatencyProfile) -> Config {
+        self.profile = Some(profile);
         self
     }
 
@@ -650,10 +772,21 @@ impl FaultProxy {
         tally
     }
 
+    /// Each endpoint created through the proxy (since start or
+    /// [`FaultProxy::clear_memory`]) with the instant it reads `available`
+    /// under the latency profile: at once, or when its pending time ends
+    /// (holds by answer count are not times: not counted).
+    pub fn endpoints_ready(&self) -> Vec<(String, Instant)> {
+        self.shared.lock().ready.clone()
+    }
+
     /// Forgets pending/deleting holds, token buckets and stored answers.
     pub fn clear_memory(&self) {
         let mut state = self.shared.lock();
         state.holds.clear();
+        state.domains.clear();
+        state.ready.clear();
+        state.made.clear();
         state.buckets.clear();
         state.answers.clear();
     }
@@ -685,11 +818,18 @@ impl Shared {
     }
 }
 
-/// A state an endpoint is held in, for so many more describe answers.
+/// How long a hold lasts: so many more describe answers, or until a time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Left {
+    Answers(u32),
+    Until(Instant),
+}
+
+/// A state an endpoint is held in, and for how long.
 #[derive(Clone, Copy, Debug)]
 enum Hold {
-    Pending(u32),
-    Deleting(u32),
+    Pending(Left),
+    Deleting(Left),
 }
 
 /// A token bucket's level and when it was last refilled.
@@ -714,6 +854,16 @@ struct State {
     /// Calls drawn per operation, for the random faults.
     draws: HashMap<String, u64>,
     holds: HashMap<String, Hold>,
+    /// Endpoints created through the proxy: true for a gateway endpoint.
+    gateways: HashMap<String, bool>,
+    /// Studio domains created through the proxy: `Pending` until then.
+    domains: HashMap<String, Instant>,
+    /// Endpoints created through the proxy: when each reads `available`.
+    ready: Vec<(String, Instant)>,
+    /// Creates and deletes per (access key, gateway?, delete?), so the n-th
+    /// of an account draws the n-th time whoever calls (contenders in
+    /// their own accounts wait alike).
+    made: HashMap<(String, bool, bool), u64>,
     buckets: HashMap<(String, usize), Bucket>,
     /// (access key, operation, ClientToken) → first 2xx answer.
     answers: HashMap<(String, String, String), Answer>,
@@ -728,10 +878,25 @@ impl State {
             events: Vec::new(),
             draws: HashMap::new(),
             holds: HashMap::new(),
+            gateways: HashMap::new(),
+            domains: HashMap::new(),
+            ready: Vec::new(),
+            made: HashMap::new(),
             buckets: HashMap::new(),
             answers: HashMap::new(),
             next_request_id: 0,
         }
+    }
+
+    /// The index of this create (`delete` false) or delete of a gateway or
+    /// interface endpoint among `account`'s, from 0.
+    fn nth_made(&mut self, account: &str, gateway: bool, delete: bool) -> u64 {
+        let n = self
+            .made
+            .entry((account.to_owned(), gateway, delete))
+            .or_default();
+        *n += 1;
+        *n - 1
     }
 
     fn count_fault(&mut self, operation: &str, kind: Fault, n: u64) {
@@ -837,6 +1002,8 @@ struct Call {
     client_token: Option<String>,
     /// `VpcEndpointId.N` values of the form body.
     endpoint_ids: Vec<String>,
+    /// `VpcEndpointType` of the form body (CreateVpcEndpoint).
+    endpoint_type: Option<String>,
 }
 
 /// What to do with one call, decided under the lock.
@@ -885,7 +1052,7 @@ async fn handle(mut client: TcpStream, shared: Arc<Shared>) {
         }
         Plan::Forward { lose_answer } => match forward(shared.upstream, &request).await {
             Ok(answer) => {
-                let answer = after_forward(&shared, &call, answer);
+                let answer = after_forward(&shared, &call, &request, answer);
                 if lose_answer {
                     Outcome::Closed(Fault::LostResponse)
                 } else {
@@ -924,10 +1091,15 @@ fn decide(shared: &Shared, call: &Call, request: &Message) -> (Plan, Option<Dura
     let config = state.config.clone();
     let random = config.operations.is_empty() || config.operations.iter().any(|o| o == op);
     let draw = |salt: u64| unit(config.seed, op, index, salt);
-    let delay = (random && draw(3) < config.latency).then(|| {
+    let random_delay = (random && draw(3) < config.latency).then(|| {
         let (min, max) = config.latency_range;
         min + (max - min).mul_f64(draw(4))
     });
+    let profiled = config.profile.as_ref().map(|p| p.call_latency(op, draw(5)));
+    let delay = match (random_delay, profiled) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    };
     let mut plan = None;
     if config.token_buckets
         && call.protocol == Protocol::Ec2
@@ -988,8 +1160,11 @@ fn decide(shared: &Shared, call: &Call, request: &Message) -> (Plan, Option<Dura
     {
         state.count_fault(op, Fault::LostResponse, 1);
     }
-    if delay.is_some() {
+    if random_delay.is_some() {
         state.count_fault(op, Fault::Latency, 1);
+    }
+    if profiled.is_some() {
+        state.count_fault(op, Fault::Profiled, 1);
     }
     (plan, delay)
 }
@@ -1013,19 +1188,38 @@ fn random_fault(config: &Config, protocol: Protocol, roll: f64, coin: f64) -> Op
     (roll < edge).then_some(Plan::Forward { lose_answer: true })
 }
 
-/// Step 5 of the module doc and the idempotency store, on a forwarded answer.
-fn after_forward(shared: &Shared, call: &Call, mut answer: Answer) -> Answer {
+/// Steps 5 and 6 of the module doc and the idempotency store, on a
+/// forwarded answer.
+fn after_forward(shared: &Shared, call: &Call, request: &Message, mut answer: Answer) -> Answer {
     if !(200..300).contains(&answer.status) {
         return answer;
     }
     let mut state = shared.lock();
+    let profile = state.config.profile.clone();
+    let seed = state.config.seed;
+    let now = Instant::now();
     match call.operation.as_str() {
         "CreateVpcEndpoint" if call.protocol == Protocol::Ec2 => {
             let n = state.config.pending_describes;
             let body = String::from_utf8_lossy(&answer.body).into_owned();
             if let Some(id) = xml_text(&body, "vpcEndpointId") {
-                if n > 0 {
-                    state.holds.insert(id.to_owned(), Hold::Pending(n));
+                let gateway = call
+                    .endpoint_type
+                    .as_deref()
+                    .is_some_and(|t| t.eq_ignore_ascii_case("gateway"));
+                state.gateways.insert(id.to_owned(), gateway);
+                let nth = state.nth_made(&call.account, gateway, false);
+                let pending = profile
+                    .as_ref()
+                    .map_or(Duration::ZERO, |p| p.pending_of(seed, nth, gateway));
+                state.ready.push((id.to_owned(), now + pending));
+                let hold = if n > 0 {
+                    Some(Hold::Pending(Left::Answers(n)))
+                } else {
+                    (!pending.is_zero()).then(|| Hold::Pending(Left::Until(now + pending)))
+                };
+                if let Some(hold) = hold {
+                    state.holds.insert(id.to_owned(), hold);
                     answer.body = replace_state_after(&body, id, "pending").into_bytes();
                 }
             }
@@ -1033,11 +1227,26 @@ fn after_forward(shared: &Shared, call: &Call, mut answer: Answer) -> Answer {
         "DeleteVpcEndpoints" if call.protocol == Protocol::Ec2 => {
             let n = state.config.deleting_describes;
             for id in &call.endpoint_ids {
-                if n > 0 {
-                    state.holds.insert(id.clone(), Hold::Deleting(n));
+                let hold = if n > 0 {
+                    Some(Hold::Deleting(Left::Answers(n)))
                 } else {
-                    state.holds.remove(id);
-                }
+                    let gateway = state.gateways.get(id).copied().unwrap_or(false);
+                    let nth = state.nth_made(&call.account, gateway, true);
+                    profile.as_ref().and_then(|p| {
+                        let range = if gateway {
+                            p.gateway_deleting
+                        } else {
+                            p.interface_deleting
+                        };
+                        let roll = unit(seed, "deleting", nth, u64::from(gateway));
+                        let deleting = p.pick(range, roll);
+                        (!deleting.is_zero()).then(|| Hold::Deleting(Left::Until(now + deleting)))
+                    })
+                };
+                match hold {
+                    Some(hold) => state.holds.insert(id.clone(), hold),
+                    None => state.holds.remove(id),
+                };
             }
         }
         "DescribeVpcEndpoints" if call.protocol == Protocol::Ec2 && !state.holds.is_empty() => {
@@ -1046,6 +1255,28 @@ fn after_forward(shared: &Shared, call: &Call, mut answer: Answer) -> Answer {
             answer.body = rewritten.into_bytes();
             state.count_fault(&call.operation, Fault::HeldPending, pending);
             state.count_fault(&call.operation, Fault::HeldDeleting, deleting);
+        }
+        "CreateDomain" if call.protocol == Protocol::Json => {
+            let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+            let arn = body["DomainArn"].as_str().unwrap_or_default();
+            let id = arn.rsplit('/').next().unwrap_or_default().to_owned();
+            if let (Some(p), false) = (&profile, id.is_empty()) {
+                let pending = p.pick(p.domain_pending, unit(seed, &id, 0, 8));
+                state.domains.insert(id, now + pending);
+            }
+        }
+        "DescribeDomain" if call.protocol == Protocol::Json && !state.domains.is_empty() => {
+            let asked: serde_json::Value =
+                serde_json::from_slice(&request.body).unwrap_or_default();
+            let id = asked["DomainId"].as_str().unwrap_or_default();
+            let pending = state.domains.get(id).is_some_and(|until| now < *until);
+            let mut body: serde_json::Value =
+                serde_json::from_slice(&answer.body).unwrap_or_default();
+            if pending && body["Status"] == "InService" {
+                body["Status"] = serde_json::Value::from("Pending");
+                answer.body = body.to_string().into_bytes();
+                state.count_fault(&call.operation, Fault::HeldPending, 1);
+            }
         }
         _ => {}
     }
@@ -1078,23 +1309,28 @@ fn rewrite_held_states(body: &str, holds: &mut HashMap<String, Hold>) -> (String
         let replaced = holds.get(&id).copied().and_then(|hold| {
             let moto_state = xml_text(&item[id_start..], "state")?;
             let (shown, masks, left) = match hold {
-                Hold::Pending(n) => ("pending", "available", n),
-                Hold::Deleting(n) => ("deleting", "deleted", n),
+                Hold::Pending(left) => ("pending", "available", left),
+                Hold::Deleting(left) => ("deleting", "deleted", left),
             };
-            if moto_state != masks || left == 0 {
+            let over = match left {
+                Left::Answers(n) => n == 0,
+                Left::Until(until) => Instant::now() >= until,
+            };
+            if moto_state != masks || over {
                 holds.remove(&id);
                 return None;
             }
-            if left == 1 {
-                holds.remove(&id);
-            } else {
-                holds.insert(
-                    id.clone(),
-                    match hold {
-                        Hold::Pending(_) => Hold::Pending(left - 1),
-                        Hold::Deleting(_) => Hold::Deleting(left - 1),
-                    },
-                );
+            match (left, hold) {
+                (Left::Answers(1), _) => {
+                    holds.remove(&id);
+                }
+                (Left::Answers(n), Hold::Pending(_)) => {
+                    holds.insert(id.clone(), Hold::Pending(Left::Answers(n - 1)));
+                }
+                (Left::Answers(n), Hold::Deleting(_)) => {
+                    holds.insert(id.clone(), Hold::Deleting(Left::Answers(n - 1)));
+                }
+                (Left::Until(_), _) => {}
             }
             match hold {
                 Hold::Pending(_) => pending += 1,
@@ -1176,6 +1412,7 @@ fn classify(request: &Message) -> Option<Call> {
             account,
             client_token,
             endpoint_ids: Vec::new(),
+            endpoint_type: None,
         });
     }
     let form = parse_form(&String::from_utf8_lossy(&request.body));
@@ -1198,6 +1435,7 @@ fn classify(request: &Message) -> Option<Call> {
         account,
         client_token: value("ClientToken"),
         endpoint_ids,
+        endpoint_type: value("VpcEndpointType"),
     })
 }
 

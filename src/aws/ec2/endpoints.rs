@@ -43,17 +43,23 @@ pub enum CallError {
 /// allows, unless Terraform stops first: a stop while waiting for the pacing
 /// bucket cancels the call; a stop while it is in flight leaves it
 /// [`STOP_GRACE`] to answer. An abandoned create is not lost: the endpoint
-/// carries the ownership tags and the next apply adopts it.
+/// carries the ownership tags and the next apply adopts it. A call that
+/// goes `first` (the create of an interface endpoint, pending for minutes)
+/// takes its token ahead of the others waiting.
 async fn paced<T>(
     cancel: &CancellationToken,
     action: &str,
+    first: bool,
     call: impl Future<Output = Result<T, String>>,
 ) -> Result<T, CallError> {
     let stopped = || CallError::Stopped(action.to_owned());
-    endpoint_bucket()
-        .take_or_cancel(cancel)
-        .await
-        .map_err(|_| stopped())?;
+    let bucket = endpoint_bucket();
+    let taken = if first {
+        bucket.take_first_or_cancel(cancel).await
+    } else {
+        bucket.take_or_cancel(cancel).await
+    };
+    taken.map_err(|_| stopped())?;
     tokio::pin!(call);
     tokio::select! {
         biased;
@@ -121,7 +127,8 @@ pub async fn create_endpoint_unless_stopped(
             .set_route_table_ids(Some(request.route_table_ids.to_vec())),
     };
     let send = async { call.send().await.map_err(|e| describe_error(&action, &e)) };
-    let created = paced(cancel, &action, send).await?;
+    let first = spec.kind == EndpointKind::Interface;
+    let created = paced(cancel, &action, first, send).await?;
     created
         .vpc_endpoint
         .and_then(|e| e.vpc_endpoint_id)
@@ -241,7 +248,7 @@ pub async fn modify_endpoint_unless_stopped(
     };
     let action = format!("modifying EC2 VPC Endpoint ({id})");
     let send = async { call.send().await.map_err(|e| describe_error(&action, &e)) };
-    paced(cancel, &action, send).await?;
+    paced(cancel, &action, false, send).await?;
     Ok(())
 }
 
@@ -307,7 +314,7 @@ async fn delete_endpoints_once(
         .delete_vpc_endpoints()
         .set_vpc_endpoint_ids(Some(ids.to_vec()));
     let send = async { call.send().await.map_err(|e| describe_error(&action, &e)) };
-    let answer = paced(cancel, &action, send).await?;
+    let answer = paced(cancel, &action, false, send).await?;
     let failures: Vec<String> = answer
         .unsuccessful()
         .iter()

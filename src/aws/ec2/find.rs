@@ -365,7 +365,9 @@ pub async fn find_route_tables_for_subnets(
 }
 
 /// Every route table of `vpc_id` (one listing), with `has_s3_gateway_route`
-/// computed against `s3_prefix_list_id` when given.
+/// computed against `s3_prefix_list_id` when given: where
+/// [`route_tables_by_subnet`] finds the subnets' tables, with their routes
+/// (no second call for the tables found).
 pub async fn find_vpc_route_tables(
     ec2: &aws_sdk_ec2::Client,
     vpc_id: &str,
@@ -405,8 +407,8 @@ pub async fn find_subnets_in_vpc(
     Ok(found.iter().map(flatten_subnet).collect())
 }
 
-/// Maps each subnet to its explicit table, else the main table (of
-/// `tables`, the route tables of `vpc_id`).
+/// Maps each subnet to its explicit table, else the main table, among the
+/// `tables` of `vpc_id`.
 pub fn route_tables_by_subnet(
     vpc_id: &str,
     tables: &[RouteTable],

@@ -2,8 +2,11 @@
 //! with exponential backoff and jitter, watching Terraform's cancellation.
 //!
 //! [`wait_endpoints`] polls all the endpoints of one apply with a single
-//! listing per poll (not one call per endpoint). [`retry_dependency_violation`]
-//! reruns an operation while EC2 answers `DependencyViolation` (deleting a
+//! listing per poll (not one call per endpoint), on a [`Schedule`] that
+//! matches what is awaited: a poll at once, sparse polls until an interface
+//! endpoint can typically be ready, then one every 1.5 s at most — so an
+//! endpoint that takes a minute or more is noticed within 2 s.
+//! [`retry_dependency_violation`] reruns an operation while EC2 answers `DependencyViolation` (deleting a
 //! security group while endpoint network interfaces drain).
 
 use super::find::{find_vpc_endpoints_in_vpc, is_gone_state, FindError, VpcEndpoint};
@@ -130,8 +133,133 @@ pub enum WaitError {
     Find(#[from] FindError),
 }
 
-/// Waits until every endpoint of `ids` in `vpc_id` reaches `target`, with the
-/// default [`Backoff`]. See [`wait_endpoints_with`].
+/// When to poll for something that takes time: once at once (what is
+/// ready at once — a gateway endpoint, an emulator — is seen at once), then
+/// sparse pauses growing by `early` until `settle`, the time what is
+/// awaited typically takes at least, then pauses of at most `late`. So
+/// whatever takes `settle` or more is noticed at most `late` after it is
+/// ready, with few polls before it can be.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule {
+    /// The pauses before `settle` (never past it).
+    pub early: Backoff,
+    /// From the start of the wait, when what is awaited is typically first
+    /// ready.
+    pub settle: Duration,
+    /// The longest pause after `settle` (jitter only shortens it): the
+    /// longest a readiness goes unnoticed.
+    pub late: Duration,
+}
+
+/// The longest pause once what is awaited may be ready: the waiter's part
+/// of the overshoot (what follows — the read-back, Terraform saving the
+/// state — keeps what the user sees within 2 s).
+pub const LATE_PAUSE: Duration = Duration::from_millis(1500);
+
+/// What the provider's benchmarks and tests scale typical times by when
+/// the emulator in front of them scales its pending times (a latency
+/// profile run in minutes instead of hours): `SAGEMAKER_SETTLE_SCALE`, a
+/// positive number, default 1. Only `settle` scales, never the late pause,
+/// so the overshoot measured under a scaled profile is the real one.
+pub const SETTLE_SCALE_ENV: &str = "SAGEMAKER_SETTLE_SCALE";
+
+/// [`SETTLE_SCALE_ENV`], read once; 1 when unset or not a positive number.
+fn settle_scale() -> f64 {
+    static SCALE: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *SCALE.get_or_init(|| {
+        std::env::var(SETTLE_SCALE_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .unwrap_or(1.0)
+    })
+}
+
+impl Schedule {
+    /// The pause after the poll made `elapsed` into the wait, the
+    /// `attempt`-th pause (from 0).
+    pub fn pause(&self, elapsed: Duration, attempt: u32) -> Duration {
+        match self.settle.checked_sub(elapsed) {
+            Some(left) if !left.is_zero() => self.early.delay(attempt).min(left),
+            _ => {
+                let shortened = 1.0 - self.early.jitter.clamp(0.0, 1.0) * random_fraction();
+                self.late.mul_f64(shortened)
+            }
+        }
+    }
+
+    /// Polls often from the start: for what is ready within seconds (a
+    /// gateway endpoint, a deletion of one).
+    pub fn quick() -> Schedule {
+        Schedule {
+            early: Backoff::default(),
+            settle: Duration::ZERO,
+            late: Duration::from_secs(1),
+        }
+    }
+
+    /// For what typically takes at least `settle` (scaled by
+    /// [`SETTLE_SCALE_ENV`]): polls 1, 3, 7, 15 … s in, never later than
+    /// `settle`, then every [`LATE_PAUSE`] at most.
+    pub fn settling(settle: Duration) -> Schedule {
+        Schedule {
+            early: Backoff {
+                initial: Duration::from_secs(1),
+                factor: 2.0,
+                max: Duration::from_secs(16),
+                jitter: 0.2,
+            },
+            settle: settle.mul_f64(settle_scale()),
+            late: LATE_PAUSE,
+        }
+    }
+}
+
+/// The schedules of an endpoint wait, by what is still pending: any
+/// interface endpoint, or gateway endpoints only.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedules {
+    /// While an interface endpoint (or one not listed yet) is pending.
+    pub interface: Schedule,
+    /// While only gateway endpoints are pending.
+    pub gateway: Schedule,
+}
+
+impl Schedules {
+    /// AWS's typical times: an interface endpoint takes 1 to 2½ minutes to
+    /// become available (first poll near 50 s after a few sparse ones) and
+    /// tens of seconds to be deleted (near 15 s); a gateway endpoint is
+    /// available or deleted within seconds.
+    pub fn typical(target: Target) -> Schedules {
+        let settle = match target {
+            Target::Available => Duration::from_secs(50),
+            Target::Deleted => Duration::from_secs(15),
+        };
+        Schedules {
+            interface: Schedule::settling(settle),
+            gateway: Schedule::quick(),
+        }
+    }
+
+    /// The schedule for what `pending` (id, last state) still waits for,
+    /// with the endpoints of the last `listing`.
+    fn for_pending(&self, pending: &[(String, String)], listing: &[VpcEndpoint]) -> &Schedule {
+        let gateways_only = pending.iter().all(|(id, _)| {
+            listing
+                .iter()
+                .find(|e| &e.id == id)
+                .is_some_and(|e| e.endpoint_type.eq_ignore_ascii_case("gateway"))
+        });
+        if gateways_only {
+            &self.gateway
+        } else {
+            &self.interface
+        }
+    }
+}
+
+/// Waits until every endpoint of `ids` in `vpc_id` reaches `target`, on
+/// AWS's [`Schedules::typical`] times. See [`wait_endpoints_with`].
 pub async fn wait_endpoints(
     ec2: &aws_sdk_ec2::Client,
     vpc_id: &str,
@@ -140,12 +268,13 @@ pub async fn wait_endpoints(
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> Result<Vec<VpcEndpoint>, WaitError> {
-    let backoff = Backoff::default();
-    wait_endpoints_with(ec2, vpc_id, ids, target, timeout, cancel, &backoff).await
+    let waited = wait_endpoints_listed(ec2, vpc_id, ids, target, timeout, cancel).await;
+    waited.map(|(reached, _)| reached)
 }
 
 /// Waits until every endpoint of `ids` reaches `target`, polling with one
-/// endpoint listing of `vpc_id` per poll.
+/// endpoint listing of `vpc_id` per poll, on `schedules` (chosen at each
+/// poll by what is still pending).
 ///
 /// Returns the endpoints as last listed, in the order of `ids` (for
 /// [`Target::Deleted`], only those still listed, in a gone state).
@@ -160,62 +289,139 @@ pub async fn wait_endpoints_with(
     target: Target,
     timeout: Duration,
     cancel: &CancellationToken,
-    backoff: &Backoff,
+    schedules: &Schedules,
 ) -> Result<Vec<VpcEndpoint>, WaitError> {
-    let deadline = Instant::now() + timeout;
-    let mut pending: Vec<(String, String)> = ids
-        .iter()
-        .map(|id| (id.clone(), NOT_FOUND.to_owned()))
-        .collect();
-    // The operation's own deadline cancels it too: a cancel at the deadline
-    // is this wait's timeout, and says so.
-    let stopped = |pending: Vec<(String, String)>| {
-        if deadline.saturating_duration_since(Instant::now()) < Duration::from_millis(250) {
-            WaitError::Timeout {
-                target,
-                after: timeout,
-                pending,
-            }
-        } else {
-            WaitError::Cancelled { target, pending }
-        }
+    let waiting = Waiting {
+        vpc_id,
+        ids,
+        target,
+        timeout,
+        schedules,
     };
-    for attempt in 0.. {
-        let listing = tokio::select! {
-            biased;
-            () = cancel.cancelled() => return Err(stopped(pending)),
-            listing = find_vpc_endpoints_in_vpc(ec2, vpc_id, true) => listing,
-        };
-        match listing {
-            Ok(listing) => {
-                let progress = assess(&listing, ids, target)?;
-                if progress.pending.is_empty() {
-                    return Ok(progress.reached);
-                }
-                pending = progress.pending;
-                log_pending(vpc_id, target, &pending);
-            }
-            // A throttled or failed poll (after the SDK's own retries) is a
-            // missed poll, not the end of the wait: the deadline decides.
-            Err(e) if is_transient(&e) => log_missed_poll(vpc_id, &e),
-            Err(e) => return Err(e.into()),
-        }
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(WaitError::Timeout {
-                target,
-                after: timeout,
-                pending,
-            });
-        }
-        let pause = backoff.delay(attempt).min(deadline - now);
-        tokio::select! {
-            biased;
-            () = cancel.cancelled() => return Err(stopped(pending)),
-            () = tokio::time::sleep(pause) => {}
-        }
+    let listed = waiting.run_on(ec2, cancel).await;
+    listed.map(|(reached, _)| reached)
+}
+
+/// Like [`wait_endpoints`], and also returns the last listing (every
+/// endpoint of the VPC, gone ones too), so a caller that reads the VPC's
+/// endpoints right after needs no listing of its own.
+pub async fn wait_endpoints_listed(
+    ec2: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    ids: &[String],
+    target: Target,
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> Result<(Vec<VpcEndpoint>, Vec<VpcEndpoint>), WaitError> {
+    let schedules = Schedules::typical(target);
+    let waiting = Waiting {
+        vpc_id,
+        ids,
+        target,
+        timeout,
+        schedules: &schedules,
+    };
+    waiting.run_on(ec2, cancel).await
+}
+
+/// One wait: what for, how long, on which schedules.
+pub struct Waiting<'a> {
+    /// The VPC listed (for logs).
+    pub vpc_id: &'a str,
+    /// The endpoints waited for.
+    pub ids: &'a [String],
+    /// What they must reach.
+    pub target: Target,
+    /// The longest wait.
+    pub timeout: Duration,
+    /// When to poll.
+    pub schedules: &'a Schedules,
+}
+
+impl Waiting<'_> {
+    /// [`Waiting::run`] polling the VPC's endpoints through `ec2`.
+    async fn run_on(
+        &self,
+        ec2: &aws_sdk_ec2::Client,
+        cancel: &CancellationToken,
+    ) -> Result<(Vec<VpcEndpoint>, Vec<VpcEndpoint>), WaitError> {
+        let vpc_id = self.vpc_id;
+        self.run(|| find_vpc_endpoints_in_vpc(ec2, vpc_id, true), cancel)
+            .await
     }
-    unreachable!("the poll loop only ends by returning")
+
+    /// Polls with `poll` (one listing of the VPC's endpoints per call)
+    /// until every endpoint reaches the target; returns them (see
+    /// [`wait_endpoints_with`]) and the last listing.
+    pub async fn run<F, Fut>(
+        &self,
+        mut poll: F,
+        cancel: &CancellationToken,
+    ) -> Result<(Vec<VpcEndpoint>, Vec<VpcEndpoint>), WaitError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Vec<VpcEndpoint>, FindError>>,
+    {
+        let (ids, target, timeout, vpc_id) = (self.ids, self.target, self.timeout, self.vpc_id);
+        let started = Instant::now();
+        let deadline = started + timeout;
+        let mut pending: Vec<(String, String)> = ids
+            .iter()
+            .map(|id| (id.clone(), NOT_FOUND.to_owned()))
+            .collect();
+        let mut last = Vec::new();
+        // The operation's own deadline cancels it too: a cancel at the
+        // deadline is this wait's timeout, and says so.
+        let stopped = |pending: Vec<(String, String)>| {
+            if deadline.saturating_duration_since(Instant::now()) < Duration::from_millis(250) {
+                WaitError::Timeout {
+                    target,
+                    after: timeout,
+                    pending,
+                }
+            } else {
+                WaitError::Cancelled { target, pending }
+            }
+        };
+        for attempt in 0.. {
+            let listing = tokio::select! {
+                biased;
+                () = cancel.cancelled() => return Err(stopped(pending)),
+                listing = poll() => listing,
+            };
+            match listing {
+                Ok(listing) => {
+                    let progress = assess(&listing, ids, target)?;
+                    if progress.pending.is_empty() {
+                        return Ok((progress.reached, listing));
+                    }
+                    pending = progress.pending;
+                    last = listing;
+                    log_pending(vpc_id, target, &pending);
+                }
+                // A throttled or failed poll (after the SDK's own retries) is
+                // a missed poll, not the end of the wait: the deadline decides.
+                Err(e) if is_transient(&e) => log_missed_poll(vpc_id, &e),
+                Err(e) => return Err(e.into()),
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(WaitError::Timeout {
+                    target,
+                    after: timeout,
+                    pending,
+                });
+            }
+            let schedule = self.schedules.for_pending(&pending, &last);
+            let pause = schedule.pause(now - started, attempt).min(deadline - now);
+            tokio::select! {
+                biased;
+                () = cancel.cancelled() => return Err(stopped(pending)),
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        unreachable!("the poll loop only ends by returning")
+    }
 }
 
 /// Whether a failed listing is worth another poll: throttling, an HTTP 5xx
@@ -516,6 +722,124 @@ mod tests {
                 "{n}: {d}"
             );
         }
+    }
+
+    fn typed(id: &str, state: &str, kind: &str) -> VpcEndpoint {
+        VpcEndpoint {
+            endpoint_type: kind.to_owned(),
+            ..endpoint(id, state)
+        }
+    }
+
+    /// Runs a wait on paused time over `ids` (interface endpoints, or
+    /// gateway ones) that all become available `ready_after` into it;
+    /// returns how long after that the wait returned and how many listings
+    /// it made.
+    async fn wait_on_paused_time(
+        ids: &[String],
+        kind: &str,
+        ready_after: Duration,
+    ) -> (Duration, u32) {
+        let started = Instant::now();
+        let polls = std::cell::Cell::new(0u32);
+        let poll = || {
+            polls.set(polls.get() + 1);
+            let state = if started.elapsed() >= ready_after {
+                "available"
+            } else {
+                "pending"
+            };
+            let listing: Vec<VpcEndpoint> = ids.iter().map(|id| typed(id, state, kind)).collect();
+            async move { Ok::<_, FindError>(listing) }
+        };
+        let schedules = Schedules::typical(Target::Available);
+        let waiting = Waiting {
+            vpc_id: "vpc-1",
+            ids,
+            target: Target::Available,
+            timeout: Duration::from_secs(600),
+            schedules: &schedules,
+        };
+        let (reached, _) = waiting.run(poll, &CancellationToken::new()).await.unwrap();
+        assert_eq!(reached.len(), ids.len());
+        (started.elapsed().saturating_sub(ready_after), polls.get())
+    }
+
+    #[test]
+    fn the_schedule_is_sparse_until_settle_then_never_pauses_longer_than_the_late_pause() {
+        let schedule = Schedules::typical(Target::Available).interface;
+        assert_eq!(schedule.settle, Duration::from_secs(50));
+        let mut elapsed = Duration::ZERO;
+        let mut early_polls = 0;
+        for attempt in 0..200 {
+            let pause = schedule.pause(elapsed, attempt);
+            if elapsed < schedule.settle {
+                early_polls += 1;
+                assert!(
+                    elapsed + pause <= schedule.settle,
+                    "{elapsed:?} + {pause:?}"
+                );
+            } else {
+                assert!(
+                    pause <= LATE_PAUSE && pause >= LATE_PAUSE.mul_f64(0.8),
+                    "{pause:?}"
+                );
+            }
+            elapsed += pause;
+        }
+        assert!(
+            (5..=9).contains(&early_polls),
+            "a few polls before an interface endpoint can be ready: {early_polls}"
+        );
+        let quick = Schedules::typical(Target::Available).gateway;
+        assert!(quick.pause(Duration::ZERO, 0) <= Duration::from_secs(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_endpoint_ready_after_a_minute_or_more_is_noticed_within_two_seconds() {
+        let ids = ids(&["vpce-1", "vpce-2", "vpce-3"]);
+        for secs in [60.0, 61.3, 75.5, 95.0, 149.9, 150.0, 420.0] {
+            let ready = Duration::from_secs_f64(secs);
+            let (overshoot, polls) = wait_on_paused_time(&ids, "Interface", ready).await;
+            assert!(
+                overshoot <= LATE_PAUSE,
+                "ready at {secs} s, noticed {overshoot:?} late"
+            );
+            // Sparse early polls, then one every 1.2–1.5 s: never more.
+            let most = 9 + ((secs - 50.0) / 1.2).ceil() as u32;
+            assert!(
+                polls <= most,
+                "ready at {secs} s: {polls} listings, at most {most}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_is_ready_at_once_takes_one_listing_however_many_endpoints() {
+        let many: Vec<String> = (0..20).map(|i| format!("vpce-{i}")).collect();
+        assert_eq!(
+            wait_on_paused_time(&many, "Interface", Duration::ZERO).await,
+            (Duration::ZERO, 1)
+        );
+        let (late, polls) =
+            wait_on_paused_time(&many, "Gateway", Duration::from_millis(2500)).await;
+        assert!(
+            late <= Duration::from_secs(1) && polls <= 5,
+            "{late:?}, {polls} listings"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn twenty_endpoints_take_one_listing_per_poll() {
+        let many: Vec<String> = (0..20).map(|i| format!("vpce-{i}")).collect();
+        let one = ids(&["vpce-0"]);
+        let ready = Duration::from_secs(90);
+        let (_, polls_many) = wait_on_paused_time(&many, "Interface", ready).await;
+        let (_, polls_one) = wait_on_paused_time(&one, "Interface", ready).await;
+        assert!(
+            polls_many.abs_diff(polls_one) <= 2,
+            "listings do not grow with the endpoints: {polls_many} for 20, {polls_one} for 1"
+        );
     }
 
     #[test]

@@ -8,9 +8,11 @@
 //!
 //! [`applier`] runs the stages of an apply (concurrency inside a stage,
 //! Ctrl-C and `timeouts`); [`planner`] compares what is wanted with what the
-//! instance owns.
+//! instance owns; [`checked`] keeps what a plan's account checks found for
+//! the apply that follows, which then re-checks only what can change.
 
 pub mod applier;
+pub mod checked;
 pub mod planner;
 
 use crate::aws::ownership::{finish_create, id_key, release, Owner};

@@ -1,23 +1,26 @@
 //! Applying `sagemaker_private_network`, in stages: the account checks
-//! again (another apply may have changed the VPC since the plan), the
+//! again — every one when the plan could not run them, else only what
+//! another apply may have changed since the plan
+//! ([`crate::resources::composite::checked`]) — the
 //! endpoints' security group, the endpoints (extra ones deleted, kept ones
 //! brought in line, missing ones made concurrently), the wait for
 //! `available`. A create adopts what an unfinished create of the same
 //! network left; an update finds what the state records. Every path ends
 //! with the state AWS reports — the partial state on error.
 
-use super::checks::{check_remote, Network, RemoteInputs};
+use super::checks::{check_again, recall_facts, Network, RemoteInputs};
 use super::plan::fill_defaults;
-use super::refresh::{observe, owned, with_observed};
+use super::refresh::{observe_with, owned, with_observed};
 use super::state::{
     desired, recorded_ids, security_group_name, short_name_of, wanted_rule_lines, Desired,
     SECURITY_GROUP_DESCRIPTION,
 };
 use crate::aws::ec2::endpoints::{self as ops, EndpointChange, EndpointRequest, Placement};
+use crate::aws::ec2::find::is_gone_state;
 use crate::aws::ec2::find::{self, VpcEndpoint};
 use crate::aws::ec2::groups::{self, ensure_group, find_owned_group, sync_group, WantedGroup};
 use crate::aws::ec2::tags::sync_tags;
-use crate::aws::ec2::wait::{wait_endpoints, Target};
+use crate::aws::ec2::wait::{wait_endpoints_listed, Target};
 use crate::aws::ownership::reserve;
 use crate::catalog::{EndpointKind, ServiceSpec};
 use crate::framework::{ApplyResult, AttrPath, Diagnostics};
@@ -37,7 +40,8 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
     let mut want = desired(&planned, &env.tagging);
     let recorded = recorded_ids(prior);
     let inputs = RemoteInputs::of(&want, &env.owner, creating, &recorded, None);
-    let network = match check_remote(&env.clients, &inputs).await {
+    let known = recall_facts(&inputs);
+    let network = match check_again(&env.clients, &inputs, known).await {
         Ok((network, _)) => network,
         Err(diags) => return unchanged(prior, diags),
     };
@@ -88,12 +92,17 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
     let synced = sync_group(ec2, &group, &group_id, existing.as_ref(), &env.tagging);
     applier.step(summary, label, synced).await;
     let parts = (&want, &network, &tags);
-    converge_endpoints(env, &mut applier, prior, parts, &group_id).await;
+    let ids = converge_endpoints(env, &mut applier, prior, parts, &group_id).await;
+    let mut listing = None;
     if applier.going() {
-        applier.extend(wait_all(env, &want.vpc_id, prior, &planned).await);
+        match wait_all(env, &want.vpc_id, &ids).await {
+            Ok(last) => listing = Some(last),
+            Err(diags) => applier.extend(diags),
+        }
     }
     let diags = applier.finish();
-    settle(env, planned, &network, &cidrs, &group_id, diags).await
+    let found = (&network, cidrs.as_slice(), group_id.as_str(), listing);
+    settle(env, planned, found, diags).await
 }
 
 /// Reserves what AWS allows once and this network makes — the private-DNS
@@ -160,14 +169,15 @@ pub async fn delete(env: &Env<'_>, prior: &Value) -> Diagnostics {
 /// this network owns — recorded in `prior` (kept first), tagged as its own,
 /// or (on create) left by an unfinished create of it — then, concurrently,
 /// deletes the extra ones, brings the kept ones in line and makes the
-/// missing ones; one failure stops none of the others.
+/// missing ones; one failure stops none of the others. Returns the ids of
+/// the endpoints kept and made.
 async fn converge_endpoints<'a>(
     env: &'a Env<'_>,
     applier: &mut Applier<'a>,
     prior: &'a Value,
     (want, network, tags): (&'a Desired, &'a Network, &'a BTreeMap<String, String>),
     group_id: &'a str,
-) {
+) -> Vec<String> {
     let ec2 = &env.clients.ec2;
     let region = env.region();
     // The endpoints the state records come first: they are the ones kept.
@@ -220,14 +230,14 @@ async fn converge_endpoints<'a>(
             .find(|s| s.short_name == name)
             .expect("compare keeps wanted keys only")
     };
-    let mut steps: Vec<Step<'a, ()>> = Vec::new();
+    let mut steps: Vec<Step<'a, Option<String>>> = Vec::new();
     let extra: Vec<String> = changes.delete.iter().map(|e| e.id.clone()).collect();
     if !extra.is_empty() {
         let label = format!("deleting {}", extra.join(", "));
         let cancel = &env.ctx.cancel;
         steps.push(Step::new(label, async move {
             ops::delete_endpoints_unless_stopped(ec2, &want.vpc_id, &extra, cancel).await?;
-            Ok(())
+            Ok(None)
         }));
     }
     for (name, endpoint) in changes.keep {
@@ -251,7 +261,7 @@ async fn converge_endpoints<'a>(
         steps.push(Step::new(format!("the {name} endpoint"), async move {
             ops::modify_endpoint_unless_stopped(ec2, &endpoint.id, change, &env.ctx.cancel).await?;
             sync_tags(ec2, &endpoint.id, &live_tags, tags).await?;
-            Ok(())
+            Ok(Some(endpoint.id.clone()))
         }));
     }
     for name in changes.create {
@@ -268,51 +278,56 @@ async fn converge_endpoints<'a>(
             tags,
         };
         steps.push(Step::new(format!("the {name} endpoint"), async move {
-            ops::create_endpoint_unless_stopped(ec2, &request, &env.ctx.cancel).await?;
-            Ok::<(), StepError>(())
+            let id = ops::create_endpoint_unless_stopped(ec2, &request, &env.ctx.cancel).await?;
+            Ok::<_, StepError>(Some(id))
         }));
     }
-    applier
+    let done = applier
         .stage(
             "Cannot create, update or delete a VPC endpoint",
             CONCURRENT_CALLS,
             steps,
         )
         .await;
+    done.into_iter().filter_map(|(_, id)| id).collect()
 }
 
-/// Waits for every endpoint of this network to be available.
-async fn wait_all(env: &Env<'_>, vpc_id: &str, prior: &Value, planned: &Value) -> Diagnostics {
-    let ec2 = &env.clients.ec2;
-    let listing = match find::find_vpc_endpoints_in_vpc(ec2, vpc_id, false).await {
-        Ok(found) => found,
-        Err(e) => return Diagnostics::from_error("Cannot list the endpoints", e.to_string()),
-    };
-    let recorded = if prior.is_null() { planned } else { prior };
-    let ids: Vec<String> = owned(&listing, &env.owner, recorded)
-        .map(|e| e.id.clone())
-        .collect();
+/// Waits for the endpoints `ids` (every one this network keeps and made) to
+/// be available; returns the last listing of the VPC's endpoints, which
+/// shows them available.
+async fn wait_all(
+    env: &Env<'_>,
+    vpc_id: &str,
+    ids: &[String],
+) -> Result<Vec<VpcEndpoint>, Diagnostics> {
     let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
-    match wait_endpoints(ec2, vpc_id, &ids, Target::Available, timeout, cancel).await {
-        Ok(_) => Diagnostics::new(),
-        Err(e) => Diagnostics::from_error("VPC endpoints not available", e.to_string()),
+    let ec2 = &env.clients.ec2;
+    match wait_endpoints_listed(ec2, vpc_id, ids, Target::Available, timeout, cancel).await {
+        Ok((_, listing)) => Ok(listing),
+        Err(e) => Err(Diagnostics::from_error(
+            "VPC endpoints not available",
+            e.to_string(),
+        )),
     }
 }
 
 /// Ends an apply: fills the defaults the network decided and returns
-/// `planned` with what AWS now reports — the partial state on error.
+/// `planned` with what AWS now reports — the partial state on error. The
+/// wait's last `listing`, when it ended well, stands for the endpoints.
 async fn settle(
     env: &Env<'_>,
     mut planned: Value,
-    network: &Network,
-    cidrs: &[String],
-    group_id: &str,
+    (network, cidrs, group_id, listing): (&Network, &[String], &str, Option<Vec<VpcEndpoint>>),
     mut diags: Diagnostics,
 ) -> ApplyResult {
     let vpc_id = text(&planned, "vpc_id").unwrap_or_default();
     fill_defaults(&mut planned, network, cidrs);
     planned.set_attribute("security_group_id", Value::String(group_id.to_owned()));
-    let state = match observe(&env.clients, &vpc_id, Some(group_id)).await {
+    let live = listing.map(|all| {
+        let live = all.into_iter().filter(|e| !is_gone_state(&e.state));
+        live.collect()
+    });
+    let state = match observe_with(&env.clients, &vpc_id, Some(group_id), live).await {
         Ok((group, endpoints)) => with_observed(
             planned,
             &env.owner,

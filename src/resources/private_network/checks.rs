@@ -201,6 +201,7 @@ impl<'a> RemoteInputs<'a> {
 }
 
 /// What the account says about the network, as the checks found it.
+#[derive(Clone)]
 pub struct Network {
     pub vpc: Vpc,
     pub subnets: Vec<Subnet>,
@@ -241,6 +242,66 @@ pub async fn check_remote(
     clients: &Clients,
     inputs: &RemoteInputs<'_>,
 ) -> Result<(Network, Diagnostics), Diagnostics> {
+    check_with(clients, inputs, None).await
+}
+
+/// The key of [`crate::resources::composite::checked`] for the facts the
+/// checks of `inputs` find: every input they depend on but the route
+/// tables (defaulted at plan, filled in at apply; [`recall_facts`] compares
+/// them).
+pub fn facts_key(inputs: &RemoteInputs<'_>) -> String {
+    let services: Vec<&str> = inputs.services.iter().map(|s| s.short_name).collect();
+    format!(
+        "{} {} {:?} {:?} {services:?} {} {} {:?} {}",
+        super::state::TYPE_NAME,
+        inputs.vpc_id,
+        inputs.subnet_ids,
+        inputs.allowed_groups,
+        inputs.private_dns,
+        inputs.creating,
+        inputs.recorded,
+        inputs.owner.identity
+    )
+}
+
+/// Keeps what the plan's checks of `inputs` found for the apply that
+/// follows ([`check_again`]).
+pub fn remember_facts(inputs: &RemoteInputs<'_>, network: &Network) {
+    crate::resources::composite::checked::remember(facts_key(inputs), network.clone());
+}
+
+/// What the plan's checks of the same `inputs` found, if this process
+/// planned them moments ago (see [`crate::resources::composite::checked`]).
+pub fn recall_facts(inputs: &RemoteInputs<'_>) -> Option<Network> {
+    let known: Network = crate::resources::composite::checked::recall(&facts_key(inputs))?;
+    let sorted = |ids: &[String]| ids.iter().cloned().collect::<BTreeSet<String>>();
+    let same_tables = inputs
+        .route_table_ids
+        .is_none_or(|ids| sorted(ids) == sorted(&known.route_table_ids));
+    same_tables.then_some(known)
+}
+
+/// The checks at apply: with the facts of the plan's checks (`known`), only
+/// what can change in between and matters for safety is fetched and
+/// checked again — the VPC's endpoints (a conflicting endpoint or S3 route,
+/// what this instance owns or an unfinished create left), the subnets (free
+/// addresses), and on a create the group an unfinished create left; the
+/// VPC, its route tables, the Region's services and prefix list are taken
+/// from `known`. Without `known`, every check ([`check_remote`]).
+pub async fn check_again(
+    clients: &Clients,
+    inputs: &RemoteInputs<'_>,
+    known: Option<Network>,
+) -> Result<(Network, Diagnostics), Diagnostics> {
+    check_with(clients, inputs, known).await
+}
+
+/// [`check_remote`], taking the facts that do not move from `known`.
+async fn check_with(
+    clients: &Clients,
+    inputs: &RemoteInputs<'_>,
+    known: Option<Network>,
+) -> Result<(Network, Diagnostics), Diagnostics> {
     let ec2 = &clients.ec2;
     let wants_s3 = inputs
         .services
@@ -254,13 +315,32 @@ pub async fn check_remote(
         }
     };
     let (vpc, subnets, allowed_groups, endpoints, offers, prefix_list, unfinished_group) = tokio::join!(
-        find::find_vpc(ec2, inputs.vpc_id),
-        find::find_subnets(ec2, inputs.subnet_ids),
-        find::find_security_groups(ec2, inputs.allowed_groups),
-        find::find_vpc_endpoints_in_vpc(ec2, inputs.vpc_id, false),
-        find_offered(ec2, &clients.region, inputs.services),
         async {
-            if wants_s3 {
+            match &known {
+                Some(known) => Ok(known.vpc.clone()),
+                None => find::find_vpc(ec2, inputs.vpc_id).await,
+            }
+        },
+        find::find_subnets(ec2, inputs.subnet_ids),
+        async {
+            match &known {
+                Some(_) => Ok(Vec::new()),
+                None => find::find_security_groups(ec2, inputs.allowed_groups).await,
+            }
+        },
+        find::find_vpc_endpoints_in_vpc(ec2, inputs.vpc_id, false),
+        async {
+            match &known {
+                Some(_) => Ok(None),
+                None => find_offered(ec2, &clients.region, inputs.services)
+                    .await
+                    .map(Some),
+            }
+        },
+        async {
+            if let Some(known) = &known {
+                Ok(known.s3_prefix_list_id.clone())
+            } else if wants_s3 {
                 find::find_s3_prefix_list_id(ec2, &clients.region)
                     .await
                     .map(Some)
@@ -319,19 +399,33 @@ pub async fn check_remote(
     let Some(vpc) = vpc else { return Err(diags) };
     check_dns(&vpc, inputs.private_dns, &mut diags);
     check_subnets(&vpc, &subnets, inputs.services, &mut diags);
-    check_offers(
-        inputs.services,
-        &offers,
-        &subnets,
-        &clients.region,
-        &mut diags,
-    );
+    if let Some(offers) = &offers {
+        check_offers(
+            inputs.services,
+            offers,
+            &subnets,
+            &clients.region,
+            &mut diags,
+        );
+    }
     check_conflicts(inputs, &endpoints, &clients.region, &mut diags);
-    let route_table_ids = if wants_s3 {
-        let s3 = (&vpc, prefix_list.as_deref(), endpoints.as_slice());
-        check_route_tables(clients, inputs, s3, &mut diags).await?
-    } else {
-        Vec::new()
+    let route_table_ids = match known {
+        Some(known) => {
+            // The tables' routes, as the VPC's S3 gateway endpoints list them.
+            let routed = endpoints.iter().filter(|e| is_s3_gateway(e)).flat_map(|e| {
+                let tables = e.route_table_ids.iter();
+                tables
+                    .filter(|t| known.route_table_ids.contains(t))
+                    .map(|t| (t.as_str(), e.id.as_str()))
+            });
+            check_s3_routes(inputs, routed, &endpoints, &mut diags);
+            known.route_table_ids
+        }
+        None if wants_s3 => {
+            let s3 = (&vpc, prefix_list.as_deref(), endpoints.as_slice());
+            check_route_tables(clients, inputs, s3, &mut diags).await?
+        }
+        None => Vec::new(),
     };
     if diags.has_errors() {
         return Err(diags);
@@ -501,43 +595,47 @@ fn check_conflicts(
 
 /// AWS takes one S3 gateway route per route table: a table that already
 /// routes S3 through someone else's endpoint cannot take this network's.
-fn check_s3_routes(
+/// `routed`: (route table, gateway endpoint) pairs of the S3 routes.
+fn check_s3_routes<'r>(
     inputs: &RemoteInputs<'_>,
-    tables: &[RouteTable],
-    prefix_list_id: &str,
+    routed: impl Iterator<Item = (&'r str, &'r str)>,
     endpoints: &[VpcEndpoint],
     diags: &mut Diagnostics,
 ) {
-    for table in tables {
-        for id in table.gateway_endpoints_for(prefix_list_id) {
-            let Some(endpoint) = endpoints.iter().find(|e| e.id == id) else {
-                continue;
-            };
-            let whose = match inputs.owner.claim(&endpoint.tags) {
-                _ if inputs.recorded.iter().any(|r| r == id) => continue,
-                Claim::Mine => continue,
-                Claim::Unfinished if inputs.creating => continue,
-                Claim::Other(owner) if inputs.replaces(&owner) => continue,
-                Claim::Other(owner) => {
-                    format!("owned by another resource of this provider, owner {owner}")
-                }
-                Claim::Unfinished => "left by an unfinished create".to_owned(),
-                Claim::Unmanaged => "made outside this provider".to_owned(),
-            };
-            diags.attribute_error(
-                AttrPath::root("services"),
-                "Route table already has an S3 gateway route",
-                format!(
-                    "Route table {} already sends S3 traffic through gateway endpoint {id} ({whose}). AWS allows \
-                     one S3 gateway route per route table, so this network cannot add its own there. Leave s3 out \
-                     of services — that endpoint already serves these subnets; for a preset, list its other \
-                     services (e.g. [\"sagemaker_api\", \"sagemaker_runtime\"] instead of \"hosting\") — or list in \
-                     s3_route_table_ids only tables without an S3 route.",
-                    table.id
-                ),
-            );
-        }
+    for (table, id) in routed {
+        let Some(endpoint) = endpoints.iter().find(|e| e.id == id) else {
+            continue;
+        };
+        let whose = match inputs.owner.claim(&endpoint.tags) {
+            _ if inputs.recorded.iter().any(|r| r == id) => continue,
+            Claim::Mine => continue,
+            Claim::Unfinished if inputs.creating => continue,
+            Claim::Other(owner) if inputs.replaces(&owner) => continue,
+            Claim::Other(owner) => {
+                format!("owned by another resource of this provider, owner {owner}")
+            }
+            Claim::Unfinished => "left by an unfinished create".to_owned(),
+            Claim::Unmanaged => "made outside this provider".to_owned(),
+        };
+        diags.attribute_error(
+            AttrPath::root("services"),
+            "Route table already has an S3 gateway route",
+            format!(
+                "Route table {table} already sends S3 traffic through gateway endpoint {id} ({whose}). AWS allows \
+                 one S3 gateway route per route table, so this network cannot add its own there. Leave s3 out \
+                 of services — that endpoint already serves these subnets; for a preset, list its other \
+                 services (e.g. [\"sagemaker_api\", \"sagemaker_runtime\"] instead of \"hosting\") — or list in \
+                 s3_route_table_ids only tables without an S3 route."
+            ),
+        );
     }
+}
+
+/// A live S3 gateway endpoint (the one that routes S3 on its tables).
+fn is_s3_gateway(endpoint: &VpcEndpoint) -> bool {
+    endpoint.endpoint_type.eq_ignore_ascii_case("gateway")
+        && endpoint.service_name.ends_with(".s3")
+        && !endpoint.is_gone()
 }
 
 /// Why an endpoint of another instance of this provider blocks this one,
@@ -564,35 +662,38 @@ async fn check_route_tables(
     diags: &mut Diagnostics,
 ) -> Result<Vec<String>, Diagnostics> {
     let ec2 = &clients.ec2;
-    let ids: Vec<String> = match inputs.route_table_ids {
-        Some(ids) => ids.to_vec(),
+    let lookup = |e| lookup_error(e, "s3_route_table_ids", "");
+    let (ids, tables): (Vec<String>, Vec<RouteTable>) = match inputs.route_table_ids {
+        Some([]) => return Ok(Vec::new()),
+        Some(ids) => match find::find_route_tables(ec2, ids, prefix_list_id).await {
+            Ok(tables) => (ids.to_vec(), tables),
+            Err(e) => {
+                diags.extend(lookup_error(
+                    e,
+                    "s3_route_table_ids",
+                    "Check s3_route_table_ids: each must be a route table of the VPC.",
+                ));
+                return Ok(ids.to_vec());
+            }
+        },
+        // The subnets' tables, routes included, from one listing of the VPC's.
         None => {
-            let by_subnet = find::find_route_tables_for_subnets(ec2, &vpc.id, inputs.subnet_ids)
+            let all = find::find_vpc_route_tables(ec2, &vpc.id, prefix_list_id)
                 .await
-                .map_err(|e| lookup_error(e, "s3_route_table_ids", ""))?;
-            by_subnet
-                .into_values()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        }
-    };
-    if ids.is_empty() {
-        return Ok(ids);
-    }
-    let tables: Vec<RouteTable> = match find::find_route_tables(ec2, &ids, prefix_list_id).await {
-        Ok(tables) => tables,
-        Err(e) => {
-            diags.extend(lookup_error(
-                e,
-                "s3_route_table_ids",
-                "Check s3_route_table_ids: each must be a route table of the VPC.",
-            ));
-            return Ok(ids);
+                .map_err(lookup)?;
+            let by_subnet =
+                find::route_tables_by_subnet(&vpc.id, &all, inputs.subnet_ids).map_err(lookup)?;
+            let ids: BTreeSet<String> = by_subnet.into_values().collect();
+            let tables = all.into_iter().filter(|t| ids.contains(&t.id)).collect();
+            (ids.into_iter().collect(), tables)
         }
     };
     if let Some(prefix_list_id) = prefix_list_id {
-        check_s3_routes(inputs, &tables, prefix_list_id, endpoints, diags);
+        let routed = tables.iter().flat_map(|table| {
+            let ids = table.gateway_endpoints_for(prefix_list_id).into_iter();
+            ids.map(|id| (table.id.as_str(), id))
+        });
+        check_s3_routes(inputs, routed, endpoints, diags);
     }
     for table in tables.iter().filter(|t| t.vpc_id != vpc.id) {
         diags.attribute_error(

@@ -2,7 +2,7 @@
 //! URLs, the ingress rules, policies compared by meaning — and, when
 //! something changes and every input is known, the account checks.
 
-use super::checks::{check_remote, wanted_services, Network, RemoteInputs};
+use super::checks::{check_remote, remember_facts, wanted_services, Network, RemoteInputs};
 use super::state::{
     desired, endpoint_urls, planned_endpoint, recorded_ids, rule_lines_value, wanted_rule_lines,
 };
@@ -105,6 +105,7 @@ pub async fn plan(
         let in_state = Some(env.ctx.in_state.as_ref());
         let inputs = RemoteInputs::of(&want, &env.owner, creating, &recorded, in_state);
         let (network, found) = check_remote(clients, &inputs).await?;
+        remember_facts(&inputs, &network);
         diags.extend(found);
         // Here, not at apply, a failed account-id lookup stops the plan.
         want.resolve_policies(clients).await?;

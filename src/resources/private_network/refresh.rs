@@ -150,15 +150,31 @@ pub async fn observe(
     vpc_id: &str,
     group_id: Option<&str>,
 ) -> Result<(Option<SecurityGroup>, Vec<VpcEndpoint>), Diagnostics> {
+    observe_with(clients, vpc_id, group_id, None).await
+}
+
+/// [`observe`], with the endpoints a caller `listed` moments ago (a wait's
+/// last listing, gone ones left out) standing for the listing.
+pub async fn observe_with(
+    clients: &Clients,
+    vpc_id: &str,
+    group_id: Option<&str>,
+    listed: Option<Vec<VpcEndpoint>>,
+) -> Result<(Option<SecurityGroup>, Vec<VpcEndpoint>), Diagnostics> {
     let ec2 = &clients.ec2;
+    let endpoints = async {
+        match listed {
+            Some(listed) => Ok(listed),
+            None => find::find_vpc_endpoints_in_vpc(ec2, vpc_id, false).await,
+        }
+    };
     let group = async {
         match group_id {
             Some(id) => find_security_group_if_exists(ec2, id).await,
             None => Ok(None),
         }
     };
-    let (group, endpoints) =
-        tokio::join!(group, find::find_vpc_endpoints_in_vpc(ec2, vpc_id, false));
+    let (group, endpoints) = tokio::join!(group, endpoints);
     let fail = |e: find::FindError| {
         Diagnostics::from_error("Cannot read the private network", e.to_string())
     };

@@ -1,11 +1,13 @@
 //! Applying `sagemaker_vpc_model_config`, in stages: the account checks
-//! again, the model group, the S3 gateway endpoint (made, changed or
-//! deleted as the route tables need) and its wait, the model (deprecated
+//! again (what cannot move since the plan — the VPC, the prefix list —
+//! taken from the plan's checks when this process ran them), the model
+//! group, the S3 gateway endpoint (made, changed or deleted as the route
+//! tables need) and its wait, the model (deprecated
 //! `model` block), and last a group no longer wanted. A failed stage stops
 //! the later ones; every path ends with the state AWS reports — the partial
 //! state on error.
 
-use super::checks::{check_remote, Placement, RemoteInputs};
+use super::checks::{check_again, recall_facts, Placement, RemoteInputs};
 use super::plan::{derive_outputs, fill_from_placement};
 use super::refresh::{observe, with_observed};
 use super::state::{
@@ -58,7 +60,8 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
         creating,
         in_state: None,
     };
-    let placement = match check_remote(&env.clients, &inputs).await {
+    let known = recall_facts(&inputs);
+    let placement = match check_again(&env.clients, &inputs, known).await {
         Ok((placement, _)) => placement,
         Err(diags) => return unchanged(prior, diags),
     };

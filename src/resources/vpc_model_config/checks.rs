@@ -229,13 +229,68 @@ pub async fn check_remote(
     clients: &Clients,
     inputs: &RemoteInputs<'_>,
 ) -> Result<(Placement, Diagnostics), Diagnostics> {
+    check_again(clients, inputs, None).await
+}
+
+/// What the checks found that does not move between a plan and its apply:
+/// the subnets' VPC (CIDR blocks) and the Region's S3 prefix list.
+#[derive(Clone)]
+pub struct Facts {
+    vpc: Vpc,
+    s3_prefix_list_id: String,
+}
+
+/// The key of [`crate::resources::composite::checked`] for the [`Facts`]
+/// of `inputs`: what they depend on, the subnets.
+fn facts_key(inputs: &RemoteInputs<'_>) -> String {
+    let want = inputs.want;
+    format!(
+        "{} {} {:?}",
+        super::state::TYPE_NAME,
+        want.name,
+        want.subnet_ids
+    )
+}
+
+/// Keeps the facts the plan's checks of `inputs` found for the apply that
+/// follows ([`check_again`]).
+pub fn remember_facts(inputs: &RemoteInputs<'_>, placement: &Placement) {
+    let facts = Facts {
+        vpc: placement.vpc.clone(),
+        s3_prefix_list_id: placement.s3_prefix_list_id.clone(),
+    };
+    crate::resources::composite::checked::remember(facts_key(inputs), facts);
+}
+
+/// The facts of the plan's checks of the same `inputs`, if this process
+/// planned them moments ago.
+pub fn recall_facts(inputs: &RemoteInputs<'_>) -> Option<Facts> {
+    crate::resources::composite::checked::recall(&facts_key(inputs))
+}
+
+/// The checks at apply: every one, fetching again all that can change and
+/// matters for safety (the subnets' free addresses, the VPC's endpoints
+/// and route tables, the model name, what this instance owns or an
+/// unfinished create left), but the VPC and the S3 prefix list from `known`
+/// when the plan's checks found them (see [`recall_facts`]).
+pub async fn check_again(
+    clients: &Clients,
+    inputs: &RemoteInputs<'_>,
+    known: Option<Facts>,
+) -> Result<(Placement, Diagnostics), Diagnostics> {
     let ec2 = &clients.ec2;
     let want = inputs.want;
     let model_name = want.model.as_ref().map(|m| m.name.clone());
+    let known_prefix_list = known.as_ref().map(|k| k.s3_prefix_list_id.clone());
     let (subnets, groups, prefix_list, model) = tokio::join!(
         find::find_subnets(ec2, &want.subnet_ids),
         find::find_security_groups(ec2, &want.extra_group_ids),
-        find::find_s3_prefix_list_id(ec2, &clients.region),
+        async {
+            match known_prefix_list {
+                Some(id) => Ok(id),
+                None => find::find_s3_prefix_list_id(ec2, &clients.region).await,
+            }
+        },
         async {
             match &model_name {
                 Some(name) => find_model(&clients.sagemaker, name).await,
@@ -269,20 +324,25 @@ pub async fn check_remote(
     check_capacity(&subnets, want, &mut diags);
     common::check_groups_in_vpc(&groups, &vpc_id, "security_group_ids", &mut diags);
     let own_model = check_model_name_free(model, inputs, &mut diags);
+    let known_vpc = known.map(|k| k.vpc).filter(|vpc| vpc.id == vpc_id);
     let (vpc, tables, endpoints, own_groups) = tokio::join!(
-        find::find_vpc(ec2, &vpc_id),
         async {
-            let by_subnet =
-                find::find_route_tables_for_subnets(ec2, &vpc_id, &want.subnet_ids).await?;
-            let ids: Vec<String> = by_subnet
-                .values()
+            match known_vpc {
+                Some(vpc) => Ok(vpc),
+                None => find::find_vpc(ec2, &vpc_id).await,
+            }
+        },
+        async {
+            // The subnets' tables, routes included, from one listing.
+            let all = find::find_vpc_route_tables(ec2, &vpc_id, Some(&s3_prefix_list_id)).await?;
+            let by_subnet = find::route_tables_by_subnet(&vpc_id, &all, &want.subnet_ids)?;
+            let ids: BTreeSet<&String> = by_subnet.values().collect();
+            let tables: Vec<_> = all
+                .iter()
+                .filter(|t| ids.contains(&t.id))
                 .cloned()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
                 .collect();
-            find::find_route_tables(ec2, &ids, Some(&s3_prefix_list_id))
-                .await
-                .map(|tables| (by_subnet, tables))
+            Ok::<_, FindError>((by_subnet, tables))
         },
         find::find_vpc_endpoints_in_vpc(ec2, &vpc_id, false),
         async {

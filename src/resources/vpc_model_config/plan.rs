@@ -3,7 +3,7 @@
 //! every input known, the account checks and what they decide — the VPC,
 //! the S3 path, the group rules, `vpc_config` and the role policy.
 
-use super::checks::{check_remote, Placement, RemoteInputs};
+use super::checks::{check_remote, remember_facts, Placement, RemoteInputs};
 use super::state::{
     desired, managed_endpoint_id, model_group_ids, model_spec, string_set, vpc_config_value,
     wanted_rules, Desired, ModelSpec,
@@ -92,6 +92,7 @@ pub async fn plan(
         in_state: Some(&env.ctx.in_state),
     };
     let (placement, found) = check_remote(clients, &inputs).await?;
+    remember_facts(&inputs, &placement);
     diags.extend(found);
     if prior.is_null() {
         // What a create would adopt: only an unfinished create's objects.
