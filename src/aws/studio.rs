@@ -5,7 +5,7 @@
 //! match messages themselves.
 
 use crate::aws::describe_error;
-use crate::aws::ec2::wait::{format_duration, Backoff};
+use crate::aws::ec2::wait::{format_duration, Schedule};
 use crate::aws::ownership::OWNER_KEY;
 use crate::aws::sagemaker::{is_not_found, list_tags_if_exists, to_sdk};
 use aws_sdk_sagemaker::error::ProvideErrorMetadata;
@@ -623,14 +623,17 @@ pub enum Poll {
     Failed(String),
 }
 
-/// How often Studio objects are polled: 1 s, growing by half, at most 5 s
-/// (a domain takes minutes, a profile about a minute; at most 5 s late).
-const STUDIO_POLLS: Backoff = Backoff {
-    initial: Duration::from_secs(1),
-    factor: 1.5,
-    max: Duration::from_secs(5),
-    jitter: 0.1,
-};
+// How long Studio objects typically take at least, for the waits'
+// [`Schedule::settling`]: sparse polls until then, then every
+// [`crate::aws::ec2::wait::LATE_PAUSE`] at most, so whatever takes longer is
+// noticed within 2 s.
+
+/// Typical least time of a domain create or update.
+pub const DOMAIN_READY: Duration = Duration::from_secs(60);
+/// Typical least time of a domain deletion.
+pub const DOMAIN_GONE: Duration = Duration::from_secs(30);
+/// Typical least time of a profile, space or app change.
+pub const PART_READY: Duration = Duration::from_secs(10);
 
 /// Polls `poll` until it reports [`Poll::Done`], within `timeout` and until
 /// `cancel`; `what` names the object and target in errors ("SageMaker
@@ -638,14 +641,15 @@ const STUDIO_POLLS: Backoff = Backoff {
 pub async fn wait_for<F, Fut>(
     what: &str,
     mut poll: F,
-    timeout: Duration,
+    (schedule, timeout): (&Schedule, Duration),
     cancel: &CancellationToken,
 ) -> Result<(), String>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Poll, String>>,
 {
-    let deadline = Instant::now() + timeout;
+    let started = Instant::now();
+    let deadline = started + timeout;
     let mut last = String::from("not yet read");
     for attempt in 0.. {
         match poll().await? {
@@ -657,7 +661,7 @@ where
         if now >= deadline {
             break;
         }
-        let pause = STUDIO_POLLS.delay(attempt).min(deadline - now);
+        let pause = schedule.pause(now - started, attempt).min(deadline - now);
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
             _ = cancel.cancelled() => {
@@ -692,7 +696,8 @@ pub async fn wait_domain(
         };
         Ok(status_poll(&domain.0, domain.1, gone))
     };
-    wait_for(&what, poll, timeout, cancel).await
+    let schedule = Schedule::settling(if gone { DOMAIN_GONE } else { DOMAIN_READY });
+    wait_for(&what, poll, (&schedule, timeout), cancel).await
 }
 
 /// The domain's status and failure reason, without its tags; `None` when
@@ -752,7 +757,13 @@ pub async fn wait_user_profile(
             )),
         }
     };
-    wait_for(&what, poll, timeout, cancel).await
+    wait_for(
+        &what,
+        poll,
+        (&Schedule::settling(PART_READY), timeout),
+        cancel,
+    )
+    .await
 }
 
 /// A SageMaker status read as progress towards `InService` or, with
@@ -772,5 +783,60 @@ fn status_poll(status: &str, reason: Option<String>, gone: bool) -> Poll {
         "Failed" | "Update_Failed" if !gone => failed(status),
         "Delete_Failed" if gone => failed(status),
         other => Poll::Pending(other.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::ec2::wait::LATE_PAUSE;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// Waits (paused time) for something ready `ready_at` into the wait;
+    /// returns how late it was noticed and how many polls it took.
+    async fn noticed(ready_at: Duration, typical: Duration) -> (Duration, u32) {
+        let started = Instant::now();
+        let polls = AtomicU32::new(0);
+        let poll = || async {
+            polls.fetch_add(1, Ordering::Relaxed);
+            Ok(if started.elapsed() >= ready_at {
+                Poll::Done
+            } else {
+                Poll::Pending("Pending".into())
+            })
+        };
+        let schedule = Schedule::settling(typical);
+        let limit = Duration::from_secs(3600);
+        wait_for(
+            "a domain",
+            poll,
+            (&schedule, limit),
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("the wait ends");
+        (started.elapsed() - ready_at, polls.into_inner())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_takes_minutes_is_noticed_within_the_late_pause_with_few_early_polls() {
+        for minutes in [1.5, 3.0, 7.0] {
+            let ready_at = Duration::from_secs_f64(minutes * 60.0);
+            let (late, polls) = noticed(ready_at, DOMAIN_READY).await;
+            assert!(late <= LATE_PAUSE, "{minutes} min: noticed {late:?} late");
+            let late_polls = (ready_at - DOMAIN_READY).as_secs_f64() / 1.2;
+            assert!(
+                f64::from(polls) <= 8.0 + late_polls,
+                "{minutes} min: {polls} polls"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_is_ready_at_once_is_seen_by_the_first_poll() {
+        assert_eq!(
+            noticed(Duration::ZERO, PART_READY).await,
+            (Duration::ZERO, 1)
+        );
     }
 }

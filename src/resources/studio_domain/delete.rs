@@ -10,6 +10,7 @@
 use super::network;
 use crate::aws::ec2::find::find_security_groups_by_name;
 use crate::aws::ec2::groups::{delete_group, rule_lines, sync_rule_lines};
+use crate::aws::ec2::wait::Schedule;
 use crate::aws::ownership::Claim;
 use crate::aws::studio::{self, App, Poll};
 use crate::framework::Diagnostics;
@@ -60,9 +61,15 @@ pub async fn delete_apps(
         let names: Vec<String> = blocking.iter().map(|a| a.describe()).collect();
         Ok(Poll::Pending(names.join(", ")))
     };
-    studio::wait_for(&what, poll, env.ctx.time_left(), &env.ctx.cancel)
-        .await
-        .map_err(|e| StepError::unless_stopped(env.ctx, e))
+    let schedule = Schedule::settling(studio::PART_READY);
+    studio::wait_for(
+        &what,
+        poll,
+        (&schedule, env.ctx.time_left()),
+        &env.ctx.cancel,
+    )
+    .await
+    .map_err(|e| StepError::unless_stopped(env.ctx, e))
 }
 
 /// Deletes every space of the domain and waits until none is left.
@@ -80,9 +87,15 @@ async fn delete_spaces(env: &Env<'_>, domain_id: &str) -> Result<(), StepError> 
             Poll::Pending(names.join(", "))
         })
     };
-    studio::wait_for(&what, poll, env.ctx.time_left(), &env.ctx.cancel)
-        .await
-        .map_err(|e| StepError::unless_stopped(env.ctx, e))
+    let schedule = Schedule::settling(studio::PART_READY);
+    studio::wait_for(
+        &what,
+        poll,
+        (&schedule, env.ctx.time_left()),
+        &env.ctx.cancel,
+    )
+    .await
+    .map_err(|e| StepError::unless_stopped(env.ctx, e))
 }
 
 /// Refuses, before anything is deleted, a domain holding user profiles
@@ -137,9 +150,15 @@ async fn settle_domain(env: &Env<'_>, domain_id: &str) -> Result<(), StepError> 
             _ => Poll::Done,
         })
     };
-    studio::wait_for(&what, poll, env.ctx.time_left(), &env.ctx.cancel)
-        .await
-        .map_err(|e| StepError::unless_stopped(env.ctx, e))
+    let schedule = Schedule::settling(studio::DOMAIN_READY);
+    studio::wait_for(
+        &what,
+        poll,
+        (&schedule, env.ctx.time_left()),
+        &env.ctx.cancel,
+    )
+    .await
+    .map_err(|e| StepError::unless_stopped(env.ctx, e))
 }
 
 /// Deletes every user profile of the domain (apps and spaces are gone by
