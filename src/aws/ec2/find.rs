@@ -258,6 +258,25 @@ pub async fn find_vpc(ec2: &aws_sdk_ec2::Client, id: &str) -> Result<Vpc, FindEr
     })
 }
 
+/// The IPv4 CIDR blocks of VPC `id` (one DescribeVpcs; [`find_vpc`] also
+/// reads its DNS attributes).
+pub async fn find_vpc_cidr_blocks(
+    ec2: &aws_sdk_ec2::Client,
+    id: &str,
+) -> Result<Vec<String>, FindError> {
+    let action = format!("describing EC2 VPC ({id})");
+    let described = ec2
+        .describe_vpcs()
+        .vpc_ids(id)
+        .send()
+        .await
+        .map_err(|e| classify("EC2 VPC", &[id.to_owned()], &action, &e))?;
+    match described.vpcs().iter().find(|v| v.vpc_id() == Some(id)) {
+        Some(vpc) => Ok(ipv4_blocks(vpc)),
+        None => Err(FindError::not_found("EC2 VPC", &[id.to_owned()])),
+    }
+}
+
 async fn vpc_attribute(
     ec2: &aws_sdk_ec2::Client,
     id: &str,

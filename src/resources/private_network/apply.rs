@@ -8,7 +8,7 @@
 //! network left; an update finds what the state records. Every path ends
 //! with the state AWS reports — the partial state on error.
 
-use super::checks::{check_again, recall_facts, Network, RemoteInputs};
+use super::checks::{check_again, recall_facts, Known, Network, RemoteInputs};
 use super::plan::fill_defaults;
 use super::refresh::{observe_with, owned, with_observed};
 use super::state::{
@@ -36,11 +36,26 @@ const CONCURRENT_CALLS: usize = 4;
 
 /// Makes AWS match `planned`; `prior` is null on create.
 pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult {
+    apply_knowing(env, prior, planned, None).await
+}
+
+/// [`apply`], given what the caller's checks read of the network in this
+/// very apply (`current`: a Studio domain's, for the endpoints it makes),
+/// so that it is not read again.
+pub async fn apply_knowing(
+    env: &Env<'_>,
+    prior: &Value,
+    planned: Value,
+    current: Option<Network>,
+) -> ApplyResult {
     let creating = prior.is_null();
     let mut want = desired(&planned, &env.tagging);
     let recorded = recorded_ids(prior);
     let inputs = RemoteInputs::of(&want, &env.owner, creating, &recorded, None);
-    let known = recall_facts(&inputs);
+    let known = match current {
+        Some(network) => Known::Current(network),
+        None => recall_facts(&inputs).map_or(Known::Nothing, Known::Planned),
+    };
     let network = match check_again(&env.clients, &inputs, known).await {
         Ok((network, _)) => network,
         Err(diags) => return unchanged(prior, diags),

@@ -242,7 +242,39 @@ pub async fn check_remote(
     clients: &Clients,
     inputs: &RemoteInputs<'_>,
 ) -> Result<(Network, Diagnostics), Diagnostics> {
-    check_with(clients, inputs, None).await
+    check_again(clients, inputs, Known::Nothing).await
+}
+
+/// What the checks at apply start from.
+pub enum Known {
+    /// Nothing: every check fetches its facts.
+    Nothing,
+    /// What the plan of the same inputs found moments ago in this process
+    /// ([`recall_facts`]): what another actor can change in between is
+    /// fetched again.
+    Planned(Network),
+    /// What the caller's own checks fetched in this very apply (a Studio
+    /// domain's, for the endpoints it makes): nothing is fetched again but
+    /// the group an unfinished create left.
+    Current(Network),
+}
+
+impl Known {
+    /// The facts that do not move (the VPC, route tables, Region's offers).
+    fn settled(&self) -> Option<&Network> {
+        match self {
+            Known::Nothing => None,
+            Known::Planned(network) | Known::Current(network) => Some(network),
+        }
+    }
+
+    /// The facts fetched in this apply, the subnets and endpoints included.
+    fn current(&self) -> Option<&Network> {
+        match self {
+            Known::Current(network) => Some(network),
+            _ => None,
+        }
+    }
 }
 
 /// The key of [`crate::resources::composite::checked`] for the facts the
@@ -281,26 +313,18 @@ pub fn recall_facts(inputs: &RemoteInputs<'_>) -> Option<Network> {
     same_tables.then_some(known)
 }
 
-/// The checks at apply: with the facts of the plan's checks (`known`), only
-/// what can change in between and matters for safety is fetched and
-/// checked again — the VPC's endpoints (a conflicting endpoint or S3 route,
-/// what this instance owns or an unfinished create left), the subnets (free
-/// addresses), and on a create the group an unfinished create left; the
-/// VPC, its route tables, the Region's services and prefix list are taken
-/// from `known`. Without `known`, every check ([`check_remote`]).
+/// The checks at apply, every one run on facts as fresh as `known` says:
+/// with the plan's facts ([`Known::Planned`]), what can change in between
+/// and matters for safety is fetched again — the VPC's endpoints (a
+/// conflicting endpoint or S3 route, what this instance owns or an
+/// unfinished create left), the subnets (free addresses) — while the VPC,
+/// its route tables, the Region's services and prefix list are taken from
+/// it; with [`Known::Current`] only the group an unfinished create left is
+/// looked for; with [`Known::Nothing`], every fact is fetched.
 pub async fn check_again(
     clients: &Clients,
     inputs: &RemoteInputs<'_>,
-    known: Option<Network>,
-) -> Result<(Network, Diagnostics), Diagnostics> {
-    check_with(clients, inputs, known).await
-}
-
-/// [`check_remote`], taking the facts that do not move from `known`.
-async fn check_with(
-    clients: &Clients,
-    inputs: &RemoteInputs<'_>,
-    known: Option<Network>,
+    known: Known,
 ) -> Result<(Network, Diagnostics), Diagnostics> {
     let ec2 = &clients.ec2;
     let wants_s3 = inputs
@@ -316,21 +340,31 @@ async fn check_with(
     };
     let (vpc, subnets, allowed_groups, endpoints, offers, prefix_list, unfinished_group) = tokio::join!(
         async {
-            match &known {
+            match known.settled() {
                 Some(known) => Ok(known.vpc.clone()),
                 None => find::find_vpc(ec2, inputs.vpc_id).await,
             }
         },
-        find::find_subnets(ec2, inputs.subnet_ids),
         async {
-            match &known {
+            match known.current() {
+                Some(known) => Ok(known.subnets.clone()),
+                None => find::find_subnets(ec2, inputs.subnet_ids).await,
+            }
+        },
+        async {
+            match known.settled() {
                 Some(_) => Ok(Vec::new()),
                 None => find::find_security_groups(ec2, inputs.allowed_groups).await,
             }
         },
-        find::find_vpc_endpoints_in_vpc(ec2, inputs.vpc_id, false),
         async {
-            match &known {
+            match known.current() {
+                Some(known) => Ok(known.endpoints.clone()),
+                None => find::find_vpc_endpoints_in_vpc(ec2, inputs.vpc_id, false).await,
+            }
+        },
+        async {
+            match known.settled() {
                 Some(_) => Ok(None),
                 None => find_offered(ec2, &clients.region, inputs.services)
                     .await
@@ -338,7 +372,7 @@ async fn check_with(
             }
         },
         async {
-            if let Some(known) = &known {
+            if let Some(known) = known.settled() {
                 Ok(known.s3_prefix_list_id.clone())
             } else if wants_s3 {
                 find::find_s3_prefix_list_id(ec2, &clients.region)
@@ -409,7 +443,7 @@ async fn check_with(
         );
     }
     check_conflicts(inputs, &endpoints, &clients.region, &mut diags);
-    let route_table_ids = match known {
+    let route_table_ids = match known.settled() {
         Some(known) => {
             // The tables' routes, as the VPC's S3 gateway endpoints list them.
             let routed = endpoints.iter().filter(|e| is_s3_gateway(e)).flat_map(|e| {
@@ -419,7 +453,7 @@ async fn check_with(
                     .map(|t| (t.as_str(), e.id.as_str()))
             });
             check_s3_routes(inputs, routed, &endpoints, &mut diags);
-            known.route_table_ids
+            known.route_table_ids.clone()
         }
         None if wants_s3 => {
             let s3 = (&vpc, prefix_list.as_deref(), endpoints.as_slice());

@@ -246,6 +246,8 @@ async fn domain_stage(
     let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
     let summary = "Cannot create or update the Studio domain";
     let recorded = text(prior, "domain_id");
+    // Made just now, as wanted: only waited for, not read back and compared.
+    let mut made_now = false;
     let id = match recorded {
         Some(id) => id,
         None if !applier.going() => return None,
@@ -266,6 +268,7 @@ async fn domain_stage(
                     tags: &tags,
                 };
                 let created = studio::create_domain(sagemaker, &new);
+                made_now = true;
                 applier.step(summary, "the domain", created).await?
             }
         }
@@ -274,6 +277,9 @@ async fn domain_stage(
         studio::wait_domain(sagemaker, &id, false, timeout, cancel)
             .await
             .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
+        if made_now {
+            return Ok(());
+        }
         let Some(domain) = studio::find_domain(sagemaker, &id).await? else {
             return Err(StepError::Failed(format!(
                 "SageMaker Domain {id} no longer exists: it was deleted outside Terraform. Run terraform apply \
@@ -414,9 +420,16 @@ async fn profiles_stage<'a>(
             format!("user profile {}", profile.name),
             async move {
                 let name = profile.name.as_str();
+                let mut arn = None;
                 if !exists {
-                    studio::create_user_profile(sagemaker, domain_id, name, (role, &groups), &tags)
-                        .await?;
+                    let made = studio::create_user_profile(
+                        sagemaker,
+                        domain_id,
+                        name,
+                        (role, &groups),
+                        &tags,
+                    );
+                    arn = Some(made.await?);
                 } else if let Some(found) =
                     studio::find_user_profile(sagemaker, domain_id, name).await?
                 {
@@ -440,12 +453,12 @@ async fn profiles_stage<'a>(
                         &tags,
                     )
                     .await?;
+                    arn = Some(found.arn);
                 }
                 studio::wait_user_profile(sagemaker, domain_id, name, false, timeout, cancel)
                     .await
                     .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
-                let found = studio::find_user_profile(sagemaker, domain_id, name).await?;
-                Ok((name.to_owned(), found.map(|p| p.arn)))
+                Ok((name.to_owned(), arn))
             },
         ));
     }

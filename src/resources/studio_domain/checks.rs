@@ -8,13 +8,13 @@
 
 use super::state::{self, Desired, ENDPOINTS_PART};
 use crate::aws::ec2::find::{self, FindError, RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint};
-use crate::aws::endpoint_services::find_offered;
+use crate::aws::endpoint_services::{find_offered, OfferedService};
 use crate::aws::ownership::{owner_of, Claim, Owner};
 use crate::aws::studio;
 use crate::catalog::{EndpointKind, ServiceSpec};
 use crate::framework::{AttrPath, Diagnostics};
 use crate::resources::common;
-use crate::resources::composite::Env;
+use crate::resources::composite::{checked, Env};
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -93,6 +93,30 @@ pub struct Facts {
     pub adoptable_domain: Option<String>,
 }
 
+/// What a plan's checks read that does not move before the apply that
+/// follows it in the same process ([`checked`]): the VPC (tenancy, DNS,
+/// CIDR blocks), its route tables, the S3 prefix list, the Region's
+/// offers. The apply reads again only the subnets (free addresses), the
+/// VPC's endpoints, the name, the reused endpoints' groups and the apps.
+#[derive(Clone)]
+struct Settled {
+    vpc: Vpc,
+    tables: Vec<RouteTable>,
+    prefix_list: String,
+    offers: Vec<Option<OfferedService>>,
+}
+
+/// The key of [`Settled`]: every input it depends on.
+fn settled_key(env: &Env<'_>, want: &Desired) -> String {
+    let services: Vec<&str> = want.services().iter().map(|s| s.short_name).collect();
+    format!(
+        "{} {:?} {services:?} {}",
+        state::TYPE_NAME,
+        want.subnet_ids,
+        env.owner.identity
+    )
+}
+
 /// When the checks run.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -123,9 +147,19 @@ pub async fn check_remote(
             Ok(None)
         }
     };
+    let key = settled_key(env, want);
+    let settled = match stage {
+        Stage::Apply => checked::recall::<Settled>(&key),
+        Stage::Plan => None,
+    };
     let (subnets, prefix_list, taken) = tokio::join!(
         find::find_subnets(ec2, &want.subnet_ids),
-        find::find_s3_prefix_list_id(ec2, &clients.region),
+        async {
+            match &settled {
+                Some(settled) => Ok(settled.prefix_list.clone()),
+                None => find::find_s3_prefix_list_id(ec2, &clients.region).await,
+            }
+        },
         name_owner,
     );
     let subnets = subnets.map_err(|e| {
@@ -155,11 +189,27 @@ pub async fn check_remote(
         .map(|s| s.vpc_id.clone())
         .unwrap_or_default();
     let services = want.services();
+    let settled = settled.filter(|settled| settled.vpc.id == vpc_id);
     let (vpc, tables, endpoints, offers) = tokio::join!(
-        find::find_vpc(ec2, &vpc_id),
-        find::find_vpc_route_tables(ec2, &vpc_id, Some(&prefix_list)),
+        async {
+            match &settled {
+                Some(settled) => Ok(settled.vpc.clone()),
+                None => find::find_vpc(ec2, &vpc_id).await,
+            }
+        },
+        async {
+            match &settled {
+                Some(settled) => Ok(settled.tables.clone()),
+                None => find::find_vpc_route_tables(ec2, &vpc_id, Some(&prefix_list)).await,
+            }
+        },
         find::find_vpc_endpoints_in_vpc(ec2, &vpc_id, false),
-        find_offered(ec2, &clients.region, &services),
+        async {
+            match &settled {
+                Some(settled) => Ok(settled.offers.clone()),
+                None => find_offered(ec2, &clients.region, &services).await,
+            }
+        },
     );
     let vpc = vpc.map_err(|e| lookup(e, "subnet_ids", ""))?;
     let tables = tables.map_err(|e| lookup(e, "subnet_ids", ""))?;
@@ -258,6 +308,15 @@ pub async fn check_remote(
     }
     if diags.has_errors() {
         return Err(diags);
+    }
+    if stage == Stage::Plan {
+        let settled = Settled {
+            vpc: vpc.clone(),
+            tables,
+            prefix_list: prefix_list.clone(),
+            offers,
+        };
+        checked::remember(key, settled);
     }
     Ok((
         Facts {

@@ -3,7 +3,8 @@
 //! and runs that resource's apply and delete under the domain's owner part
 //! ([`super::state::ENDPOINTS_PART`]) — the same catalog, policies, pacing,
 //! waiting and crash recovery as the network, one implementation for both.
-//! Their group admits HTTPS from the domain's group only.
+//! Their group admits HTTPS from the domain's group only. What the domain's
+//! checks read of the VPC is handed over, not read again.
 
 use super::checks::Facts;
 use super::state::{endpoint_entry, managed_endpoints, Desired, ENDPOINTS_PART};
@@ -13,6 +14,7 @@ use crate::resources::common::text;
 use crate::resources::composite::applier::Applier;
 use crate::resources::composite::{empty_state, Env};
 use crate::resources::private_network;
+use crate::resources::private_network::checks::Network;
 use crate::value::Value;
 use std::collections::BTreeMap;
 
@@ -86,6 +88,27 @@ fn wanted_network(want: &Desired, facts: &Facts, domain_group: &str) -> Value {
     Value::Object(fields)
 }
 
+/// What the domain's checks read of the VPC in this apply, as the private
+/// network's checks take it: the VPC, the subnets its endpoints use, the
+/// tables its S3 route goes in, the VPC's endpoints, the prefix list.
+fn network_facts(facts: &Facts) -> Network {
+    let coverage = &facts.coverage;
+    let wants_s3 = coverage.own.iter().any(|s| s.kind == EndpointKind::Gateway);
+    Network {
+        vpc: facts.vpc.clone(),
+        subnets: facts
+            .subnets
+            .iter()
+            .filter(|s| coverage.endpoint_subnets.contains(&s.id))
+            .cloned()
+            .collect(),
+        route_table_ids: coverage.s3_route_tables.clone(),
+        endpoints: facts.endpoints.clone(),
+        s3_prefix_list_id: wants_s3.then(|| facts.s3_prefix_list_id.clone()),
+        unfinished_group: None,
+    }
+}
+
 /// Brings the domain's own endpoints in line with the coverage the checks
 /// decided; returns the `endpoints` entries (reused and own) and the
 /// group of its own, if it has any.
@@ -112,7 +135,8 @@ pub async fn converge(
         return (entries, None);
     }
     let planned = wanted_network(want, facts, domain_group);
-    let result = private_network::apply::apply(&part, &recorded, planned).await;
+    let read = Some(network_facts(facts));
+    let result = private_network::apply::apply_knowing(&part, &recorded, planned, read).await;
     applier.extend(result.diags);
     let Some(state) = result.state else {
         return (entries, text(prior, "endpoint_security_group_id"));

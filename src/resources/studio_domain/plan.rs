@@ -230,16 +230,16 @@ async fn plan_rules(
     let has_group = text(prior, "security_group_id").is_some_and(|g| !g.is_empty());
     if has_group && !vpc_id.is_empty() {
         let ec2 = &env.clients.ec2;
-        let (vpc, prefix_list) = tokio::join!(
-            find::find_vpc(ec2, &vpc_id),
+        let (blocks, prefix_list) = tokio::join!(
+            find::find_vpc_cidr_blocks(ec2, &vpc_id),
             find::find_s3_prefix_list_id(ec2, env.region())
         );
         let fail =
             |e: find::FindError| crate::resources::common::lookup_error(e, "subnet_ids", "", "EC2");
-        let (vpc, prefix_list) = (vpc.map_err(fail)?, prefix_list.map_err(fail)?);
+        let (blocks, prefix_list) = (blocks.map_err(fail)?, prefix_list.map_err(fail)?);
         rules.insert(
             "domain".to_owned(),
-            list_value(&domain_rule_lines(&vpc.cidr_blocks, Some(&prefix_list))),
+            list_value(&domain_rule_lines(&blocks, Some(&prefix_list))),
         );
     } else {
         complete = false;
