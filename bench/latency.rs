@@ -20,7 +20,8 @@
 //! the same factor through `SAGEMAKER_SETTLE_SCALE`, which scales its first
 //! poll, never its 1.5 s late pause), `BENCH_LATENCY_KS` (default `1,10`),
 //! `BENCH_BEFORE_BINARY` (another provider build, e.g. main's, measured
-//! the same way for a before/after table).
+//! the same way for a before/after table), `BENCH_COMPOSITES` (as for the
+//! other sections).
 
 use super::common::{load_average, machine_description, profile_of, results_file};
 use super::support::fault_proxy::{Config as FaultConfig, FaultProxy, LatencyProfile};
@@ -28,8 +29,8 @@ use super::support::moto;
 use super::support::terraform::Workspace;
 use super::{
     bucket_floor, build_networks, leftovers, met, operations, parse_list, ratio, run_script_via,
-    terraform_phase, tfvars, Composite, Phase, ProviderDetail, Script, BUCKET_CAPACITY,
-    BUCKET_REFILL_PER_S, COMPOSITES,
+    selected_composites, terraform_phase, tfvars, Composite, Phase, ProviderDetail, Script,
+    BUCKET_CAPACITY, BUCKET_REFILL_PER_S, COMPOSITES,
 };
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -57,6 +58,10 @@ struct ProviderRun {
     details: Vec<ProviderDetail>,
     /// Seconds from the last endpoint's `available` to the apply's return.
     overshoot: f64,
+    /// Seconds of `terraform apply` of a plan that changes nothing (made by
+    /// the refresh phase): Terraform's and the provider processes' own
+    /// cost, which no AWS call of the apply shortens.
+    terraform_alone: f64,
     leftovers: String,
 }
 
@@ -78,7 +83,14 @@ pub fn run(binary: &Path, started: Instant) {
     contenders.push(("after".to_owned(), binary.to_path_buf()));
     let profile = LatencyProfile::aws().scaled(scale);
     let mut out = header(&profile, &contenders);
-    for composite in COMPOSITES.iter().filter(|c| c.todo.is_none()) {
+    let selected = selected_composites();
+    let measured = COMPOSITES.iter().filter(|c| {
+        c.todo.is_none()
+            && selected
+                .as_ref()
+                .is_none_or(|names| names.contains(&c.script))
+    });
+    for composite in measured {
         eprintln!("bench latency: {} calls on the emulator", composite.script);
         let mut section = calls_section(composite, &contenders);
         for &k in &ks {
@@ -112,7 +124,11 @@ fn header(profile: &LatencyProfile, contenders: &[(String, PathBuf)]) -> String 
          - **provider**: `terraform plan -out`, `terraform apply` of that plan (Terraform plans \
            again first), `terraform plan -detailed-exitcode` (the refresh), `terraform destroy`. \
            Overshoot: from the moment the last endpoint of the apply reads `available` (the \
-           proxy's clock) to the return of `terraform apply`.\n\
+           proxy's clock) to the return of `terraform apply`. **Terraform alone**: `terraform \
+           apply` of a plan that changes nothing (the refresh's, saved), in the same workspace — \
+           Terraform's and the provider processes' own cost, which no AWS call shortens; \
+           (apply − Terraform alone) / floor is the provider's share. A build without a \
+           composite's resource type is left out of its rows.\n\
          - **floor**: `scripts/bench/boto3_floor.py` through the same proxy: only the necessary \
            calls, all at once, one describe per second per network while waiting.\n\
          - **paced floor** (K = 10): the floor if it kept to EC2's per-account bucket for \
@@ -153,7 +169,7 @@ fn calls_section(composite: &Composite, contenders: &[(String, PathBuf)]) -> Str
         composite.label
     );
     let mut verdicts = Vec::new();
-    for (who, binary) in contenders {
+    for (who, binary) in able(composite, contenders) {
         let run = provider_run(composite, 1, binary, None);
         let calls: Vec<f64> = run.phases.iter().map(|p| p.calls).collect();
         // The apply's own plan makes the calls the plan made: the rest is
@@ -222,12 +238,12 @@ fn timing_rows(
     let paced_delete = delete.max(bucket_floor(composite.endpoint_deletes * k) + shortest_deleting);
     let mut out = format!(
         "\n### K = {k} under the profile (scale {})\n\n\
-         | contender | plan s | apply s | floor create s | apply / floor | paced floor s | apply / paced floor | overshoot s | refresh s | floor read s | refresh / floor | destroy s | floor delete s | paced delete floor s | destroy / paced delete floor | calls plan / apply / refresh / destroy | peak RSS MiB |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+         | contender | plan s | apply s | floor create s | apply / floor | paced floor s | apply / paced floor | Terraform alone s | (apply − Terraform alone) / floor | overshoot s | refresh s | floor read s | refresh / floor | destroy s | floor delete s | paced delete floor s | destroy / paced delete floor | calls plan / apply / refresh / destroy | peak RSS MiB |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
         profile.scale
     );
     let mut targets = Vec::new();
-    for (who, binary) in contenders {
+    for (who, binary) in able(composite, contenders) {
         let run = provider_run(composite, k, binary, Some(profile));
         let [plan, apply, refresh, destroy] = &run.phases;
         let rss = run
@@ -242,9 +258,10 @@ fn timing_rows(
             .iter()
             .filter_map(|p| p.note.as_deref())
             .collect();
+        let bound = if paced > create { paced } else { create };
         let _ = writeln!(
             out,
-            "| provider ({who}){} | {:.1} | {:.1} | {create:.1} | {} | {paced:.1} | {} | {:.2} | {:.1} | {read:.1} | {} | {:.1} | {delete:.1} | {paced_delete:.1} | {} | {} / {} / {} / {} | {rss:.1} |",
+            "| provider ({who}){} | {:.1} | {:.1} | {create:.1} | {} | {paced:.1} | {} | {:.1} | {} | {:.2} | {:.1} | {read:.1} | {} | {:.1} | {delete:.1} | {paced_delete:.1} | {} | {} / {} / {} / {} | {rss:.1} |",
             if failed.is_empty() {
                 String::new()
             } else {
@@ -254,6 +271,8 @@ fn timing_rows(
             apply.secs,
             ratio(apply.secs, create),
             ratio(apply.secs, paced),
+            run.terraform_alone,
+            ratio(apply.secs - run.terraform_alone, bound),
             run.overshoot,
             refresh.secs,
             ratio(refresh.secs, read),
@@ -264,12 +283,13 @@ fn timing_rows(
             refresh.calls,
             destroy.calls,
         );
-        let bound = if paced > create { paced } else { create };
         targets.push(format!(
-            "- {who}, K = {k}: apply ≤ {APPLY_OVER_FLOOR}× the floor{}: **{}** ({}); overshoot ≤ {OVERSHOOT_S} s: **{}** ({:.2} s); peak RSS ≤ {PEAK_RSS_MB} MB: **{}** ({:.1} MB, {} build){}.",
+            "- {who}, K = {k}: apply ≤ {APPLY_OVER_FLOOR}× the floor{}: **{}** ({}; without Terraform's own {:.1} s: {}); overshoot ≤ {OVERSHOOT_S} s: **{}** ({:.2} s); peak RSS ≤ {PEAK_RSS_MB} MB: **{}** ({:.1} MB, {} build){}.",
             if paced > create { " under EC2's pacing" } else { "" },
             met(apply.secs <= APPLY_OVER_FLOOR * bound),
             ratio(apply.secs, bound),
+            run.terraform_alone,
+            ratio(apply.secs - run.terraform_alone, bound),
             met(run.overshoot <= OVERSHOOT_S),
             run.overshoot,
             met(rss * 1.048_576 <= PEAK_RSS_MB),
@@ -284,7 +304,7 @@ fn timing_rows(
     }
     let _ = writeln!(
         out,
-        "| floor | – | – | {create:.1} | | {paced:.1} | | – | – | {read:.1} | | – | {delete:.1} | {paced_delete:.1} | | {} / {} / {} | |",
+        "| floor | – | – | {create:.1} | | {paced:.1} | | | | – | – | {read:.1} | | – | {delete:.1} | {paced_delete:.1} | | {} / {} / {} | |",
         floor.phases[0].calls, floor.phases[1].calls, floor.phases[2].calls
     );
     out.push_str("\nTargets:\n\n");
@@ -350,13 +370,19 @@ fn provider_run(
     let commands: [&[&str]; 4] = [
         &["plan", "-input=false", "-out=tfplan"],
         &["apply", "-input=false", "tfplan"],
-        &["plan", "-input=false", "-detailed-exitcode"],
+        &["plan", "-input=false", "-detailed-exitcode", "-out=noop"],
         &["destroy", "-input=false", "-auto-approve"],
     ];
     let mut phases: [Phase; 4] = Default::default();
     let mut details = Vec::new();
     let mut overshoot = f64::NAN;
+    let mut terraform_alone = f64::NAN;
     for (i, args) in commands.iter().enumerate() {
+        if i == 3 && phases[2].note.is_none() {
+            let began = Instant::now();
+            ws.run(&["apply", "-input=false", "noop"]);
+            terraform_alone = began.elapsed().as_secs_f64();
+        }
         let (phase, detail) = terraform_phase(&mut ws, args);
         if i == 1 {
             let returned = Instant::now();
@@ -375,8 +401,35 @@ fn provider_run(
         phases,
         details,
         overshoot,
+        terraform_alone,
         leftovers: leftovers(&account),
     }
+}
+
+/// True when the provider `binary` has the composite's resource type (a
+/// build from before it was added does not): its name is in the binary.
+fn knows(binary: &Path, composite: &Composite) -> bool {
+    let type_name = composite
+        .label
+        .split_whitespace()
+        .next()
+        .unwrap_or_default();
+    std::fs::read(binary).is_ok_and(|bytes| {
+        bytes
+            .windows(type_name.len())
+            .any(|w| w == type_name.as_bytes())
+    })
+}
+
+/// The contenders whose build has the composite (see [`knows`]).
+fn able<'c>(
+    composite: &Composite,
+    contenders: &'c [(String, PathBuf)],
+) -> Vec<&'c (String, PathBuf)> {
+    contenders
+        .iter()
+        .filter(|(_, binary)| knows(binary, composite))
+        .collect()
 }
 
 /// Writes the results: what is done, the part in progress, the running time.

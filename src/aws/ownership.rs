@@ -177,12 +177,16 @@ pub async fn finish_create(
     ec2_ids: &[String],
     sagemaker_arns: &[String],
 ) -> crate::framework::Diagnostics {
-    let mut result = crate::aws::ec2::tags::remove_tag(&clients.ec2, ec2_ids, CREATING_KEY).await;
     let keys = [CREATING_KEY.to_owned()];
-    for arn in sagemaker_arns {
-        let removed = crate::aws::sagemaker::remove_tags(&clients.sagemaker, arn, &keys).await;
-        result = result.and(removed);
-    }
+    let sagemaker = sagemaker_arns
+        .iter()
+        .map(|arn| crate::aws::sagemaker::remove_tags(&clients.sagemaker, arn, &keys));
+    // One EC2 call for every EC2 object, one per SageMaker object: at once.
+    let (ec2, sagemaker) = tokio::join!(
+        crate::aws::ec2::tags::remove_tag(&clients.ec2, ec2_ids, CREATING_KEY),
+        futures::future::join_all(sagemaker),
+    );
+    let result = sagemaker.into_iter().fold(ec2, Result::and);
     match result {
         Ok(()) => crate::framework::Diagnostics::new(),
         Err(e) => crate::framework::Diagnostics::from_error(

@@ -161,6 +161,19 @@ impl<'a> Applier<'a> {
         done
     }
 
+    /// An applier for work that runs beside this one's (the same apply):
+    /// what it records comes back with [`Applier::join`].
+    pub fn fork(&self) -> Applier<'a> {
+        Applier::new(self.ctx)
+    }
+
+    /// Takes back what a [`Applier::fork`] recorded: its errors stop later
+    /// stages here too.
+    pub fn join(&mut self, beside: Applier<'a>) {
+        self.diags.extend(beside.diags);
+        self.undone.extend(beside.undone);
+    }
+
     /// Records an error found outside a step; later stages do not run.
     pub fn error(&mut self, summary: &str, detail: impl Into<String>) {
         self.diags.error(summary, detail.into());

@@ -171,14 +171,83 @@ async fn converge<'a>(
     placement: &'a Placement,
     mut recorded: Recorded,
 ) -> Recorded {
+    // 1. The model group and the S3 gateway endpoint, side by side.
+    let mut beside = applier.fork();
+    tokio::join!(
+        group_stage(
+            env,
+            applier,
+            (want, creating),
+            placement,
+            &mut recorded.group_id
+        ),
+        endpoint_stage(env, &mut beside, want, placement, &mut recorded.endpoint_id),
+    );
+    applier.join(beside);
+    // 2. The model.
+    if let Some(old) = renamed {
+        let deleted = sagemaker::delete_model(&env.clients.sagemaker, old);
+        applier
+            .step(
+                "Cannot delete the renamed SageMaker model",
+                &format!("deleting the model {old:?}"),
+                deleted,
+            )
+            .await;
+    }
+    if let Some(spec) = &want.model {
+        let groups = model_group_ids(recorded.group_id.as_deref(), &want.extra_group_ids);
+        let existing = recorded.model.take();
+        let kept = existing.clone();
+        let model = place_model(env, want, spec, &groups, existing);
+        recorded.model = applier
+            .step(
+                "Cannot create or replace the SageMaker model",
+                "the model",
+                model,
+            )
+            .await
+            .or(kept.filter(|_| !applier.going()));
+    }
+    // 3. A model group no longer wanted goes last, once the model left it.
+    if let Some(group_id) = recorded
+        .group_id
+        .clone()
+        .filter(|_| !want.create_security_group)
+    {
+        let deleted = delete_group(env, &group_id);
+        if applier
+            .step(
+                "Cannot delete the model security group",
+                "the model security group",
+                deleted,
+            )
+            .await
+            .is_some()
+        {
+            recorded.group_id = None;
+        }
+    }
+    recorded
+}
+
+/// The model group: the recorded one (made again when deleted by hand),
+/// else the one tagged as this configuration's, else a new one — a create
+/// adopts only what an unfinished create of it left — with its rules.
+async fn group_stage<'a>(
+    env: &'a Env<'_>,
+    applier: &mut Applier<'a>,
+    (want, creating): (&'a Desired, bool),
+    placement: &'a Placement,
+    group_id: &mut Option<String>,
+) {
     let ec2 = &env.clients.ec2;
     let vpc_id = placement.vpc.id.as_str();
-    // 1. The model group.
     if want.create_security_group {
         // The recorded group (made again when deleted by hand), else the
         // one tagged as this configuration's; a create adopts only what an
         // unfinished create of it left.
-        let existing = match (&recorded.group_id, creating) {
+        let existing = match (&*group_id, creating) {
             (_, true) => Ok(None),
             (Some(id), false) => find_security_group_if_exists(ec2, id).await,
             (None, false) => Ok(placement.own_group.clone()),
@@ -201,21 +270,33 @@ async fn converge<'a>(
             Ok(existing) => existing,
             Err(e) => {
                 applier.error(summary, e.to_string());
-                return recorded;
+                return;
             }
         };
         let unfinished = placement.own_group.as_ref().filter(|_| creating);
         let ensured = ensure_group(ec2, &group, existing.as_ref(), unfinished, &env.tagging);
         if let Some(id) = applier.step(summary, label, ensured).await {
-            recorded.group_id = Some(id.clone());
+            *group_id = Some(id.clone());
             let synced = sync_group(ec2, &group, &id, existing.as_ref(), &env.tagging);
             applier.step(summary, label, synced).await;
         }
     }
-    // 2. The S3 gateway endpoint, when a route table needs one of ours.
+}
+
+/// The S3 gateway endpoint, when a route table needs one of ours: made,
+/// brought in line, or deleted when no longer needed; waited `available`.
+async fn endpoint_stage<'a>(
+    env: &'a Env<'_>,
+    applier: &mut Applier<'a>,
+    want: &'a Desired,
+    placement: &'a Placement,
+    endpoint_id: &mut Option<String>,
+) {
+    let ec2 = &env.clients.ec2;
+    let vpc_id = placement.vpc.id.as_str();
     let cancel = &env.ctx.cancel;
     let tables = &placement.own_route_tables;
-    match recorded.endpoint_id.clone() {
+    match endpoint_id.clone() {
         Some(id) if tables.is_empty() => {
             let ids = [id];
             let deleted = ops::delete_endpoints_unless_stopped(ec2, vpc_id, &ids, cancel);
@@ -225,7 +306,7 @@ async fn converge<'a>(
                 .await
                 .is_some()
             {
-                recorded.endpoint_id = None;
+                *endpoint_id = None;
             }
         }
         Some(id) => {
@@ -273,12 +354,12 @@ async fn converge<'a>(
                 )
                 .await
             {
-                recorded.endpoint_id = Some(id);
+                *endpoint_id = Some(id);
             }
         }
         None => {}
     }
-    if let Some(id) = recorded.endpoint_id.clone() {
+    if let Some(id) = endpoint_id.clone() {
         let ids = [id];
         let timeout = env.ctx.time_left();
         let available = async move {
@@ -295,51 +376,6 @@ async fn converge<'a>(
             )
             .await;
     }
-    // 3. The model.
-    if let Some(old) = renamed {
-        let deleted = sagemaker::delete_model(&env.clients.sagemaker, old);
-        applier
-            .step(
-                "Cannot delete the renamed SageMaker model",
-                &format!("deleting the model {old:?}"),
-                deleted,
-            )
-            .await;
-    }
-    if let Some(spec) = &want.model {
-        let groups = model_group_ids(recorded.group_id.as_deref(), &want.extra_group_ids);
-        let existing = recorded.model.take();
-        let kept = existing.clone();
-        let model = place_model(env, want, spec, &groups, existing);
-        recorded.model = applier
-            .step(
-                "Cannot create or replace the SageMaker model",
-                "the model",
-                model,
-            )
-            .await
-            .or(kept.filter(|_| !applier.going()));
-    }
-    // 4. A model group no longer wanted goes last, once the model left it.
-    if let Some(group_id) = recorded
-        .group_id
-        .clone()
-        .filter(|_| !want.create_security_group)
-    {
-        let deleted = delete_group(env, &group_id);
-        if applier
-            .step(
-                "Cannot delete the model security group",
-                "the model security group",
-                deleted,
-            )
-            .await
-            .is_some()
-        {
-            recorded.group_id = None;
-        }
-    }
-    recorded
 }
 
 /// The model `spec` asks for in this placement: `existing` kept (its tags
