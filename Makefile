@@ -36,8 +36,10 @@ test: venv tools lint test-emulator
 
 # The emulator's Studio extension against the AWS behaviour it stands in for (emulator/README.md):
 # the launcher on a free port, driven with boto3. Stdlib unittest, so .venv needs nothing more.
+# Then the demo's fixture script (scripts/demo_network.py) against moto in process.
 test-emulator: venv
 	.venv/bin/python -m unittest discover -s emulator
+	.venv/bin/python -m unittest discover -s scripts
 
 unit:
 	cargo test --lib

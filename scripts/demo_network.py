@@ -11,9 +11,10 @@ gateway and no NAT: the only way out is the VPC endpoints Terraform adds.
 
     demo_network.py --verify-clean VPC_ID
         Exits 1 when the VPC still has a VPC endpoint that is not deleted,
-        a security group other than the VPC's default one, or a route to a
-        VPC endpoint, or when the account has a SageMaker model or Studio domain left:
-        `terraform destroy` must leave the bare fixture.
+        a security group other than the VPC's default one, a route to a VPC
+        endpoint, a SageMaker model placed in its subnets or a Studio domain
+        in it: `terraform destroy` must leave the bare fixture. Models and
+        domains of other VPCs are not this VPC's leftovers.
 
 Endpoint and Region come from --endpoint-url / --region, else from
 AWS_ENDPOINT_URL / AWS_REGION (default us-east-1). Credentials are dummies
@@ -112,14 +113,28 @@ def leftovers(ec2, vpc_id):
     return {"VPC endpoint": endpoints, "security group": groups, "route": routes}
 
 
-def leftover_models(sagemaker):
-    """SageMaker models left in the (emulator) account."""
-    return [m["ModelName"] for m in sagemaker.list_models()["Models"]]
+def leftover_models(ec2, sagemaker, vpc_id):
+    """SageMaker models left in the (emulator) account placed in subnets of vpc_id."""
+    subnets = {
+        s["SubnetId"]
+        for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    }
+    left = []
+    for model in sagemaker.list_models()["Models"]:
+        name = model["ModelName"]
+        placed = sagemaker.describe_model(ModelName=name).get("VpcConfig", {}).get("Subnets", [])
+        if subnets.intersection(placed):
+            left.append(name)
+    return left
 
 
-def leftover_domains(sagemaker):
-    """SageMaker Studio domains left in the (emulator) account."""
-    return [f"{d['DomainId']} ({d['DomainName']})" for d in sagemaker.list_domains()["Domains"]]
+def leftover_domains(sagemaker, vpc_id):
+    """SageMaker Studio domains left in the (emulator) account in vpc_id."""
+    return [
+        f"{d['DomainId']} ({d['DomainName']})"
+        for d in sagemaker.list_domains()["Domains"]
+        if sagemaker.describe_domain(DomainId=d["DomainId"]).get("VpcId") == vpc_id
+    ]
 
 
 def main():
@@ -135,8 +150,8 @@ def main():
     if args.verify_clean:
         left = leftovers(ec2, args.verify_clean)
         sagemaker = sagemaker_client(args.endpoint_url, args.region)
-        left["SageMaker model"] = leftover_models(sagemaker)
-        left["Studio domain"] = leftover_domains(sagemaker)
+        left["SageMaker model"] = leftover_models(ec2, sagemaker, args.verify_clean)
+        left["Studio domain"] = leftover_domains(sagemaker, args.verify_clean)
         for what, items in left.items():
             for item in items:
                 print(f"demo_network: {what} left in {args.verify_clean}: {item}", file=sys.stderr)

@@ -135,6 +135,23 @@ pub const PRESETS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The services a Studio domain in `VpcOnly` mode needs: the SageMaker API
+/// and Runtime, Studio and S3; STS and CloudWatch Logs for SDK training
+/// jobs from notebooks (`sdk_training`); Service Catalog only for SageMaker
+/// Projects (`projects`). `sagemaker_studio_domain` creates or reuses these,
+/// and the network check's `studio_vpc_only` (defaults: `sdk_training`, no
+/// projects) and `studio_projects` workloads ask for them.
+pub fn studio_services(sdk_training: bool, projects: bool) -> Vec<&'static ServiceSpec> {
+    let mut names = vec!["sagemaker_api", "sagemaker_runtime", "studio", "s3"];
+    if sdk_training {
+        names.extend(["sts", "logs"]);
+    }
+    if projects {
+        names.push("servicecatalog");
+    }
+    names.into_iter().filter_map(service).collect()
+}
+
 /// Every short name and preset name, for validators and docs.
 pub const NAMES: &[&str] = &[
     "sagemaker_api",

@@ -24,13 +24,14 @@ use support::ec2_fixture::{
 use support::moto::{self, Account};
 use support::terraform::{provider_header, Workspace};
 
-const WORKLOADS: [&str; 6] = [
+const WORKLOADS: [&str; 7] = [
     "api",
     "runtime",
     "featurestore",
     "training",
     "hosting",
     "studio_vpc_only",
+    "studio_projects",
 ];
 const BUCKET: &str = "arn:aws:s3:::ml-artifacts";
 
@@ -40,6 +41,9 @@ enum Fault {
     None,
     /// No ecr_dkr endpoint.
     EndpointMissing,
+    /// No servicecatalog endpoint, as with a sagemaker_studio_domain of
+    /// `projects = false` (trial #4: only Projects need it).
+    ServiceCatalogMissing,
     /// The logs endpoint without private DNS.
     PrivateDnsOff,
     /// enableDnsHostnames off.
@@ -62,9 +66,10 @@ enum Fault {
     PublicSubnet,
 }
 
-const FAULTS: [Fault; 12] = [
+const FAULTS: [Fault; 13] = [
     Fault::None,
     Fault::EndpointMissing,
+    Fault::ServiceCatalogMissing,
     Fault::PrivateDnsOff,
     Fault::DnsHostnamesOff,
     Fault::EndpointNotInZone,
@@ -247,7 +252,9 @@ fn build(account: &Account, fault: Fault) -> Vpc {
     );
     let mut endpoints = BTreeMap::new();
     for (short, suffix) in INTERFACES {
-        if fault == Fault::EndpointMissing && short == "ecr_dkr" {
+        if (fault == Fault::EndpointMissing && short == "ecr_dkr")
+            || (fault == Fault::ServiceCatalogMissing && short == "servicecatalog")
+        {
             continue;
         }
         let name = if short == "studio" {
@@ -378,8 +385,15 @@ struct Expected {
     path: &'static str,
 }
 
-const WITH_RUNTIME: &[&str] = &["runtime", "training", "hosting", "studio_vpc_only"];
-const WITH_S3: &[&str] = &["training", "hosting", "studio_vpc_only"];
+const WITH_RUNTIME: &[&str] = &[
+    "runtime",
+    "training",
+    "hosting",
+    "studio_vpc_only",
+    "studio_projects",
+];
+const WITH_S3: &[&str] = &["training", "hosting", "studio_vpc_only", "studio_projects"];
+const STUDIO: &[&str] = &["studio_vpc_only", "studio_projects"];
 
 fn expected(vpc: &Vpc) -> Expected {
     let endpoint = |short: &str| vpc.endpoints[short].clone();
@@ -392,8 +406,16 @@ fn expected(vpc: &Vpc) -> Expected {
             "add \"ecr_dkr\" to services".to_owned(),
             "none",
         ),
+        Fault::ServiceCatalogMissing => (
+            &["studio_projects"],
+            "endpoint",
+            "servicecatalog".to_owned(),
+            "set projects = true on the sagemaker_studio_domain, or add \"servicecatalog\" to services"
+                .to_owned(),
+            "none",
+        ),
         Fault::PrivateDnsOff => (
-            &["training", "studio_vpc_only"],
+            &["training", "studio_vpc_only", "studio_projects"],
             "private_dns",
             endpoint("logs"),
             format!(
@@ -461,7 +483,7 @@ fn expected(vpc: &Vpc) -> Expected {
             "nat",
         ),
         Fault::PublicSubnet => (
-            &["studio_vpc_only"],
+            STUDIO,
             "public_subnet",
             vpc.subnet_a.clone(),
             format!(

@@ -973,6 +973,31 @@ fn apply_with_the_vpc_unknown_at_plan_fails_before_creating_when_a_subnet_is_in_
     );
 }
 
+/// Regression (trial #7): before a destroy, Terraform plans the
+/// configuration (a normal plan, which the provider cannot tell from any
+/// other), so a check that fails stops `terraform destroy` too. The error
+/// says how to get out, and that way works.
+#[test]
+fn a_failing_check_stops_destroy_with_the_way_out_and_that_way_works() {
+    let fx = fixture();
+    let other = fx.other_vpc();
+    let main_tf = fx.config_with_vpc_unknown(&fx.vpc_id, &[&fx.subnet_a, &other.subnet_id], "");
+    let ws = fx.workspace(&main_tf);
+    ws.apply_err();
+    let err = support::one_line(&ws.run_err(&["destroy", "-input=false", "-auto-approve"]));
+    assert!(
+        err.contains("Subnet in another VPC")
+            && err.contains("run terraform destroy -refresh=false"),
+        "the destroy names the failing check and the way out:\n{err}"
+    );
+    ws.run_ok(&["destroy", "-input=false", "-auto-approve", "-refresh=false"]);
+    assert_eq!(
+        ws.state_list(),
+        Vec::<String>::new(),
+        "everything destroyed"
+    );
+}
+
 #[test]
 fn apply_with_the_vpc_unknown_at_plan_fails_before_creating_when_another_endpoint_serves_sagemaker_api(
 ) {

@@ -91,7 +91,7 @@ impl DataSource for NetworkCheck {
                  postconditions that fail `terraform plan` in CI. The same report, without Terraform: \
                  `terraform-provider-sagemaker check --vpc-id VPC_ID` (see the README).\n\n\
                  Per workload (`api`, `runtime` (InvokeEndpoint), `featurestore`, `training`, `hosting`, \
-                 `studio_vpc_only`) and per service it needs, from each subnet: the endpoint exists and is \
+                 `studio_vpc_only`, `studio_projects`) and per service it needs, from each subnet: the endpoint exists and is \
                  available; private DNS is on and the VPC has `enableDnsSupport` and `enableDnsHostnames` \
                  (else the `vpce` URL to use); the endpoint has a network interface in the subnet's \
                  Availability Zone; its groups admit TCP 443 from the workload; the workload's groups (when \
@@ -101,7 +101,10 @@ impl DataSource for NetworkCheck {
                  `aws:PrincipalAccount` conditions (the VPC owner's account) are decided, anything else \
                  that depends on the request is a problem that says it cannot tell, and why; `training` \
                  needs ECR (api, dkr) and the ECR image layers through the S3 gateway; `studio_vpc_only` \
-                 needs private subnets (no route to an internet gateway) and default tenancy. Presigned \
+                 needs what a `sagemaker_studio_domain` makes with its defaults (the SageMaker API and \
+                 Runtime, Studio, S3, STS and Logs — no Service Catalog, which only SageMaker Projects use), \
+                 private subnets (no route to an internet gateway) and default tenancy; `studio_projects` \
+                 needs the same plus Service Catalog (a domain with `projects = true`). Presigned \
                  notebook and Studio URLs are always opened from the user's browser over the internet: \
                  no VPC setting changes that.\n\n\
                  **AWS calls:** {AWS_CALLS} per read, concurrently, whatever the number of subnets, groups and \

@@ -100,6 +100,14 @@ impl Diagnostics {
         }
     }
 
+    /// Appends `note` to the detail of the first error: advice that holds
+    /// for every error of the list, written once. Nothing without errors.
+    pub fn note_on_first_error(&mut self, note: &str) {
+        if let Some(first) = self.0.iter_mut().find(|d| d.severity == Severity::Error) {
+            first.detail = format!("{} {note}", first.detail.trim_end());
+        }
+    }
+
     /// True when there are no diagnostics at all.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

@@ -14,6 +14,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
+/// Added to the first error of a failed plan. Before `terraform destroy`
+/// Terraform refreshes through a normal plan of the configuration
+/// (`PreDestroyRefresh`, terraform 1.11), which a provider cannot tell from
+/// any other plan, so a failing plan-time check stops the destroy as well;
+/// `-refresh=false` skips that plan. (The destroy plan itself, a null
+/// proposed state, runs no check.)
+pub const DESTROY_NOTE: &str =
+    "If this stops terraform destroy (Terraform plans the configuration \
+    before destroying), run terraform destroy -refresh=false, or fix the input first.";
+
 /// A provider with its schemas computed once per process.
 pub struct ProviderServer {
     provider: Arc<dyn Provider>,
@@ -280,6 +290,9 @@ impl ProviderServer {
         let mut plan = resource
             .modify_plan(&self.context(), &prior, &config, plan)
             .await;
+        if !plan.planned.is_null() {
+            plan.diags.note_on_first_error(DESTROY_NOTE);
+        }
         if !plan.planned.is_null() {
             let corrected = conform_to_config(&schema.block, &config, &prior, &mut plan.planned);
             if !corrected.is_empty() {

@@ -23,7 +23,8 @@ Options:
   --profile NAME                the AWS profile (default: AWS_PROFILE, else the standard chain)
   --subnet-ids ID,...           where the workload runs (default: every subnet of the VPC)
   --security-group-ids ID,...   the workload's security groups (checks their egress)
-  --workloads NAME,...          of api, runtime, featurestore, training, hosting, studio_vpc_only (default: all)
+  --workloads NAME,...          of api, runtime, featurestore, training, hosting, studio_vpc_only,
+                                studio_projects (default: all)
   --s3-bucket-arns ARN,...      buckets to check the S3 gateway policy against
   --endpoint-arns ARN,...       SageMaker endpoints to check the runtime endpoint policy against
   --endpoint-url URL            send every AWS call to URL (an emulator, or a VPC endpoint)

@@ -4,8 +4,12 @@
 //!
 //! A workload needs the services of the catalog (`api` → `sagemaker_api`,
 //! `runtime` → `sagemaker_runtime`, `featurestore` → `featurestore_runtime`;
-//! `hosting`, `training` and `studio_vpc_only` → the presets of the same
-//! name). For each, from each of the workload's subnets:
+//! `hosting` and `training` → the presets of the same name;
+//! `studio_vpc_only` → what a `sagemaker_studio_domain` in `VpcOnly` mode
+//! needs with its defaults: API, Runtime, Studio, S3, STS and Logs, but not
+//! Service Catalog, which only SageMaker Projects use; `studio_projects` →
+//! the same plus Service Catalog, as with `projects = true`). For each, from
+//! each of the workload's subnets:
 //! - interface services: an endpoint exists and is available; private DNS
 //!   is on and the VPC resolves it (`enableDnsSupport`,
 //!   `enableDnsHostnames`); it has a network interface in the subnet's
@@ -16,8 +20,8 @@
 //!   workload's groups let TCP 443 out to the S3 prefix list; the gateway
 //!   policy allows reading the workload's buckets (and, for `training`, the
 //!   ECR image layers);
-//! - `studio_vpc_only` also: private subnets (no route to an internet
-//!   gateway) and a VPC of `default` tenancy.
+//! - `studio_vpc_only` and `studio_projects` also: private subnets (no
+//!   route to an internet gateway) and a VPC of `default` tenancy.
 
 use super::gather::Snapshot;
 use crate::aws::ec2::find::{
@@ -37,6 +41,7 @@ pub const WORKLOADS: &[&str] = &[
     "training",
     "hosting",
     "studio_vpc_only",
+    "studio_projects",
 ];
 
 /// What to check.
@@ -167,12 +172,22 @@ impl Path {
     }
 }
 
-/// The catalog services `workload` needs.
+/// Whether `workload` is Studio in `VpcOnly` mode.
+fn is_studio(workload: &str) -> bool {
+    matches!(workload, "studio_vpc_only" | "studio_projects")
+}
+
+/// The catalog services `workload` needs. The Studio workloads take the
+/// services `sagemaker_studio_domain` makes ([`catalog::studio_services`]),
+/// not the `studio_vpc_only` preset, which adds Service Catalog for
+/// Projects.
 pub fn services_of(workload: &str) -> Vec<&'static ServiceSpec> {
     let names: &[&str] = match workload {
         "api" => &["sagemaker_api"],
         "runtime" => &["sagemaker_runtime"],
         "featurestore" => &["featurestore_runtime"],
+        "studio_vpc_only" => return catalog::studio_services(true, false),
+        "studio_projects" => return catalog::studio_services(true, true),
         preset => &[preset][..],
     };
     catalog::expand(names.iter().copied()).unwrap_or_default()
@@ -304,7 +319,7 @@ impl<'a> Context<'a> {
             path = path.max(found.1);
             problems.extend(found.0);
         }
-        if workload == "studio_vpc_only" {
+        if is_studio(workload) {
             problems.extend(self.studio_problems());
         }
         let mut unique = BTreeSet::new();
@@ -367,13 +382,22 @@ impl<'a> Context<'a> {
         let host = default_host(spec, region);
         let Some(endpoint) = self.endpoint_of(spec) else {
             let (path, via) = self.fallback(&self.subnets);
+            let domain = match spec.short_name {
+                "servicecatalog" if is_studio(workload) => {
+                    "set projects = true on the sagemaker_studio_domain, or "
+                }
+                "sts" | "logs" if is_studio(workload) => {
+                    "set sdk_training = true on the sagemaker_studio_domain, or "
+                }
+                _ => "",
+            };
             let problem = Problem {
                 check: "endpoint".into(),
                 subject: spec.short_name.into(),
                 detail: format!("{} has no interface endpoint for {name}: {via}.", vpc.id),
                 fix: format!(
-                    "Create it: add \"{}\" to services of a sagemaker_private_network in {} (or create an \
-                     Interface endpoint for {name} with private DNS on).",
+                    "Create it: {domain}add \"{}\" to services of a sagemaker_private_network in {} (or \
+                     create an Interface endpoint for {name} with private DNS on).",
                     spec.short_name, vpc.id
                 ),
             };
@@ -1109,6 +1133,60 @@ mod tests {
         assert_eq!(report.problems, vec![]);
         assert!(report.private);
         assert_eq!(report.path, "endpoint");
+    }
+
+    /// Regression (trial #4): the endpoints a `sagemaker_studio_domain`
+    /// makes with its defaults (`projects = false`: no Service Catalog) are
+    /// all `studio_vpc_only` needs; only `studio_projects` asks for Service
+    /// Catalog, and says which attribute of the domain adds it.
+    #[test]
+    fn studio_vpc_only_takes_the_domains_endpoints_and_only_projects_need_servicecatalog() {
+        let mut snap = hosting_vpc();
+        let mut studio = endpoint("vpce-studio", "studio", "Interface");
+        studio.service_name = "aws.sagemaker.us-east-1.studio".into();
+        snap.endpoints.extend([
+            studio,
+            endpoint("vpce-sts", "sts", "Interface"),
+            endpoint("vpce-logs", "logs", "Interface"),
+        ]);
+        let domain: BTreeSet<&str> = catalog::studio_services(true, false)
+            .iter()
+            .map(|s| s.short_name)
+            .collect();
+        let found: BTreeSet<&str> = snap
+            .endpoints
+            .iter()
+            .filter_map(|e| {
+                catalog::SERVICES
+                    .iter()
+                    .find(|s| s.service_name("us-east-1") == e.service_name)
+            })
+            .map(|s| s.short_name)
+            .collect();
+        assert_eq!(found, domain, "the VPC holds what the domain makes");
+        let inputs = Inputs {
+            vpc_id: "vpc-1".into(),
+            workloads: Some(vec!["studio_vpc_only".into(), "studio_projects".into()]),
+            ..Inputs::default()
+        };
+        let report = check(&snap, &inputs).unwrap();
+        let vpc_only = &report.results["studio_vpc_only"];
+        assert_eq!(vpc_only.problems, vec![]);
+        assert!(vpc_only.private);
+        let projects = &report.results["studio_projects"];
+        let missing: Vec<(&str, &str)> = projects
+            .problems
+            .iter()
+            .map(|p| (p.check.as_str(), p.subject.as_str()))
+            .collect();
+        assert_eq!(missing, vec![("endpoint", "servicecatalog")]);
+        assert!(
+            projects.problems[0]
+                .fix
+                .contains("set projects = true on the sagemaker_studio_domain"),
+            "{}",
+            projects.problems[0].fix
+        );
     }
 
     #[test]

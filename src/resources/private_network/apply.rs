@@ -8,7 +8,7 @@
 //! network left; an update finds what the state records. Every path ends
 //! with the state AWS reports — the partial state on error.
 
-use super::checks::{check_again, recall_facts, Known, Network, RemoteInputs};
+use super::checks::{self, check_again, recall_facts, Known, Network, RemoteInputs};
 use super::plan::fill_defaults;
 use super::refresh::{observe_with, owned, with_observed};
 use super::state::{
@@ -140,13 +140,27 @@ fn reserve_unique(env: &Env<'_>, want: &Desired, network: &Network) -> Result<()
         }
     }
     reserve(&keys, &env.owner.id).map_err(|(what, other)| {
+        let holder = checks::owner_resource(&other);
+        let studio = crate::resources::studio_domain::state::TYPE_NAME;
+        let fix = if checks::for_domain(&env.owner) || holder.starts_with(studio) {
+            // A network and a domain (or two domains): the network first,
+            // and the domains reuse its endpoints.
+            format!(
+                "When both are in one configuration, make the network first: add depends_on = \
+                 [sagemaker_private_network.NAME] to the {studio} (a domain reuses the endpoints that exist \
+                 when it is planned), then run terraform apply again."
+            )
+        } else {
+            "Run terraform apply again: its plan then names the conflict and the fix \
+             (private_dns_enabled = false, or services without s3); or order the two with depends_on."
+                .to_owned()
+        };
         Diagnostics::from_attribute_error(
             AttrPath::root("services"),
             "Another resource of this apply makes the same endpoint",
             format!(
-                "{other}, applied at the same time, is making {what}, and AWS allows only one. Nothing was \
-                 made here. Run terraform apply again: its plan then names the conflict and the fix \
-                 (private_dns_enabled = false, or services without s3); or order the two with depends_on."
+                "The {holder}, applied at the same time, is making {what}, and AWS allows only one. Nothing \
+                 was made here. {fix}"
             ),
         )
     })

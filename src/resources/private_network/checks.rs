@@ -608,8 +608,15 @@ fn check_conflicts(
                 Claim::Mine => continue,
                 Claim::Unfinished if inputs.creating => continue,
                 Claim::Other(owner) if inputs.replaces(&owner) => continue,
-                Claim::Other(owner) => taken_by_other(existing, spec, inputs.vpc_id, &owner),
-                Claim::Unfinished => taken_by_other(existing, spec, inputs.vpc_id, "an unfinished create"),
+                Claim::Other(owner) => taken_by_other(existing, spec, inputs, Some(&owner)),
+                Claim::Unfinished => taken_by_other(existing, spec, inputs, None),
+                Claim::Unmanaged if for_domain(inputs.owner) => format!(
+                    "VPC endpoint {} already serves {} with private DNS in {}, made outside this provider \
+                     after this sagemaker_studio_domain was planned; AWS would reject a second one (conflicting \
+                     DNS domain). Run terraform apply again: the domain's plan then reuses {} (its security \
+                     groups must admit TCP 443 from the domain).",
+                    existing.id, spec.short_name, inputs.vpc_id, existing.id
+                ),
                 Claim::Unmanaged => format!(
                     "VPC endpoint {} already serves {} with private DNS in {}; AWS would reject a second one \
                      (conflicting DNS domain). Import the VPC into this resource (terraform import), delete {}, \
@@ -672,21 +679,111 @@ fn is_s3_gateway(endpoint: &VpcEndpoint) -> bool {
         && !endpoint.is_gone()
 }
 
+/// The resource of this provider that owns objects tagged with owner
+/// `owner`, as users write it: a Studio domain's endpoints carry its
+/// instance id plus `/endpoints` ([`Owner::part`]), a network's its
+/// instance id. E.g. `sagemaker_studio_domain (owner my-domain/3f…)`.
+pub fn owner_resource(owner: &str) -> String {
+    let part = format!(
+        "/{}",
+        crate::resources::studio_domain::state::ENDPOINTS_PART
+    );
+    match owner.strip_suffix(&part) {
+        Some(domain) => format!("{} (owner {domain})", studio_type()),
+        None => format!("{} (owner {owner})", super::state::TYPE_NAME),
+    }
+}
+
+fn studio_type() -> &'static str {
+    crate::resources::studio_domain::state::TYPE_NAME
+}
+
+/// True when `owner` is a Studio domain's endpoints part (these checks run
+/// for the endpoints a `sagemaker_studio_domain` makes), not a network.
+pub fn for_domain(owner: &Owner) -> bool {
+    owner
+        .identity
+        .strip_prefix(studio_type())
+        .is_some_and(|rest| rest.starts_with('/'))
+}
+
 /// Why an endpoint of another instance of this provider blocks this one,
-/// and the ways out.
-fn taken_by_other(existing: &VpcEndpoint, spec: &ServiceSpec, vpc_id: &str, owner: &str) -> String {
-    format!(
-        "VPC endpoint {} already serves {} with private DNS in {vpc_id}, and it belongs to another \
-         sagemaker_private_network (owner {owner}): another workspace or resource, or the instance this one \
-         replaces with create_before_destroy. AWS allows one private-DNS endpoint per service in a VPC, and \
-         this provider never takes over what another Terraform state owns. Use that network (one per VPC), or \
-         set private_dns_enabled = false here — and, since that network also routes S3, list your services \
-         without s3 (e.g. [\"sagemaker_api\", \"sagemaker_runtime\"] instead of \"hosting\"). When replacing \
-         it: remove create_before_destroy, and if \
-         Terraform kept the old one as a deposed object, run terraform destroy -target on this resource, then \
-         terraform apply.",
-        existing.id, spec.short_name
-    )
+/// and the ways out — worded for the resource asking (a network, or a
+/// Studio domain's endpoints) and the one that owns it (`owner`, its owner
+/// tag; `None` for an unfinished create of the same identity).
+fn taken_by_other(
+    existing: &VpcEndpoint,
+    spec: &ServiceSpec,
+    inputs: &RemoteInputs<'_>,
+    owner: Option<&str>,
+) -> String {
+    let asker = if for_domain(inputs.owner) {
+        studio_type()
+    } else {
+        super::state::TYPE_NAME
+    };
+    let (whose, owned_by_domain) = match owner {
+        Some(owner) => {
+            let holder = owner_resource(owner);
+            let by_domain = holder.starts_with(studio_type());
+            let same_type = holder.starts_with(asker);
+            (
+                format!("{} {holder}", if same_type { "another" } else { "a" }),
+                by_domain,
+            )
+        }
+        None => (
+            format!("an unfinished create of a {asker} with the same identity"),
+            asker == studio_type(),
+        ),
+    };
+    let head = format!(
+        "VPC endpoint {} already serves {} with private DNS in {}, and it belongs to {whose}. AWS allows one \
+         private-DNS endpoint per service in a VPC, and this provider never takes over what another \
+         Terraform state or resource owns.",
+        existing.id, spec.short_name, inputs.vpc_id
+    );
+    let service = spec.short_name;
+    let fix = match (asker == studio_type(), owned_by_domain) {
+        // A network meets another network's endpoint.
+        (false, false) => "It is another workspace or resource, or the instance this one replaces with \
+             create_before_destroy. Use that network (one per VPC), or set private_dns_enabled = false here — \
+             and, since that network also routes S3, list your services without s3 (e.g. [\"sagemaker_api\", \
+             \"sagemaker_runtime\"] instead of \"hosting\"). When replacing it: remove create_before_destroy, \
+             and if Terraform kept the old one as a deposed object, run terraform destroy -target on this \
+             resource, then terraform apply."
+            .to_owned(),
+        // A network meets a domain's endpoint.
+        (false, true) => format!(
+            "Leave {service} out of services here (that endpoint already serves the VPC; for a preset, list \
+             its other services), or set private_dns_enabled = false here. For the domain to use this \
+             network's endpoints instead, the network must exist before the domain is created (a domain \
+             keeps the endpoints it made): in one configuration, add depends_on = \
+             [sagemaker_private_network.NAME] to the {}.",
+            studio_type()
+        ),
+        // A domain's endpoints meet a network's endpoint: made after the
+        // domain's plan, which found none (the two raced in one apply).
+        (true, false) => format!(
+            "This domain's plan found no endpoint for {service} and planned its own; the network made one \
+             since (two resources of one configuration are applied at the same time unless ordered). When \
+             both are in one configuration, add depends_on = [sagemaker_private_network.NAME] to this \
+             {}; then run terraform apply again: the plan reuses {} (its group must admit TCP 443 from \
+             the domain: the network's default, the VPC's CIDR, does).",
+            studio_type(),
+            existing.id
+        ),
+        // Two domains' endpoints.
+        (true, true) => format!(
+            "Run terraform apply again: this domain's plan then reuses {} — but a domain's endpoints admit \
+             only that domain, so for several domains in one VPC serve the endpoints from one \
+             sagemaker_private_network (services = [\"studio_vpc_only\"]) and add depends_on = \
+             [sagemaker_private_network.NAME] to each {}.",
+            existing.id,
+            studio_type()
+        ),
+    };
+    format!("{head} {fix}")
 }
 
 async fn check_route_tables(
@@ -758,6 +855,102 @@ mod tests {
         let mut diags = Diagnostics::new();
         validate(config, &mut diags);
         diags.iter().map(|d| d.summary.clone()).collect()
+    }
+
+    /// The conflict a network or a Studio domain's endpoints (`asker`)
+    /// meets on an api endpoint with owner tag `owner`.
+    fn conflict(asker: &Owner, owner: &str) -> String {
+        let endpoint = VpcEndpoint {
+            id: "vpce-taken".into(),
+            vpc_id: "vpc-1".into(),
+            service_name: "com.amazonaws.us-east-1.sagemaker.api".into(),
+            endpoint_type: "Interface".into(),
+            state: "available".into(),
+            private_dns_enabled: true,
+            tags: BTreeMap::from([
+                (
+                    "ManagedBy".to_owned(),
+                    "terraform-provider-sagemaker".to_owned(),
+                ),
+                ("sagemaker:owner".to_owned(), owner.to_owned()),
+            ]),
+            subnet_ids: Vec::new(),
+            security_group_ids: Vec::new(),
+            route_table_ids: Vec::new(),
+            network_interface_ids: Vec::new(),
+            policy_document: None,
+            dns_names: Vec::new(),
+            creation_timestamp: None,
+            failure_reason: None,
+        };
+        let services = [catalog::service("sagemaker_api").unwrap()];
+        let inputs = RemoteInputs {
+            vpc_id: "vpc-1",
+            subnet_ids: &[],
+            allowed_groups: &[],
+            services: &services,
+            private_dns: true,
+            route_table_ids: None,
+            owner: asker,
+            creating: true,
+            recorded: &[],
+            in_state: None,
+        };
+        let mut diags = Diagnostics::new();
+        check_conflicts(&inputs, &[endpoint], "us-east-1", &mut diags);
+        let details: Vec<String> = diags.iter().map(|d| d.detail.clone()).collect();
+        assert_eq!(details.len(), 1, "{details:?}");
+        details[0].clone()
+    }
+
+    fn network() -> Owner {
+        Owner::planned(super::super::state::TYPE_NAME, "vpc-1")
+    }
+
+    fn domain_endpoints() -> Owner {
+        let studio = crate::resources::studio_domain::state::TYPE_NAME;
+        Owner::planned(studio, "team-a").part("endpoints")
+    }
+
+    /// Regression (trial #5): a Studio domain whose endpoints meet a
+    /// network's is told about the domain's fix (depends_on), not the
+    /// network's attribute it does not have.
+    #[test]
+    fn a_domain_meeting_a_networks_endpoint_is_told_to_depend_on_the_network() {
+        let text = conflict(&domain_endpoints(), "vpc-1/0a1b");
+        assert!(
+            text.contains("belongs to a sagemaker_private_network (owner vpc-1/0a1b)")
+                && text.contains(
+                    "depends_on = [sagemaker_private_network.NAME] to this sagemaker_studio_domain"
+                )
+                && !text.contains("private_dns_enabled"),
+            "{text}"
+        );
+    }
+
+    /// Regression (trial #5): a network meeting a domain's endpoint names
+    /// the domain as the owner, not "another sagemaker_private_network".
+    #[test]
+    fn a_network_meeting_a_domains_endpoint_names_the_domain() {
+        let text = conflict(&network(), "team-a/9f8e/endpoints");
+        assert!(
+            text.contains("belongs to a sagemaker_studio_domain (owner team-a/9f8e)")
+                && !text.contains("Use that network")
+                && text.contains("Leave sagemaker_api out of services here"),
+            "{text}"
+        );
+        let text = conflict(&network(), "vpc-1/0a1b");
+        assert!(
+            text.contains("another sagemaker_private_network (owner vpc-1/0a1b)")
+                && text.contains("private_dns_enabled = false here"),
+            "{text}"
+        );
+        let text = conflict(&domain_endpoints(), "team-b/77/endpoints");
+        assert!(
+            text.contains("belongs to another sagemaker_studio_domain (owner team-b/77)")
+                && !text.contains("private_dns_enabled"),
+            "{text}"
+        );
     }
 
     #[test]

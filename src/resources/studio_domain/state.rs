@@ -125,14 +125,7 @@ impl Desired {
         if self.network_access != "VpcOnly" {
             return Vec::new();
         }
-        let mut names = vec!["sagemaker_api", "sagemaker_runtime", "studio", "s3"];
-        if self.sdk_training {
-            names.extend(["sts", "logs"]);
-        }
-        if self.projects {
-            names.push("servicecatalog");
-        }
-        names.into_iter().filter_map(catalog::service).collect()
+        catalog::studio_services(self.sdk_training, self.projects)
     }
 
     /// The tags of profile `profile`: the resource's, overridden by its own.
