@@ -16,7 +16,7 @@ use crate::aws::ec2::find::{find_security_groups_by_tag, SecurityGroup};
 use crate::aws::ec2::groups::{delete_group, ensure_group, sync_group, WantedGroup};
 use crate::aws::ownership::{Claim, CREATING_KEY, OWNER_KEY};
 use crate::aws::sagemaker::sync_tags;
-use crate::aws::studio::{self, DomainUpdate, NewDomain};
+use crate::aws::studio::{self, DomainUpdate, NewDomain, Until};
 use crate::framework::{ApplyResult, AttrPath, Diagnostics};
 use crate::resources::common::{string_map, text};
 use crate::resources::composite::applier::{Applier, Step, StepError};
@@ -271,7 +271,7 @@ async fn domain_stage(
         }
     };
     let work = async {
-        studio::wait_domain(sagemaker, &id, false, timeout, cancel)
+        studio::wait_domain(sagemaker, &id, Until::Updatable, timeout, cancel)
             .await
             .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
         let Some(domain) = studio::find_domain(sagemaker, &id).await? else {
@@ -280,26 +280,29 @@ async fn domain_stage(
                  again to make it anew."
             )));
         };
+        // After a failed update, AWS's way out is to update again: every
+        // setting is sent, changed or not.
+        let again = domain.status == "Update_Failed";
         let mut update = DomainUpdate::default();
         let (now, then): (BTreeSet<&String>, BTreeSet<&String>) = (
             domain.subnet_ids.iter().collect(),
             want.subnet_ids.iter().collect(),
         );
-        if now != then {
+        if again || now != then {
             update.subnet_ids = Some(want.subnet_ids.clone());
         }
-        if domain.network_access != want.network_access {
+        if again || domain.network_access != want.network_access {
             update.network_access = Some(want.network_access.clone());
         }
-        if domain.execution_role != want.execution_role {
+        if again || domain.execution_role != want.execution_role {
             update.execution_role = Some(want.execution_role.clone());
         }
-        if domain.security_groups != groups {
+        if again || domain.security_groups != groups {
             update.security_groups = Some(groups.clone());
         }
         if !update.is_empty() {
             studio::update_domain(sagemaker, &domain, &update).await?;
-            studio::wait_domain(sagemaker, &id, false, timeout, cancel)
+            studio::wait_domain(sagemaker, &id, Until::InService, timeout, cancel)
                 .await
                 .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
         }
@@ -395,7 +398,7 @@ async fn profiles_stage<'a>(
         steps.push(Step::new(
             format!("removing user profile {name}"),
             async move {
-                remove_profile(env, domain_id, &name).await?;
+                super::delete::remove_profile(env, domain_id, &name).await?;
                 Ok((name, None))
             },
         ));
@@ -414,19 +417,35 @@ async fn profiles_stage<'a>(
             format!("user profile {}", profile.name),
             async move {
                 let name = profile.name.as_str();
-                if !exists {
-                    studio::create_user_profile(sagemaker, domain_id, name, (role, &groups), &tags)
-                        .await?;
-                } else if let Some(found) =
+                let found = if exists {
                     studio::find_user_profile(sagemaker, domain_id, name).await?
-                {
+                } else {
+                    None
+                };
+                let found = match found {
+                    // A failed profile cannot be used or updated: AWS's way
+                    // out is to delete it and create it again.
+                    Some(p) if p.status == "Failed" => {
+                        super::delete::remove_profile(env, domain_id, name).await?;
+                        None
+                    }
+                    other => other,
+                };
+                if let Some(found) = found {
                     let runs_as = found
                         .execution_role
                         .as_deref()
                         .or(Some(&want.execution_role));
-                    if runs_as != role || found.security_groups != groups {
+                    // After a failed update, AWS's way out is to update again.
+                    let again = found.status == "Update_Failed";
+                    if again || runs_as != role || found.security_groups != groups {
                         studio::wait_user_profile(
-                            sagemaker, domain_id, name, false, timeout, cancel,
+                            sagemaker,
+                            domain_id,
+                            name,
+                            Until::Updatable,
+                            timeout,
+                            cancel,
                         )
                         .await
                         .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
@@ -440,10 +459,20 @@ async fn profiles_stage<'a>(
                         &tags,
                     )
                     .await?;
+                } else {
+                    studio::create_user_profile(sagemaker, domain_id, name, (role, &groups), &tags)
+                        .await?;
                 }
-                studio::wait_user_profile(sagemaker, domain_id, name, false, timeout, cancel)
-                    .await
-                    .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
+                studio::wait_user_profile(
+                    sagemaker,
+                    domain_id,
+                    name,
+                    Until::InService,
+                    timeout,
+                    cancel,
+                )
+                .await
+                .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
                 let found = studio::find_user_profile(sagemaker, domain_id, name).await?;
                 Ok((name.to_owned(), found.map(|p| p.arn)))
             },
@@ -470,18 +499,6 @@ pub fn describe_owner(name: &str, claim: &Claim) -> String {
         Claim::Other(owner) if !owner.is_empty() => format!("{name} (owner {owner})"),
         _ => format!("{name} (made outside this provider)"),
     }
-}
-
-/// Deletes the profile `name`: its apps first (waited), then the profile
-/// (waited until gone).
-pub async fn remove_profile(env: &Env<'_>, domain_id: &str, name: &str) -> Result<(), StepError> {
-    let sagemaker = &env.clients.sagemaker;
-    let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
-    super::delete::delete_apps(env, domain_id, Some(name)).await?;
-    studio::delete_user_profile(sagemaker, domain_id, name).await?;
-    studio::wait_user_profile(sagemaker, domain_id, name, true, timeout, cancel)
-        .await
-        .map_err(|e| StepError::unless_stopped(env.ctx, e))
 }
 
 /// Deletes the groups of profiles no longer configured.
