@@ -1,17 +1,19 @@
 //! Applying `sagemaker_studio_domain`, in stages: the account checks again,
 //! the domain's and the users' security groups, the endpoints this domain
 //! makes (the private network's own apply, under the domain's owner part:
-//! one implementation for both), the domain (waited `InService`), the user
-//! profiles (each waited), then the groups of removed profiles. Every path
+//! one implementation for both) — additions only —, the domain (waited
+//! `InService`), the user profiles (each waited), the endpoint removals the
+//! domain no longer needs ([`super::endpoint_order`]), then the groups of
+//! removed profiles. Every path
 //! ends with the state AWS reports — the partial state on error.
 
 use super::checks::{check_remote, Facts, Stage};
-use super::network;
 use super::refresh::observe;
 use super::state::{
     desired, domain_rule_lines, group_name, group_part, string_map_value, user_group_description,
     user_group_part, user_rule_lines, Desired, DOMAIN_GROUP_DESCRIPTION,
 };
+use super::{endpoint_order, network};
 use crate::aws::ec2::find::{find_security_groups_by_tag, SecurityGroup};
 use crate::aws::ec2::groups::{delete_group, ensure_group, sync_group, WantedGroup};
 use crate::aws::ownership::{Claim, CREATING_KEY, OWNER_KEY};
@@ -89,20 +91,33 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
     state.set_attribute("security_group_id", Value::String(domain_group.clone()));
     let users = user_groups_stage(env, &mut applier, (&want, &facts, creating), &groups).await;
     state.set_attribute("user_security_group_ids", string_map_value(&users));
-    if applier.going() {
-        let (entries, group) =
-            network::converge(env, &mut applier, &want, &facts, prior, &domain_group).await;
+    let set_endpoints = |state: &mut Value, (entries, group): (_, Option<String>)| {
         state.set_attribute("endpoints", Value::Map(entries));
         state.set_attribute(
             "endpoint_security_group_id",
             group.map_or(Value::Null, Value::String),
         );
+    };
+    // Endpoints the domain will need come before it changes; what it no
+    // longer needs goes once it has changed.
+    let mut removals_left = false;
+    if applier.going() {
+        let (entries, group, left) =
+            endpoint_order::add(env, &mut applier, &want, &facts, prior, &domain_group).await;
+        set_endpoints(&mut state, (entries, group));
+        removals_left = left;
     }
     let domain_id = domain_stage(env, &mut applier, &want, &facts, prior, &domain_group).await;
     if let Some(id) = &domain_id {
         state.set_attribute("domain_id", Value::String(id.clone()));
         let arns = profiles_stage(env, &mut applier, &want, prior, id, &users).await;
         state.set_attribute("user_profile_arns", string_map_value(&arns));
+    }
+    if removals_left && applier.going() {
+        let before = state.clone();
+        let done =
+            network::converge(env, &mut applier, &want, &facts, &before, &domain_group).await;
+        set_endpoints(&mut state, done);
     }
     if applier.going() {
         remove_old_user_groups(env, &mut applier, prior, &users).await;
