@@ -16,8 +16,11 @@ Deleting → gone (apps: Deleting → Deleted), each after the resource's delay.
 The delay is the launcher's setting (`SAGEMAKER_STUDIO_PENDING_SECONDS`, apps
 `SAGEMAKER_STUDIO_APP_PENDING_SECONDS`), or the create call's tag
 `emulator:delay-seconds`; a create tagged `emulator:fail-reason` ends Failed
-with that FailureReason. Transitions are applied when the account is next
-called, so nothing runs in the background.
+with that FailureReason. As a test control, AddTags of `emulator:fail-reason`
+(or `emulator:update-fail-reason`) on an existing domain, profile or space
+puts it in Failed (Update_Failed) at once, without keeping the tag.
+Transitions are applied when the account is next called, so nothing runs in
+the background.
 
 Every behaviour names the API-reference fact it follows; "Assumed" marks what
 AWS does not document. emulator/README.md lists them all.
@@ -42,6 +45,11 @@ import home_efs
 
 DELAY_TAG = "emulator:delay-seconds"
 FAIL_TAG = "emulator:fail-reason"
+# Test controls, read from AddTags on an existing domain, profile or space
+# and not kept as tags: FAIL_TAG puts it in Failed, UPDATE_FAIL_TAG in
+# Update_Failed, each with the tag's value as FailureReason.
+UPDATE_FAIL_TAG = "emulator:update-fail-reason"
+CONTROL_TAGS = {FAIL_TAG: "Failed", UPDATE_FAIL_TAG: "Update_Failed"}
 # UserSettings.SecurityGroups: at most 5, but "SageMaker AI adds a security
 # group to allow NFS traffic … the number of security groups that you can
 # specify is one less than the maximum number shown".
@@ -121,8 +129,15 @@ class _Resource:
             return False
         if self.status == "Pending" and self.fail_reason:
             then, self.failure_reason = "Failed", self.fail_reason
+        elif then == "InService":
+            self.failure_reason = None  # a successful update clears an earlier failure
         self.status = then
         return True
+
+    def fail(self, status: str, reason: str) -> None:
+        """The test control: `status` (Failed, Update_Failed) now, with `reason`."""
+        self.status, self._then, self.failure_reason = status, None, reason
+        self.last_modified_time = utcnow()
 
 
 class Domain(_Resource):
@@ -264,7 +279,15 @@ class Space(_Resource):
             CreationTime=self.creation_time,
             LastModifiedTime=self.last_modified_time,
             SpaceDisplayName=self.display_name,
+            # ListSpaces SpaceDetails: OwnershipSettingsSummary and
+            # SpaceSharingSettingsSummary, the owner and the sharing type.
+            OwnershipSettingsSummary=_summary_of(self.ownership, "OwnerUserProfileName"),
+            SpaceSharingSettingsSummary=_summary_of(self.sharing, "SharingType"),
         )
+
+    def owner(self) -> str | None:
+        """The profile that owns the space (a private space), if any."""
+        return (self.ownership or {}).get("OwnerUserProfileName")
 
 
 class App(_Resource):
@@ -419,6 +442,7 @@ def update_domain(self: SageMakerResponse) -> ActionResult:
         "VpcId",
     )
     _require_settled(domain, f"Domain {domain.id}")
+    _require_not_failed(domain, f"Domain {domain.id}")
     running = _apps_of(studio, domain.id, statuses=ACTIVE_APPS)
 
     access, vpc_id, subnet_ids = p.get("AppNetworkAccessType"), p.get("VpcId"), p.get("SubnetIds")
@@ -592,6 +616,7 @@ def update_user_profile(self: SageMakerResponse) -> ActionResult:
     backend, studio = _state(self)
     profile = _profile(studio, self._get_param("DomainId"), self._get_param("UserProfileName"))
     _require_settled(profile, f"User profile {profile.name}")
+    _require_not_failed(profile, f"User profile {profile.name}")
     settings = self._get_param("UserSettings")
     if settings is not None:
         merged = {**profile.user_settings, **settings}  # assumed: merged key by key
@@ -612,6 +637,20 @@ def delete_user_profile(self: SageMakerResponse) -> ActionResult:
     if apps:
         raise ResourceInUseException(
             f"User profile {profile.name} has apps {_names(apps)}: delete them first."
+        )
+    # Developer guide, "Remove user profiles": "All apps launched by a user
+    # profile and all spaces owned by the user profile must be deleted to
+    # delete the user profile." The code and wording are assumed, modelled
+    # on the answer AWS gives for apps ("Unable to delete UserProfile [arn]
+    # because App(s) are associated with it.", amazon-sagemaker-feedback #113).
+    owned = sorted(
+        s.name
+        for s in studio.spaces.values()
+        if s.domain_id == profile.domain_id and (s.owner() or "").lower() == profile.name.lower()
+    )
+    if owned:
+        raise ResourceInUseException(
+            f"Unable to delete UserProfile [{profile.arn}] because Space(s) {owned} are associated with it."
         )
     profile._move("Deleting", GONE)
     return EmptyResult()
@@ -649,6 +688,11 @@ def create_space(self: SageMakerResponse) -> ActionResult:
     domain = _ready_domain(backend, p["DomainId"])
     if (domain.id, p["SpaceName"]) in studio.spaces:
         raise ResourceInUseException(f"Space {p['SpaceName']} already exists in domain {domain.id}.")
+    # OwnershipSettings.OwnerUserProfileName: "The user profile who is the
+    # owner of the space." Assumed: a profile of the domain (ResourceNotFound).
+    owner = (p.get("OwnershipSettings") or {}).get("OwnerUserProfileName")
+    if owner:
+        _profile(studio, domain.id, owner)
     space = Space(domain, self.current_account, self.region, p)
     studio.spaces[(domain.id, space.name)] = space
     return ActionResult({"SpaceArn": space.arn})
@@ -760,7 +804,14 @@ def add_tags(self: SageMakerResponse) -> ActionResult:
     resource = _tagged(self)
     if resource is None:
         return _original_tag_actions["add_tags"](self)
-    resource.tags = _merge_tags(resource.tags, self._get_param("Tags") or [])
+    tags = self._get_param("Tags") or []
+    controls = [t for t in tags if t.get("Key") in CONTROL_TAGS]
+    if controls and isinstance(resource, App):
+        raise ValidationError(f"{', '.join(CONTROL_TAGS)} are test controls for domains, profiles and spaces.")
+    for control in controls:  # the test control: a failure now, not a tag
+        resource.fail(CONTROL_TAGS[control["Key"]], control.get("Value") or "")
+    kept = [t for t in tags if t.get("Key") not in CONTROL_TAGS]
+    resource.tags = _merge_tags(resource.tags, kept)
     return ActionResult({"Tags": resource.tags})
 
 
@@ -903,6 +954,17 @@ def _names(apps: list[App]) -> list[str]:
     return sorted(f"{a.user_profile_name or a.space_name}/{a.type}/{a.name} ({a.status})" for a in apps)
 
 
+def _require_not_failed(resource: _Resource, what: str) -> None:
+    """Developer guide, "Amazon SageMaker AI domain entities and statuses": a
+    Failed domain or profile is deleted and created again, never updated
+    (after Update_Failed, updating again is the way out). Assumed:
+    ValidationException."""
+    if resource.status == "Failed":
+        raise ValidationError(
+            f"{what} is Failed ({resource.failure_reason}): it cannot be updated; delete it and create it again."
+        )
+
+
 def _require_settled(resource: _Resource, what: str) -> None:
     """Assumed: AWS refuses to update or delete a resource mid-transition."""
     if resource.status in ("Pending", "Updating", "Deleting"):
@@ -970,6 +1032,12 @@ def _page(response: SageMakerResponse, items: list[Any]) -> tuple[list[Any], str
         raise ValidationError(f"Invalid NextToken {token}.")
     end = start + size
     return items[start:end], (str(end) if end < len(items) else None)
+
+
+def _summary_of(settings: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
+    """`{key: value}` from `settings`, or None when it has no such key."""
+    value = (settings or {}).get(key)
+    return None if value is None else {key: value}
 
 
 def _tag(tags: list[dict[str, str]], key: str) -> str | None:

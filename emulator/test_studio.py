@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 HERE = Path(__file__).resolve().parent
 DELAY = "emulator:delay-seconds"
 FAIL = "emulator:fail-reason"
+UPDATE_FAIL = "emulator:update-fail-reason"
 ROLE = "arn:aws:iam::123456789012:role/studio"
 
 
@@ -287,6 +288,48 @@ class DomainTest(StudioCase):
         self.sm.delete_domain(DomainId=domain_id)  # a failed domain can be deleted
         self.assert_error("ResourceNotFound", self.domain, domain_id)
 
+    def test_control_fails_an_existing_domain_which_then_cannot_be_updated(self) -> None:
+        domain_id = self.create_domain(tags={"team": "ml"})
+        arn = self.domain(domain_id)["DomainArn"]
+        self.sm.add_tags(ResourceArn=arn, Tags=[{"Key": FAIL, "Value": "KMS key disabled"}])
+        domain = self.domain(domain_id)
+        self.assertEqual((domain["Status"], domain["FailureReason"]), ("Failed", "KMS key disabled"))
+        self.assertEqual(self.sm.list_domains()["Domains"][0]["Status"], "Failed")
+        # A control, not a tag: the provider sees no tag it did not set.
+        self.assertEqual(self.sm.list_tags(ResourceArn=arn)["Tags"], [{"Key": "team", "Value": "ml"}])
+        self.assert_error(  # "Delete the failed domain and recreate the domain"
+            "ValidationException",
+            self.sm.update_domain,
+            DomainId=domain_id,
+            DefaultUserSettings={"ExecutionRole": ROLE},
+            match="cannot be updated",
+        )
+        self.assert_error("ResourceInUse", self.create_profile, domain_id)  # not usable
+        self.sm.delete_domain(DomainId=domain_id)
+        self.assert_error("ResourceNotFound", self.domain, domain_id)
+
+    def test_control_update_failed_domain_is_updated_again(self) -> None:
+        domain_id = self.create_domain()
+        arn = self.domain(domain_id)["DomainArn"]
+        self.sm.add_tags(ResourceArn=arn, Tags=[{"Key": UPDATE_FAIL, "Value": "role not assumable"}])
+        domain = self.domain(domain_id)
+        self.assertEqual((domain["Status"], domain["FailureReason"]), ("Update_Failed", "role not assumable"))
+        self.create_profile(domain_id)  # still usable
+        # "Call the UpdateDomain API after fixing the error mentioned in FailureReason."
+        self.sm.update_domain(DomainId=domain_id, DefaultUserSettings={"ExecutionRole": ROLE})
+        domain = self.domain(domain_id)
+        self.assertEqual(domain["Status"], "InService")
+        self.assertNotIn("FailureReason", domain)
+
+    def test_control_is_refused_on_an_app(self) -> None:
+        domain_id = self.create_domain()
+        self.create_profile(domain_id)
+        self.plant_app(domain_id)
+        arn = self.describe_app(domain_id)["AppArn"]
+        self.assert_error(
+            "ValidationException", self.sm.add_tags, ResourceArn=arn, Tags=[{"Key": FAIL, "Value": "x"}]
+        )
+
     def test_domain_not_deletable_while_profiles_or_spaces_exist(self) -> None:
         domain_id = self.create_domain()
         self.create_profile(domain_id)
@@ -539,6 +582,66 @@ class UserProfileTest(StudioCase):
         self.sm.delete_user_profile(DomainId=domain_id, UserProfileName="Alice")
         self.assert_error(
             "ResourceNotFound", self.sm.describe_user_profile, DomainId=domain_id, UserProfileName="Alice"
+        )
+
+    def test_control_fails_a_profile_which_is_deleted_not_updated(self) -> None:
+        domain_id = self.create_domain()
+        self.create_profile(domain_id)
+        describe = lambda: self.sm.describe_user_profile(  # noqa: E731
+            DomainId=domain_id, UserProfileName="alice"
+        )
+        arn = describe()["UserProfileArn"]
+        self.sm.add_tags(ResourceArn=arn, Tags=[{"Key": UPDATE_FAIL, "Value": "bad role"}])
+        self.assertEqual((describe()["Status"], describe()["FailureReason"]), ("Update_Failed", "bad role"))
+        self.sm.update_user_profile(DomainId=domain_id, UserProfileName="alice", UserSettings={})
+        self.assertEqual(describe()["Status"], "InService")
+        self.assertNotIn("FailureReason", describe())
+
+        self.sm.add_tags(ResourceArn=arn, Tags=[{"Key": FAIL, "Value": "EFS uid taken"}])
+        self.assertEqual((describe()["Status"], describe()["FailureReason"]), ("Failed", "EFS uid taken"))
+        self.assertEqual(self.sm.list_tags(ResourceArn=arn)["Tags"], [])
+        self.assert_error(
+            "ValidationException",
+            self.sm.update_user_profile,
+            DomainId=domain_id,
+            UserProfileName="alice",
+            UserSettings={},
+            match="delete it and create it again",
+        )
+        self.sm.delete_user_profile(DomainId=domain_id, UserProfileName="alice")
+        self.create_profile(domain_id)
+        self.assertEqual(describe()["Status"], "InService")
+
+    def test_private_space_blocks_deleting_its_owner(self) -> None:
+        domain_id = self.create_domain()
+        self.create_profile(domain_id)
+        self.create_profile(domain_id, "bob")
+        self.sm.create_space(
+            DomainId=domain_id,
+            SpaceName="alice-notebooks",
+            OwnershipSettings={"OwnerUserProfileName": "Alice"},  # names are not case sensitive
+            SpaceSharingSettings={"SharingType": "Private"},
+        )
+        listed = self.sm.list_spaces(DomainIdEquals=domain_id)["Spaces"][0]
+        self.assertEqual(listed["OwnershipSettingsSummary"], {"OwnerUserProfileName": "Alice"})
+        self.assertEqual(listed["SpaceSharingSettingsSummary"], {"SharingType": "Private"})
+        message = self.assert_error(
+            "ResourceInUse",
+            self.sm.delete_user_profile,
+            DomainId=domain_id,
+            UserProfileName="alice",
+            match="because Space(s)",
+        )
+        self.assertIn("alice-notebooks", message)
+        self.sm.delete_user_profile(DomainId=domain_id, UserProfileName="bob")  # owns nothing
+        self.sm.delete_space(DomainId=domain_id, SpaceName="alice-notebooks")
+        self.sm.delete_user_profile(DomainId=domain_id, UserProfileName="alice")
+        self.assert_error(  # the owner must be a profile of the domain
+            "ResourceNotFound",
+            self.sm.create_space,
+            DomainId=domain_id,
+            SpaceName="orphan",
+            OwnershipSettings={"OwnerUserProfileName": "nobody"},
         )
 
     def test_statuses_with_a_delay(self) -> None:

@@ -715,6 +715,206 @@ fn a_second_workspace_is_refused_and_a_replacement_makes_a_new_domain() {
     first.destroy_ok();
 }
 
+/// Puts the domain or profile `arn` into `status` (`Failed` or
+/// `Update_Failed`) with `reason`: the emulator's test control
+/// (emulator/README.md), as if SageMaker had failed it.
+fn fail(fx: &Fixture, arn: &str, status: &str, reason: &str) {
+    let key = match status {
+        "Failed" => "emulator:fail-reason",
+        "Update_Failed" => "emulator:update-fail-reason",
+        other => panic!("no control for status {other}"),
+    };
+    let tags = json!([{ "Key": key, "Value": reason }]);
+    sagemaker(fx, "AddTags", json!({ "ResourceArn": arn, "Tags": tags }));
+}
+
+/// The groups of the fixture's VPC but its default one, by name.
+fn group_names(fx: &Fixture) -> BTreeSet<String> {
+    fx.groups()
+        .into_iter()
+        .map(|g| g.name)
+        .filter(|n| n != "default")
+        .collect()
+}
+
+#[test]
+fn a_failed_profile_is_made_again_and_a_failed_domain_replaced_with_the_reason_in_the_plan() {
+    let fx = fixture();
+    let body = format!(
+        "  home_efs_retention = \"Delete\"\n{}",
+        profiles(&["alice", "bob"])
+    );
+    let ws = fx.workspace(&main_tf(&domain_resource(
+        "failing",
+        &[&fx.subnet_a, &fx.subnet_b],
+        &body,
+    )));
+    ws.apply_ok();
+    let out = domain_output(&ws);
+    assert_eq!(out["status"], "InService");
+    assert_eq!(
+        out["user_profile_statuses"],
+        json!({ "alice": "InService", "bob": "InService" })
+    );
+    let domain_id = out["domain_id"].as_str().unwrap().to_owned();
+    let domain_arn = out["arn"].as_str().unwrap().to_owned();
+
+    // A failed profile: an in-place update that makes it again, saying why.
+    let bob_arn = out["user_profile_arns"]["bob"].as_str().unwrap().to_owned();
+    fail(&fx, &bob_arn, "Failed", "EFS uid 200002 is taken");
+    let plan = support::one_line(&ws.plan_ok().combined());
+    assert!(
+        plan.contains("User profile bob failed: it will be made again"),
+        "{plan}"
+    );
+    assert!(plan.contains("EFS uid 200002 is taken"), "{plan}");
+    assert!(
+        plan.contains(r#""bob" = "Failed" -> "InService""#),
+        "{plan}"
+    );
+    assert_eq!(planned_actions(&ws), ["update"]);
+    ws.apply_ok();
+    let bob = sagemaker(
+        &fx,
+        "DescribeUserProfile",
+        json!({ "DomainId": domain_id, "UserProfileName": "bob" }),
+    );
+    assert_eq!(bob["Status"], "InService");
+    assert!(bob.get("FailureReason").is_none(), "{bob}");
+    assert_eq!(domain_output(&ws)["domain_id"], domain_id.as_str());
+    ws.plan_no_changes();
+
+    // A failed update of the domain: updated again, in place.
+    fail(&fx, &domain_arn, "Update_Failed", "role not assumable");
+    let plan = support::one_line(&ws.plan_ok().combined());
+    assert!(
+        plan.contains("The last update of the Studio domain failed: it will be updated again"),
+        "{plan}"
+    );
+    assert!(plan.contains("role not assumable"), "{plan}");
+    assert_eq!(planned_actions(&ws), ["update"]);
+    ws.apply_ok();
+    let described = sagemaker(&fx, "DescribeDomain", json!({ "DomainId": domain_id }));
+    assert_eq!(described["Status"], "InService");
+    ws.plan_no_changes();
+
+    // A failed domain: replaced — the old one and what it left go first.
+    let groups_before = group_names(&fx);
+    fail(&fx, &domain_arn, "Failed", "KMS key disabled");
+    let plan = support::one_line(&ws.plan_ok().combined());
+    assert!(
+        plan.contains("The Studio domain failed: it will be replaced"),
+        "{plan}"
+    );
+    assert!(plan.contains("KMS key disabled"), "{plan}");
+    assert!(
+        plan.contains(r#"status = "Failed" -> (known after apply) # forces replacement"#),
+        "{plan}"
+    );
+    assert_eq!(planned_actions(&ws), ["delete", "create"]);
+    ws.apply_ok();
+    let out = domain_output(&ws);
+    let new_id = out["domain_id"].as_str().unwrap().to_owned();
+    assert_ne!(new_id, domain_id);
+    assert_eq!(out["status"], "InService");
+    assert_eq!(
+        out["user_profile_statuses"],
+        json!({ "alice": "InService", "bob": "InService" })
+    );
+    let domains = sagemaker(&fx, "ListDomains", json!({}));
+    let ids: Vec<&str> = domains["Domains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["DomainId"].as_str())
+        .collect();
+    assert_eq!(ids, [new_id.as_str()], "only the new domain is left");
+    assert_eq!(
+        profile_names(&fx, &new_id),
+        BTreeSet::from(["alice".into(), "bob".into()])
+    );
+    assert_eq!(fx.endpoints().len(), 6, "one endpoint per service, no more");
+    // The same kinds of groups as before: the old NFS groups are gone,
+    // the new domain's are there (and nothing else is doubled).
+    let groups_after = group_names(&fx);
+    assert_eq!(groups_after.len(), groups_before.len(), "{groups_after:?}");
+    assert!(
+        groups_after.iter().all(|n| !n.contains(&domain_id)),
+        "{groups_after:?}"
+    );
+    ws.plan_no_changes();
+    ws.destroy_ok();
+    assert!(fx.endpoints().is_empty());
+    assert!(group_names(&fx).is_empty(), "{:?}", group_names(&fx));
+}
+
+#[test]
+fn removing_a_profile_deletes_its_private_spaces_and_their_apps_first() {
+    let fx = fixture();
+    let config = |names: &[&str]| {
+        main_tf(&domain_resource(
+            "spaced",
+            &[&fx.subnet_a, &fx.subnet_b],
+            &format!("  home_efs_retention = \"Delete\"\n{}", profiles(names)),
+        ))
+    };
+    let ws = fx.workspace(&config(&["alice", "bob"]));
+    ws.apply_ok();
+    let domain_id = domain_output(&ws)["domain_id"].as_str().unwrap().to_owned();
+    // Bob's private space with an app running in it, and a shared space.
+    sagemaker(
+        &fx,
+        "CreateSpace",
+        json!({
+            "DomainId": domain_id, "SpaceName": "bob-notebooks",
+            "OwnershipSettings": { "OwnerUserProfileName": "bob" },
+            "SpaceSharingSettings": { "SharingType": "Private" },
+        }),
+    );
+    sagemaker(
+        &fx,
+        "CreateApp",
+        json!({
+            "DomainId": domain_id, "SpaceName": "bob-notebooks", "AppType": "JupyterLab", "AppName": "default",
+        }),
+    );
+    sagemaker(
+        &fx,
+        "CreateSpace",
+        json!({
+            "DomainId": domain_id, "SpaceName": "team",
+            "SpaceSharingSettings": { "SharingType": "Shared" },
+        }),
+    );
+    let spaces = |fx: &Fixture| -> BTreeSet<String> {
+        sagemaker(fx, "ListSpaces", json!({ "DomainIdEquals": domain_id }))["Spaces"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s["SpaceName"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    ws.write("main.tf", &config(&["alice"]));
+    assert_eq!(planned_actions(&ws), ["update"]);
+    ws.apply_ok();
+    assert_eq!(
+        profile_names(&fx, &domain_id),
+        BTreeSet::from(["alice".into()])
+    );
+    assert_eq!(
+        spaces(&fx),
+        BTreeSet::from(["team".into()]),
+        "bob's private space went with him; the shared one stays"
+    );
+    ws.plan_no_changes();
+
+    // Destroy: the shared space goes too, then the domain.
+    ws.destroy_ok();
+    let domains = sagemaker(&fx, "ListDomains", json!({}));
+    assert_eq!(domains["Domains"].as_array().map(Vec::len), Some(0));
+}
+
 /// AWS calls per operation name, counted.
 fn tally(calls: Vec<String>) -> std::collections::BTreeMap<String, usize> {
     let mut counts = std::collections::BTreeMap::new();

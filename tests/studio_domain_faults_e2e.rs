@@ -317,3 +317,100 @@ fn a_refused_domain_create_keeps_what_was_made_in_state_and_the_next_apply_finis
     ws.destroy_ok();
     assert_nothing_left(&fx, "after destroy");
 }
+
+/// A domain `ordered` on `subnets`, with `sdk_training`, one user,
+/// AWS reached through `settings`.
+fn ordered_config(settings: &str, subnets: &[&str], sdk_training: bool) -> String {
+    let subnets = subnets
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        r#"
+{header}resource "sagemaker_studio_domain" "this" {{
+  name                       = "ordered"
+  subnet_ids                 = [{subnets}]
+  default_execution_role_arn = "{ROLE}"
+  home_efs_retention         = "Delete"
+  sdk_training               = {sdk_training}
+  user_profile {{
+    name = "alice"
+  }}
+}}
+"#,
+        header = provider_header(settings),
+    )
+}
+
+/// The short service names of the endpoints of the fixture's account
+/// (`sts` for `com.amazonaws.us-east-1.sts`) and every subnet they use.
+fn endpoint_services_and_subnets(
+    fx: &Fixture,
+) -> (
+    std::collections::BTreeSet<String>,
+    std::collections::BTreeSet<String>,
+) {
+    let endpoints = fx.endpoints();
+    let services = endpoints
+        .iter()
+        .map(|e| e.service.rsplit('.').next().unwrap_or_default().to_owned())
+        .collect();
+    let subnets = endpoints.iter().flat_map(|e| e.subnets.clone()).collect();
+    (services, subnets)
+}
+
+#[test]
+fn endpoints_the_domain_may_still_use_go_only_after_its_update() {
+    let fx = fixture();
+    let proxy = FaultProxy::start(&moto::shared().endpoint, Config::new(0));
+    let settings = proxy.endpoints_block();
+    let all = [
+        fx.subnet_a.as_str(),
+        fx.subnet_b.as_str(),
+        fx.subnet_c.as_str(),
+    ];
+    let ws = fx.workspace(&ordered_config(&settings, &all, true));
+    ws.apply_ok();
+    let (services, subnets) = endpoint_services_and_subnets(&fx);
+    assert!(
+        services.contains("sts") && services.contains("logs"),
+        "{services:?}"
+    );
+    assert!(subnets.contains(&fx.subnet_c), "{subnets:?}");
+
+    // One subnet and the SDK-training endpoints less, and UpdateDomain
+    // refused: the endpoints and the zone the domain still uses stay.
+    let refusal = ErrorAnswer::client("ValidationException", "Simulated refusal of UpdateDomain");
+    proxy.set_config(Config::new(0).fail_once(FailOnce::new("UpdateDomain", refusal)));
+    let fewer = [fx.subnet_a.as_str(), fx.subnet_b.as_str()];
+    ws.write("main.tf", &ordered_config(&settings, &fewer, false));
+    let output = ws.apply_err();
+    assert!(
+        support::one_line(&output).contains("Simulated refusal"),
+        "{output}"
+    );
+    assert!(proxy.config().fail_once[0].fired());
+    let (services, subnets) = endpoint_services_and_subnets(&fx);
+    assert!(
+        services.contains("sts") && services.contains("logs"),
+        "removed before the domain was updated: {services:?}"
+    );
+    assert!(
+        subnets.contains(&fx.subnet_c),
+        "the zone left before the domain was updated: {subnets:?}"
+    );
+
+    // The next apply updates the domain, then removes what it no longer needs.
+    ws.apply_ok();
+    let (services, subnets) = endpoint_services_and_subnets(&fx);
+    assert!(
+        !services.contains("sts") && !services.contains("logs"),
+        "{services:?}"
+    );
+    assert_eq!(fx.endpoints().len(), 4, "api, runtime, studio, s3");
+    assert!(!subnets.contains(&fx.subnet_c), "{subnets:?}");
+    ws.plan_no_changes();
+    ws.destroy_ok();
+    assert_nothing_left(&fx, "after destroy");
+}

@@ -84,6 +84,29 @@ impl App {
     }
 }
 
+/// A space of a domain, as ListSpaces reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Space {
+    pub name: String,
+    /// `OwnershipSettings.OwnerUserProfileName`: the profile a private
+    /// space belongs to (none for a shared space of the domain).
+    pub owner: Option<String>,
+}
+
+/// What a wait waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Until {
+    /// `InService`.
+    InService,
+    /// `InService`, or `Update_Failed`: usable, and AWS's way out of a
+    /// failed update is to update again ("Call the UpdateDomain API after
+    /// fixing the error mentioned in FailureReason", developer guide,
+    /// "Amazon SageMaker AI domain entities and statuses").
+    Updatable,
+    /// No longer there.
+    Gone,
+}
+
 /// What a new domain is made of.
 pub struct NewDomain<'a> {
     pub name: &'a str,
@@ -556,11 +579,11 @@ pub async fn delete_app(
     }
 }
 
-/// The names of the domain's spaces.
-pub async fn list_space_names(
+/// The domain's spaces, each with the profile that owns it if private.
+pub async fn list_spaces(
     sagemaker: &aws_sdk_sagemaker::Client,
     domain_id: &str,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<Space>, String> {
     let spaces: Vec<_> = sagemaker
         .list_spaces()
         .domain_id_equals(domain_id)
@@ -578,7 +601,15 @@ pub async fn list_space_names(
         })?;
     Ok(spaces
         .iter()
-        .filter_map(|s| s.space_name().map(str::to_owned))
+        .filter_map(|s| {
+            Some(Space {
+                name: s.space_name()?.to_owned(),
+                owner: s
+                    .ownership_settings_summary()
+                    .and_then(|o| o.owner_user_profile_name())
+                    .map(str::to_owned),
+            })
+        })
         .collect())
 }
 
@@ -675,29 +706,28 @@ where
     ))
 }
 
-/// Waits until the domain is `InService` (`Failed`, `Update_Failed`:
-/// an error with AWS's reason) or, with `gone`, no longer exists.
+/// Waits until the domain is where `until` says; `Failed` (and, unless
+/// `until` accepts it, `Update_Failed`) is an error with AWS's reason.
 pub async fn wait_domain(
     sagemaker: &aws_sdk_sagemaker::Client,
     id: &str,
-    gone: bool,
+    until: Until,
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> Result<(), String> {
-    let target = if gone { "be deleted" } else { "be InService" };
-    let what = format!("SageMaker Domain {id} to {target}");
+    let what = format!("SageMaker Domain {id} to {}", until.describe());
     let poll = || async {
-        let Some(domain) = find_domain_status(sagemaker, id).await? else {
-            return Ok(if gone {
-                Poll::Done
-            } else {
-                Poll::Failed("it no longer exists".into())
-            });
-        };
-        Ok(status_poll(&domain.0, domain.1, gone))
+        Ok(match find_domain_status(sagemaker, id).await? {
+            Some((status, reason)) => status_poll(&status, reason, until),
+            None => gone_poll(until),
+        })
     };
-    let schedule = Schedule::settling(if gone { DOMAIN_GONE } else { DOMAIN_READY });
-    wait_for(&what, poll, (&schedule, timeout), cancel).await
+    let ready = if until == Until::Gone {
+        DOMAIN_GONE
+    } else {
+        DOMAIN_READY
+    };
+    wait_for(&what, poll, (&Schedule::settling(ready), timeout), cancel).await
 }
 
 /// The domain's status and failure reason, without its tags; `None` when
@@ -721,18 +751,21 @@ pub async fn find_domain_status(
     }
 }
 
-/// Waits until the user profile is `InService` or, with `gone`, no longer
-/// exists.
+/// Waits until the user profile is where `until` says; `Failed` (and,
+/// unless `until` accepts it, `Update_Failed`) is an error with AWS's
+/// reason.
 pub async fn wait_user_profile(
     sagemaker: &aws_sdk_sagemaker::Client,
     domain_id: &str,
     name: &str,
-    gone: bool,
+    until: Until,
     timeout: Duration,
     cancel: &CancellationToken,
 ) -> Result<(), String> {
-    let target = if gone { "be deleted" } else { "be InService" };
-    let what = format!("SageMaker User Profile {domain_id}/{name} to {target}");
+    let what = format!(
+        "SageMaker User Profile {domain_id}/{name} to {}",
+        until.describe()
+    );
     let poll = || async {
         let described = sagemaker
             .describe_user_profile()
@@ -744,13 +777,9 @@ pub async fn wait_user_profile(
             Ok(p) => Ok(status_poll(
                 p.status().map(|s| s.as_str()).unwrap_or_default(),
                 p.failure_reason().map(str::to_owned),
-                gone,
+                until,
             )),
-            Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(if gone {
-                Poll::Done
-            } else {
-                Poll::Failed("it no longer exists".into())
-            }),
+            Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(gone_poll(until)),
             Err(e) => Err(describe_error(
                 &format!("describing SageMaker User Profile ({domain_id}/{name})"),
                 &e,
@@ -766,9 +795,28 @@ pub async fn wait_user_profile(
     .await
 }
 
-/// A SageMaker status read as progress towards `InService` or, with
-/// `gone`, towards deletion.
-fn status_poll(status: &str, reason: Option<String>, gone: bool) -> Poll {
+impl Until {
+    /// `be InService`, …: the end of "waiting for … to".
+    fn describe(self) -> &'static str {
+        match self {
+            Until::InService => "be InService",
+            Until::Updatable => "be InService or Update_Failed",
+            Until::Gone => "be deleted",
+        }
+    }
+}
+
+/// The poll of an object that is not there.
+fn gone_poll(until: Until) -> Poll {
+    if until == Until::Gone {
+        Poll::Done
+    } else {
+        Poll::Failed("it no longer exists".into())
+    }
+}
+
+/// A SageMaker status read as progress towards `until`.
+fn status_poll(status: &str, reason: Option<String>, until: Until) -> Poll {
     let failed = |status: &str| {
         Poll::Failed(format!(
             "it entered status {status}{}",
@@ -778,11 +826,13 @@ fn status_poll(status: &str, reason: Option<String>, gone: bool) -> Poll {
                 .unwrap_or_default()
         ))
     };
-    match status {
-        "InService" if !gone => Poll::Done,
-        "Failed" | "Update_Failed" if !gone => failed(status),
-        "Delete_Failed" if gone => failed(status),
-        other => Poll::Pending(other.to_owned()),
+    match (status, until) {
+        ("InService", Until::InService | Until::Updatable)
+        | ("Update_Failed", Until::Updatable) => Poll::Done,
+        ("Failed" | "Update_Failed", Until::InService)
+        | ("Failed", Until::Updatable)
+        | ("Delete_Failed", _) => failed(status),
+        (other, _) => Poll::Pending(other.to_owned()),
     }
 }
 
@@ -830,6 +880,41 @@ mod tests {
                 "{minutes} min: {polls} polls"
             );
         }
+    }
+
+    /// A status read towards `until`: "done", "pending" or "failed".
+    fn read(status: &str, until: Until) -> &'static str {
+        match status_poll(status, Some("why".into()), until) {
+            Poll::Done => "done",
+            Poll::Pending(_) => "pending",
+            Poll::Failed(reason) => {
+                assert!(
+                    reason.contains(status) && reason.ends_with(": why"),
+                    "{reason}"
+                );
+                "failed"
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_update_is_usable_a_failed_create_is_not() {
+        use Until::*;
+        let table = [
+            ("InService", ["done", "done", "pending"]),
+            ("Update_Failed", ["failed", "done", "pending"]),
+            ("Failed", ["failed", "failed", "pending"]),
+            ("Delete_Failed", ["failed", "failed", "failed"]),
+            ("Pending", ["pending", "pending", "pending"]),
+            ("Updating", ["pending", "pending", "pending"]),
+            ("Deleting", ["pending", "pending", "pending"]),
+        ];
+        for (status, want) in table {
+            let got = [InService, Updatable, Gone].map(|until| read(status, until));
+            assert_eq!(got, want, "{status}");
+        }
+        assert!(matches!(gone_poll(Gone), Poll::Done));
+        assert!(matches!(gone_poll(Updatable), Poll::Failed(_)));
     }
 
     #[tokio::test(start_paused = true)]

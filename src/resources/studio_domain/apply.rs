@@ -1,22 +1,24 @@
 //! Applying `sagemaker_studio_domain`, in stages: the account checks again,
 //! the domain's and the users' security groups, the endpoints this domain
 //! makes (the private network's own apply, under the domain's owner part:
-//! one implementation for both), the domain (waited `InService`), the user
-//! profiles (each waited), then the groups of removed profiles. Every path
-//! ends with the state AWS reports — the partial state on error.
+//! one implementation for both) — additions only —, the domain (waited
+//! `InService`; a domain still to make is made beside its endpoints), the
+//! user profiles (each waited), the endpoint removals the domain no longer
+//! needs ([`super::endpoint_order`]), then the groups of removed profiles.
+//! Every path ends with the state AWS reports — the partial state on error.
 
 use super::checks::{check_remote, Facts, Stage};
-use super::network;
 use super::refresh::observe;
 use super::state::{
     desired, domain_rule_lines, group_name, group_part, string_map_value, user_group_description,
     user_group_part, user_rule_lines, Desired, DOMAIN_GROUP_DESCRIPTION,
 };
+use super::{endpoint_order, network};
 use crate::aws::ec2::find::{find_security_groups_by_tag, SecurityGroup};
 use crate::aws::ec2::groups::{delete_group, ensure_group, sync_group, WantedGroup};
 use crate::aws::ownership::{Claim, CREATING_KEY, OWNER_KEY};
 use crate::aws::sagemaker::sync_tags;
-use crate::aws::studio::{self, DomainUpdate, NewDomain};
+use crate::aws::studio::{self, DomainUpdate, NewDomain, Until};
 use crate::framework::{ApplyResult, AttrPath, Diagnostics};
 use crate::resources::common::{string_map, text};
 use crate::resources::composite::applier::{Applier, Step, StepError};
@@ -89,20 +91,47 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
     state.set_attribute("security_group_id", Value::String(domain_group.clone()));
     let users = user_groups_stage(env, &mut applier, (&want, &facts, creating), &groups).await;
     state.set_attribute("user_security_group_ids", string_map_value(&users));
-    if applier.going() {
-        let (entries, group) =
-            network::converge(env, &mut applier, &want, &facts, prior, &domain_group).await;
+    let set_endpoints = |state: &mut Value, (entries, group): (_, Option<String>)| {
         state.set_attribute("endpoints", Value::Map(entries));
         state.set_attribute(
             "endpoint_security_group_id",
             group.map_or(Value::Null, Value::String),
         );
-    }
-    let domain_id = domain_stage(env, &mut applier, &want, &facts, prior, &domain_group).await;
+    };
+    // Endpoints the domain will need come before it changes; what it no
+    // longer needs goes once it has changed. A domain still to make needs
+    // none of them to exist: both are made at once (minutes each on AWS).
+    let mut removals_left = false;
+    let domain_id = if !applier.going() {
+        domain_stage(env, &mut applier, &want, &facts, prior, &domain_group).await
+    } else if text(prior, "domain_id").is_none() {
+        let mut beside = applier.fork();
+        let (endpoints, id) = tokio::join!(
+            endpoint_order::add(env, &mut beside, &want, &facts, prior, &domain_group),
+            domain_stage(env, &mut applier, &want, &facts, prior, &domain_group),
+        );
+        applier.join(beside);
+        let (entries, group, left) = endpoints;
+        set_endpoints(&mut state, (entries, group));
+        removals_left = left;
+        id
+    } else {
+        let (entries, group, left) =
+            endpoint_order::add(env, &mut applier, &want, &facts, prior, &domain_group).await;
+        set_endpoints(&mut state, (entries, group));
+        removals_left = left;
+        domain_stage(env, &mut applier, &want, &facts, prior, &domain_group).await
+    };
     if let Some(id) = &domain_id {
         state.set_attribute("domain_id", Value::String(id.clone()));
         let arns = profiles_stage(env, &mut applier, &want, prior, id, &users).await;
         state.set_attribute("user_profile_arns", string_map_value(&arns));
+    }
+    if removals_left && applier.going() {
+        let before = state.clone();
+        let done =
+            network::converge(env, &mut applier, &want, &facts, &before, &domain_group).await;
+        set_endpoints(&mut state, done);
     }
     if applier.going() {
         remove_old_user_groups(env, &mut applier, prior, &users).await;
@@ -274,7 +303,7 @@ async fn domain_stage(
         }
     };
     let work = async {
-        studio::wait_domain(sagemaker, &id, false, timeout, cancel)
+        studio::wait_domain(sagemaker, &id, Until::Updatable, timeout, cancel)
             .await
             .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
         if made_now {
@@ -286,26 +315,29 @@ async fn domain_stage(
                  again to make it anew."
             )));
         };
+        // After a failed update, AWS's way out is to update again: every
+        // setting is sent, changed or not.
+        let again = domain.status == "Update_Failed";
         let mut update = DomainUpdate::default();
         let (now, then): (BTreeSet<&String>, BTreeSet<&String>) = (
             domain.subnet_ids.iter().collect(),
             want.subnet_ids.iter().collect(),
         );
-        if now != then {
+        if again || now != then {
             update.subnet_ids = Some(want.subnet_ids.clone());
         }
-        if domain.network_access != want.network_access {
+        if again || domain.network_access != want.network_access {
             update.network_access = Some(want.network_access.clone());
         }
-        if domain.execution_role != want.execution_role {
+        if again || domain.execution_role != want.execution_role {
             update.execution_role = Some(want.execution_role.clone());
         }
-        if domain.security_groups != groups {
+        if again || domain.security_groups != groups {
             update.security_groups = Some(groups.clone());
         }
         if !update.is_empty() {
             studio::update_domain(sagemaker, &domain, &update).await?;
-            studio::wait_domain(sagemaker, &id, false, timeout, cancel)
+            studio::wait_domain(sagemaker, &id, Until::InService, timeout, cancel)
                 .await
                 .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
         }
@@ -401,7 +433,7 @@ async fn profiles_stage<'a>(
         steps.push(Step::new(
             format!("removing user profile {name}"),
             async move {
-                remove_profile(env, domain_id, &name).await?;
+                super::delete::remove_profile(env, domain_id, &name).await?;
                 Ok((name, None))
             },
         ));
@@ -420,26 +452,35 @@ async fn profiles_stage<'a>(
             format!("user profile {}", profile.name),
             async move {
                 let name = profile.name.as_str();
-                let mut arn = None;
-                if !exists {
-                    let made = studio::create_user_profile(
-                        sagemaker,
-                        domain_id,
-                        name,
-                        (role, &groups),
-                        &tags,
-                    );
-                    arn = Some(made.await?);
-                } else if let Some(found) =
+                let found = if exists {
                     studio::find_user_profile(sagemaker, domain_id, name).await?
-                {
+                } else {
+                    None
+                };
+                let found = match found {
+                    // A failed profile cannot be used or updated: AWS's way
+                    // out is to delete it and create it again.
+                    Some(p) if p.status == "Failed" => {
+                        super::delete::remove_profile(env, domain_id, name).await?;
+                        None
+                    }
+                    other => other,
+                };
+                let arn = if let Some(found) = found {
                     let runs_as = found
                         .execution_role
                         .as_deref()
                         .or(Some(&want.execution_role));
-                    if runs_as != role || found.security_groups != groups {
+                    // After a failed update, AWS's way out is to update again.
+                    let again = found.status == "Update_Failed";
+                    if again || runs_as != role || found.security_groups != groups {
                         studio::wait_user_profile(
-                            sagemaker, domain_id, name, false, timeout, cancel,
+                            sagemaker,
+                            domain_id,
+                            name,
+                            Until::Updatable,
+                            timeout,
+                            cancel,
                         )
                         .await
                         .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
@@ -453,12 +494,28 @@ async fn profiles_stage<'a>(
                         &tags,
                     )
                     .await?;
-                    arn = Some(found.arn);
-                }
-                studio::wait_user_profile(sagemaker, domain_id, name, false, timeout, cancel)
-                    .await
-                    .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
-                Ok((name.to_owned(), arn))
+                    found.arn
+                } else {
+                    let made = studio::create_user_profile(
+                        sagemaker,
+                        domain_id,
+                        name,
+                        (role, &groups),
+                        &tags,
+                    );
+                    made.await?
+                };
+                studio::wait_user_profile(
+                    sagemaker,
+                    domain_id,
+                    name,
+                    Until::InService,
+                    timeout,
+                    cancel,
+                )
+                .await
+                .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
+                Ok((name.to_owned(), Some(arn)))
             },
         ));
     }
@@ -483,18 +540,6 @@ pub fn describe_owner(name: &str, claim: &Claim) -> String {
         Claim::Other(owner) if !owner.is_empty() => format!("{name} (owner {owner})"),
         _ => format!("{name} (made outside this provider)"),
     }
-}
-
-/// Deletes the profile `name`: its apps first (waited), then the profile
-/// (waited until gone).
-pub async fn remove_profile(env: &Env<'_>, domain_id: &str, name: &str) -> Result<(), StepError> {
-    let sagemaker = &env.clients.sagemaker;
-    let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
-    super::delete::delete_apps(env, domain_id, Some(name)).await?;
-    studio::delete_user_profile(sagemaker, domain_id, name).await?;
-    studio::wait_user_profile(sagemaker, domain_id, name, true, timeout, cancel)
-        .await
-        .map_err(|e| StepError::unless_stopped(env.ctx, e))
 }
 
 /// Deletes the groups of profiles no longer configured.

@@ -12,7 +12,7 @@ use crate::aws::ec2::find::find_security_groups_by_name;
 use crate::aws::ec2::groups::{delete_group, rule_lines, sync_rule_lines};
 use crate::aws::ec2::wait::Schedule;
 use crate::aws::ownership::Claim;
-use crate::aws::studio::{self, App, Poll};
+use crate::aws::studio::{self, App, Poll, Space, Until};
 use crate::framework::Diagnostics;
 use crate::resources::common::{string_map, text};
 use crate::resources::composite::applier::StepError;
@@ -27,26 +27,29 @@ pub fn nfs_group_names(domain_id: &str) -> [String; 2] {
     ]
 }
 
-/// Deletes the apps of the domain (of `profile` only, when given) and
-/// waits until none blocks: a `Pending` app is waited for until it can be
-/// deleted; a `Failed` one blocks nothing.
+/// Deletes the apps of the domain — of `profile` and its private spaces
+/// only, when given — and waits until none blocks: a `Pending` app is
+/// waited for until it can be deleted; a `Failed` one blocks nothing.
 pub async fn delete_apps(
     env: &Env<'_>,
     domain_id: &str,
-    profile: Option<&str>,
+    profile: Option<(&str, &[String])>,
 ) -> Result<(), StepError> {
     let sagemaker = &env.clients.sagemaker;
     let mine = |app: &App| {
-        profile.is_none_or(|p| {
-            app.user_profile
+        profile.is_none_or(|(name, spaces)| {
+            let of_profile = app
+                .user_profile
                 .as_deref()
-                .is_some_and(|u| u.eq_ignore_ascii_case(p))
+                .is_some_and(|u| u.eq_ignore_ascii_case(name));
+            of_profile || app.space.as_ref().is_some_and(|s| spaces.contains(s))
         })
     };
     let what = match profile {
-        Some(p) => {
-            format!("the apps of user profile {p} in SageMaker Domain {domain_id} to be deleted")
-        }
+        Some((p, _)) => format!(
+            "the apps of user profile {p} and of its private spaces in SageMaker Domain {domain_id} to be \
+             deleted"
+        ),
         None => format!("the apps of SageMaker Domain {domain_id} to be deleted"),
     };
     let poll = || async {
@@ -72,19 +75,45 @@ pub async fn delete_apps(
     .map_err(|e| StepError::unless_stopped(env.ctx, e))
 }
 
-/// Deletes every space of the domain and waits until none is left.
-async fn delete_spaces(env: &Env<'_>, domain_id: &str) -> Result<(), StepError> {
+/// The names of the private spaces of profile `profile` (AWS compares
+/// profile names without case) among `spaces`.
+pub fn private_spaces_of(spaces: &[Space], profile: &str) -> Vec<String> {
+    spaces
+        .iter()
+        .filter(|s| {
+            s.owner
+                .as_deref()
+                .is_some_and(|o| o.eq_ignore_ascii_case(profile))
+        })
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// Deletes the spaces named `names` (every space of the domain when
+/// `None`; their apps must be gone) and waits until none of them is left.
+async fn delete_spaces(
+    env: &Env<'_>,
+    domain_id: &str,
+    names: Option<&[String]>,
+) -> Result<(), StepError> {
     let sagemaker = &env.clients.sagemaker;
     let what = format!("the spaces of SageMaker Domain {domain_id} to be deleted");
-    for name in studio::list_space_names(sagemaker, domain_id).await? {
+    let chosen = |spaces: Vec<Space>| -> Vec<String> {
+        spaces
+            .into_iter()
+            .map(|s| s.name)
+            .filter(|n| names.is_none_or(|names| names.contains(n)))
+            .collect()
+    };
+    for name in chosen(studio::list_spaces(sagemaker, domain_id).await?) {
         studio::delete_space(sagemaker, domain_id, &name).await?;
     }
     let poll = || async {
-        let names = studio::list_space_names(sagemaker, domain_id).await?;
-        Ok(if names.is_empty() {
+        let left = chosen(studio::list_spaces(sagemaker, domain_id).await?);
+        Ok(if left.is_empty() {
             Poll::Done
         } else {
-            Poll::Pending(names.join(", "))
+            Poll::Pending(left.join(", "))
         })
     };
     let schedule = Schedule::settling(studio::PART_READY);
@@ -96,6 +125,25 @@ async fn delete_spaces(env: &Env<'_>, domain_id: &str) -> Result<(), StepError> 
     )
     .await
     .map_err(|e| StepError::unless_stopped(env.ctx, e))
+}
+
+/// Deletes the user profile `name` as AWS requires: its apps and its
+/// private spaces (with their apps) first, then the profile, waited until
+/// gone. The developer guide ("Remove user profiles"): "All apps launched
+/// by a user profile and all spaces owned by the user profile must be
+/// deleted to delete the user profile."
+pub async fn remove_profile(env: &Env<'_>, domain_id: &str, name: &str) -> Result<(), StepError> {
+    let sagemaker = &env.clients.sagemaker;
+    let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
+    let spaces = private_spaces_of(&studio::list_spaces(sagemaker, domain_id).await?, name);
+    delete_apps(env, domain_id, Some((name, &spaces))).await?;
+    if !spaces.is_empty() {
+        delete_spaces(env, domain_id, Some(&spaces)).await?;
+    }
+    studio::delete_user_profile(sagemaker, domain_id, name).await?;
+    studio::wait_user_profile(sagemaker, domain_id, name, Until::Gone, timeout, cancel)
+        .await
+        .map_err(|e| StepError::unless_stopped(env.ctx, e))
 }
 
 /// Refuses, before anything is deleted, a domain holding user profiles
@@ -169,13 +217,20 @@ async fn delete_profiles(env: &Env<'_>, domain_id: &str) -> Result<(), StepError
     let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
     let deletes = names.iter().map(|name| async move {
         // One still being made cannot be deleted yet; a failed one can.
-        let settled =
-            studio::wait_user_profile(sagemaker, domain_id, name, false, timeout, cancel).await;
+        let settled = studio::wait_user_profile(
+            sagemaker,
+            domain_id,
+            name,
+            Until::InService,
+            timeout,
+            cancel,
+        )
+        .await;
         if cancel.is_cancelled() {
             settled?;
         }
         studio::delete_user_profile(sagemaker, domain_id, name).await?;
-        studio::wait_user_profile(sagemaker, domain_id, name, true, timeout, cancel).await
+        studio::wait_user_profile(sagemaker, domain_id, name, Until::Gone, timeout, cancel).await
     });
     for result in futures::future::join_all(deletes).await {
         result.map_err(|e| StepError::unless_stopped(env.ctx, e))?;
@@ -230,13 +285,13 @@ async fn delete_all(env: &Env<'_>, prior: &Value) -> Result<Diagnostics, StepErr
             // A domain still being made or changed cannot be deleted yet.
             settle_domain(env, &domain_id).await?;
             delete_apps(env, &domain_id, None).await?;
-            delete_spaces(env, &domain_id).await?;
+            delete_spaces(env, &domain_id, None).await?;
             delete_profiles(env, &domain_id).await?;
             studio::delete_domain(sagemaker, &domain_id, &retention).await?;
             studio::wait_domain(
                 sagemaker,
                 &domain_id,
-                true,
+                Until::Gone,
                 env.ctx.time_left(),
                 &env.ctx.cancel,
             )
@@ -276,4 +331,28 @@ async fn delete_all(env: &Env<'_>, prior: &Value) -> Result<Diagnostics, StepErr
             .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
     }
     Ok(diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_owns_its_private_spaces_whatever_the_case_of_its_name() {
+        let space = |name: &str, owner: Option<&str>| Space {
+            name: name.to_owned(),
+            owner: owner.map(str::to_owned),
+        };
+        let spaces = [
+            space("bob-notebooks", Some("Bob")),
+            space("team", None),
+            space("alice-lab", Some("alice")),
+            space("bob-2", Some("bob")),
+        ];
+        assert_eq!(
+            private_spaces_of(&spaces, "bob"),
+            ["bob-notebooks", "bob-2"]
+        );
+        assert!(private_spaces_of(&spaces, "carol").is_empty());
+    }
 }

@@ -3,12 +3,14 @@
 //! ([`crate::resources::composite`]): its schema, its desired state
 //! ([`state`]), its checks ([`checks`]) and its parts — its groups and
 //! profiles ([`apply`]), the endpoints it makes, which are a private
-//! network of its own ([`network`]), destroy in AWS's order ([`delete`]),
-//! refresh and import ([`refresh`]).
+//! network of its own ([`network`]) changed in the order the domain needs
+//! ([`endpoint_order`]), destroy in AWS's order ([`delete`]), refresh and
+//! import ([`refresh`]).
 
 pub mod apply;
 pub mod checks;
 pub mod delete;
+pub mod endpoint_order;
 pub mod network;
 pub mod plan;
 pub mod refresh;

@@ -4,7 +4,9 @@
 //! ([`super::state::ENDPOINTS_PART`]) — the same catalog, policies, pacing,
 //! waiting and crash recovery as the network, one implementation for both.
 //! Their group admits HTTPS from the domain's group only. What the domain's
-//! checks read of the VPC is handed over, not read again.
+//! checks read of the VPC is handed over, not read again. On update,
+//! [`super::endpoint_order`] adds before the domain changes and
+//! [`converge`] removes after.
 
 use super::checks::Facts;
 use super::state::{endpoint_entry, managed_endpoints, Desired, ENDPOINTS_PART};
@@ -19,7 +21,7 @@ use crate::value::Value;
 use std::collections::BTreeMap;
 
 /// The environment of the endpoints part: the domain's, with its owner part.
-fn part_env<'a>(env: &Env<'a>) -> Env<'a> {
+pub(super) fn part_env<'a>(env: &Env<'a>) -> Env<'a> {
     Env {
         ctx: env.ctx,
         clients: env.clients.clone(),
@@ -61,7 +63,7 @@ pub fn recorded_network(state: &Value) -> Value {
 }
 
 /// The private network the domain wants for the services it serves itself.
-fn wanted_network(want: &Desired, facts: &Facts, domain_group: &str) -> Value {
+pub(super) fn wanted_network(want: &Desired, facts: &Facts, domain_group: &str) -> Value {
     let coverage = &facts.coverage;
     let mut fields = empty_state(&private_network::schema::schema());
     let mut put = |name: &str, value: Value| {
@@ -141,6 +143,17 @@ pub async fn converge(
     let Some(state) = result.state else {
         return (entries, text(prior, "endpoint_security_group_id"));
     };
+    entries.extend(own_entries(&state));
+    (
+        entries,
+        text(&state, "security_group_id").filter(|g| !g.is_empty()),
+    )
+}
+
+/// The endpoints of a private network `state` as `endpoints` entries
+/// (`managed`).
+pub(super) fn own_entries(state: &Value) -> BTreeMap<String, Value> {
+    let mut entries = BTreeMap::new();
     if let Some(Value::Map(own)) = state.get("endpoints") {
         for (name, endpoint) in own {
             if let Some(id) = endpoint.get("id").and_then(Value::as_str) {
@@ -148,10 +161,7 @@ pub async fn converge(
             }
         }
     }
-    (
-        entries,
-        text(&state, "security_group_id").filter(|g| !g.is_empty()),
-    )
+    entries
 }
 
 /// Deletes the endpoints and group the domain made (`state` records them).

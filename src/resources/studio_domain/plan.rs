@@ -7,11 +7,12 @@
 use super::checks::{check_remote, Stage};
 use super::state::{
     default_expected_users, desired, domain_rule_lines, endpoint_entry, list_value, profiles,
-    user_group_key, user_rule_lines,
+    string_map_value, user_group_key, user_rule_lines,
 };
 use crate::aws::ec2::find;
+use crate::aws::studio;
 use crate::framework::plan::semantic_eq;
-use crate::framework::{AttrPath, PlanResult};
+use crate::framework::{AttrPath, Diagnostics, PlanResult};
 use crate::resources::common::{string_map, text, TagRules};
 use crate::resources::composite::Env;
 use crate::value::Value;
@@ -51,9 +52,22 @@ pub async fn plan(env: &Env<'_>, prior: &Value, config: &Value, plan: &mut PlanR
     // apply makes it again.
     if !creating && text(prior, "domain_id").is_none() {
         planned.set_attribute("domain_id", Value::Unknown);
+        planned.set_attribute("status", Value::Unknown);
     }
+    if !creating {
+        if let Err(diags) = plan_failures(env, prior, plan).await {
+            plan.diags.extend(diags);
+            return;
+        }
+    }
+    let planned = &mut plan.planned;
     if !creating && semantic_eq(prior, planned) {
         return;
+    }
+    if !creating {
+        // Whatever changes, apply ends with the domain and every profile
+        // InService (it waits for them).
+        settle_statuses(planned);
     }
     let known = [
         "subnet_ids",
@@ -182,11 +196,15 @@ fn fill_defaults(config: &Value, planned: &mut Value) {
     }
 }
 
-/// On update: the profile ARNs and group ids of kept profiles stay, new
-/// profiles' are unknown; the endpoints stay until the checks say.
+/// On update: the profile ARNs, statuses and group ids of kept profiles
+/// stay, new profiles' are unknown; the endpoints stay until the checks say.
 fn plan_kept(prior: &Value, planned: &mut Value) {
     let names: Vec<String> = profiles(planned).into_iter().map(|p| p.name).collect();
-    for attribute in ["user_profile_arns", "user_security_group_ids"] {
+    for attribute in [
+        "user_profile_arns",
+        "user_security_group_ids",
+        "user_profile_statuses",
+    ] {
         let before = string_map(prior, attribute);
         let entries = names
             .iter()
@@ -251,4 +269,185 @@ async fn plan_rules(
     };
     planned.set_attribute("security_group_rules", value);
     Ok(())
+}
+
+/// What AWS says of failed objects, and what apply does about them
+/// (developer guide, "Amazon SageMaker AI domain entities and statuses"):
+/// a `Failed` domain "cannot be used or updated" — delete it and create it
+/// again, so the resource is replaced (`status` forces it); a `Failed`
+/// profile is deleted and created again in place; after `Update_Failed`
+/// (domain or profile) the way out is to update again, which apply does.
+/// Each shows as a warning with SageMaker's `FailureReason`, read here:
+/// only a failed object costs a call.
+async fn plan_failures(
+    env: &Env<'_>,
+    prior: &Value,
+    plan: &mut PlanResult,
+) -> Result<(), Diagnostics> {
+    let PlanResult {
+        planned,
+        requires_replace,
+        diags,
+    } = plan;
+    let Some(domain_id) = text(prior, "domain_id") else {
+        return Ok(());
+    };
+    let sagemaker = &env.clients.sagemaker;
+    let name = text(prior, "name").unwrap_or_default();
+    let read_error = |e: String| Diagnostics::from_error("Cannot read the Studio domain", e);
+    let status = text(prior, "status").unwrap_or_default();
+    if matches!(status.as_str(), "Failed" | "Update_Failed") {
+        let reason = studio::find_domain_status(sagemaker, &domain_id)
+            .await
+            .map_err(read_error)?
+            .and_then(|(_, reason)| reason);
+        let reason = reason_text(reason);
+        if status == "Failed" {
+            planned.set_attribute("status", Value::Unknown);
+            requires_replace.push(AttrPath::root("status"));
+            diags.warning(
+                "The Studio domain failed: it will be replaced",
+                format!(
+                    "SageMaker reports domain {domain_id} ({name}) as Failed: {reason}. A failed domain \
+                     cannot be used or updated; AWS's way out is to delete it and create it again, so this \
+                     plan replaces the resource: apply deletes the domain (its profiles, spaces and apps \
+                     first; the home EFS as home_efs_retention says) and what this resource made for it, \
+                     then makes them anew. If the reason names something of the configuration or the \
+                     account (a role, a key, a subnet), fix that first, or the new domain fails the same way."
+                ),
+            );
+            return Ok(());
+        }
+        planned.set_attribute("status", Value::String("InService".into()));
+        diags.warning(
+            "The last update of the Studio domain failed: it will be updated again",
+            format!(
+                "SageMaker reports domain {domain_id} ({name}) as Update_Failed: {reason}. The domain \
+                 still works with its earlier settings; AWS's way out is to update it again, so this apply \
+                 sends every setting of the configuration again (UpdateDomain) and waits for InService. If \
+                 the reason names something to fix (a role, a subnet, running apps), fix that first."
+            ),
+        );
+    }
+    let recorded = string_map(prior, "user_profile_statuses");
+    let mut statuses = string_map(planned, "user_profile_statuses");
+    let mut changed = false;
+    for (i, profile) in profiles(planned).into_iter().enumerate() {
+        let Some(status) = recorded.get(&profile.name) else {
+            continue;
+        };
+        let (summary, action) = match status.as_str() {
+            "Failed" => (
+                format!("User profile {} failed: it will be made again", profile.name),
+                "A failed profile cannot be used or updated; AWS's way out is to delete it and create it \
+                 again, so this apply deletes it (its apps and private spaces first) and creates it anew; \
+                 the domain and the other profiles stay.",
+            ),
+            "Update_Failed" => (
+                format!(
+                    "The last update of user profile {} failed: it will be updated again",
+                    profile.name
+                ),
+                "The profile still works with its earlier settings; AWS's way out is to update it again, so \
+                 this apply sends its settings again (UpdateUserProfile) and waits for InService.",
+            ),
+            _ => continue,
+        };
+        let found = studio::find_user_profile(sagemaker, &domain_id, &profile.name)
+            .await
+            .map_err(read_error)?;
+        let reason = reason_text(found.and_then(|p| p.failure_reason));
+        diags.attribute_warning(
+            AttrPath::root("user_profile").index(i).attr("name"),
+            summary,
+            format!(
+                "SageMaker reports user profile {} of domain {domain_id} as {status}: {reason}. {action} \
+                 If the reason names something to fix (its role, its security groups), fix that first, or \
+                 it fails the same way.",
+                profile.name
+            ),
+        );
+        statuses.insert(profile.name, "InService".to_owned());
+        changed = true;
+    }
+    if changed {
+        planned.set_attribute("user_profile_statuses", string_map_value(&statuses));
+    }
+    Ok(())
+}
+
+/// SageMaker's `FailureReason`, quoted, or that it gave none.
+fn reason_text(reason: Option<String>) -> String {
+    reason.map_or_else(
+        || "SageMaker gave no reason".to_owned(),
+        |r| format!("{r:?}"),
+    )
+}
+
+/// The statuses an apply ends with: `InService` for the domain (unless it
+/// is made again: unknown) and every profile that has one.
+fn settle_statuses(planned: &mut Value) {
+    if planned.get("status").is_some_and(|s| s.as_str().is_some()) {
+        planned.set_attribute("status", Value::String("InService".into()));
+    }
+    if let Some(Value::Map(entries)) = planned.get("user_profile_statuses") {
+        let settled = entries
+            .iter()
+            .map(|(name, status)| {
+                let status = if status.as_str().is_some() {
+                    Value::String("InService".into())
+                } else {
+                    status.clone()
+                };
+                (name.clone(), status)
+            })
+            .collect();
+        planned.set_attribute("user_profile_statuses", Value::Map(settled));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(fields: &[(&str, Value)]) -> Value {
+        Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn an_apply_leaves_every_known_status_in_service() {
+        let statuses = Value::Map(BTreeMap::from([
+            ("alice".to_owned(), Value::String("Pending".into())),
+            ("bob".to_owned(), Value::Unknown),
+        ]));
+        let mut planned = object(&[
+            ("status", Value::String("Updating".into())),
+            ("user_profile_statuses", statuses),
+        ]);
+        settle_statuses(&mut planned);
+        assert_eq!(
+            planned.get("status"),
+            Some(&Value::String("InService".into()))
+        );
+        let settled = planned.get("user_profile_statuses").unwrap();
+        assert_eq!(
+            settled.get("alice"),
+            Some(&Value::String("InService".into()))
+        );
+        assert_eq!(
+            settled.get("bob"),
+            Some(&Value::Unknown),
+            "a new profile stays unknown"
+        );
+
+        // A domain made again has no status yet.
+        let mut planned = object(&[("status", Value::Unknown)]);
+        settle_statuses(&mut planned);
+        assert_eq!(planned.get("status"), Some(&Value::Unknown));
+    }
 }

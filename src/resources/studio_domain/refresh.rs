@@ -39,7 +39,13 @@ pub async fn refresh(env: &Env<'_>, state: Value) -> Result<Option<Refreshed>, D
         return Ok(None);
     }
     if !domain_left {
-        for name in ["domain_id", "arn", "url", "home_efs_file_system_id"] {
+        for name in [
+            "domain_id",
+            "arn",
+            "url",
+            "home_efs_file_system_id",
+            "status",
+        ] {
             state.set_attribute(name, Value::Null);
         }
     }
@@ -123,6 +129,10 @@ pub async fn observe(env: &Env<'_>, mut state: Value) -> Result<Refreshed, Diagn
         .iter()
         .map(|(name, p)| (name.clone(), p.arn.clone()))
         .collect();
+    let statuses: BTreeMap<String, String> = found_profiles
+        .iter()
+        .map(|(name, p)| (name.clone(), p.status.clone()))
+        .collect();
     if let Some(domain) = &domain {
         with_observed_roles(&mut state, &domain.execution_role, &found_profiles);
     }
@@ -142,6 +152,7 @@ pub async fn observe(env: &Env<'_>, mut state: Value) -> Result<Refreshed, Diagn
         state.set_attribute("nfs_security_group_ids", list_value(&ids));
     }
     state.set_attribute("user_profile_arns", string_map_value(&arns));
+    state.set_attribute("user_profile_statuses", string_map_value(&statuses));
     let mine = |part: &str| {
         groups.iter().find(|g| {
             env.owner.claim(&g.tags) == Claim::Mine && group_part(g).as_deref() == Some(part)
@@ -266,6 +277,7 @@ fn set_domain(state: &mut Value, domain: &Domain) {
     state.set_attribute("domain_id", string(&domain.id));
     state.set_attribute("arn", string(&domain.arn));
     state.set_attribute("url", string(&domain.url));
+    state.set_attribute("status", string(&domain.status));
     state.set_attribute("name", string(&domain.name));
     state.set_attribute("vpc_id", string(&domain.vpc_id));
     state.set_attribute("auth_mode", string(&domain.auth_mode));

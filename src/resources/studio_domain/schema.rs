@@ -160,6 +160,13 @@ pub fn schema() -> Schema {
             computed("domain_id", Type::String, "The domain id (`d-…`).").use_state_for_unknown(),
         )
         .attribute(computed("arn", Type::String, "The domain ARN.").use_state_for_unknown())
+        .attribute(
+            computed("status", Type::String,
+                "The domain's status as SageMaker reports it (`InService`, `Updating`, …). A `Failed` domain \
+                 cannot be used or changed: the plan replaces it, with SageMaker's reason as a warning. After \
+                 `Update_Failed` the plan updates it again.")
+                .use_state_for_unknown(),
+        )
         .attribute(computed("url", Type::String, "The Studio URL of the domain.").use_state_for_unknown())
         .attribute(
             computed("home_efs_file_system_id", Type::String, "The users' home EFS, made by SageMaker.")
@@ -179,6 +186,12 @@ pub fn schema() -> Schema {
             "user_profile_arns",
             Type::map(Type::String),
             "Each profile's ARN, by profile name.",
+        ))
+        .attribute(computed(
+            "user_profile_statuses",
+            Type::map(Type::String),
+            "Each profile's status as SageMaker reports it, by profile name. A `Failed` profile is deleted and \
+             made again in place (the plan says why); after `Update_Failed` it is updated again.",
         ))
         .attribute(computed(
             "security_group_rules",

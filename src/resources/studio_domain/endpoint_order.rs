@@ -1,0 +1,270 @@
+//! The order of the endpoint changes around a domain update: the
+//! endpoints, subnets and S3 routes the domain will need are made before
+//! UpdateDomain ([`add`]); what it no longer needs (a service dropped or now
+//! served by another endpoint, the zone of a subnet it leaves, the route of
+//! a table it leaves) goes after it ([`super::network::converge`]). So a
+//! failed update leaves the domain with everything it used, and nothing it
+//! may still use is removed first.
+
+use super::checks::Facts;
+use super::network::{converge, own_entries, part_env, recorded_network, wanted_network};
+use super::state::{endpoint_entry, managed_endpoints, Desired, ENDPOINTS_PART};
+use crate::aws::ec2::find::find_subnets_in_vpc;
+use crate::aws::ownership::Claim;
+use crate::catalog::EndpointKind;
+use crate::resources::common::text;
+use crate::resources::composite::applier::Applier;
+use crate::resources::composite::Env;
+use crate::resources::private_network;
+use crate::value::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the endpoints part serves: services (short names), the subnets of
+/// its interface endpoints, the route tables of its S3 gateway.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    pub services: BTreeSet<String>,
+    pub subnets: BTreeSet<String>,
+    pub route_tables: BTreeSet<String>,
+}
+
+impl Footprint {
+    /// What the checks decided the domain serves itself.
+    fn wanted(facts: &Facts) -> Footprint {
+        let own = &facts.coverage.own;
+        let gateway = own.iter().any(|s| s.kind == EndpointKind::Gateway);
+        Footprint {
+            services: own.iter().map(|s| s.short_name.to_owned()).collect(),
+            subnets: facts.coverage.endpoint_subnets.iter().cloned().collect(),
+            route_tables: if gateway {
+                facts.coverage.s3_route_tables.iter().cloned().collect()
+            } else {
+                BTreeSet::new()
+            },
+        }
+    }
+}
+
+/// What serves while the domain changes: every service and route table of
+/// `wanted` and of `current`, and one subnet per zone — the current one
+/// where there is one, else the wanted one (an endpoint takes one subnet
+/// per zone). `zone_of` gives the zones; a subnet it does not know is left
+/// out.
+pub fn grown(
+    wanted: &Footprint,
+    current: &Footprint,
+    zone_of: &BTreeMap<String, String>,
+) -> Footprint {
+    let mut subnets = BTreeSet::new();
+    let mut zones = BTreeSet::new();
+    for subnet in current.subnets.iter().chain(&wanted.subnets) {
+        if let Some(zone) = zone_of.get(subnet) {
+            if zones.insert(zone.as_str()) {
+                subnets.insert(subnet.clone());
+            }
+        }
+    }
+    Footprint {
+        services: current.services.union(&wanted.services).cloned().collect(),
+        subnets,
+        route_tables: current
+            .route_tables
+            .union(&wanted.route_tables)
+            .cloned()
+            .collect(),
+    }
+}
+
+/// What the endpoints this instance owns serve now (recorded in `prior`, or
+/// tagged as its own), as the checks listed them.
+fn current_footprint(env: &Env<'_>, facts: &Facts, prior: &Value) -> Footprint {
+    let part = env.owner.part(ENDPOINTS_PART);
+    let recorded = managed_endpoints(prior);
+    let mut current = Footprint::default();
+    let own = facts.endpoints.iter().filter(|e| {
+        !e.is_gone()
+            && e.state != "deleting"
+            && (recorded.values().any(|id| *id == e.id) || part.claim(&e.tags) == Claim::Mine)
+    });
+    for endpoint in own {
+        let Some(spec) = private_network::state::short_name_of(
+            &endpoint.service_name,
+            &endpoint.endpoint_type,
+            env.region(),
+        ) else {
+            continue;
+        };
+        current.services.insert(spec.short_name.to_owned());
+        match spec.kind {
+            EndpointKind::Interface => current.subnets.extend(endpoint.subnet_ids.iter().cloned()),
+            EndpointKind::Gateway => current
+                .route_tables
+                .extend(endpoint.route_table_ids.iter().cloned()),
+        }
+    }
+    current
+}
+
+/// The zone of every subnet of `footprints`: the checked subnets', and the
+/// VPC's listing (one call) only when a subnet the domain leaves is not
+/// among them.
+async fn zones(
+    env: &Env<'_>,
+    facts: &Facts,
+    footprints: [&Footprint; 2],
+) -> BTreeMap<String, String> {
+    let mut zone_of: BTreeMap<String, String> = facts
+        .subnets
+        .iter()
+        .map(|s| (s.id.clone(), s.availability_zone.clone()))
+        .collect();
+    let unknown = footprints
+        .iter()
+        .flat_map(|f| &f.subnets)
+        .any(|s| !zone_of.contains_key(s));
+    if unknown {
+        // Unreadable: those subnets are left out, which only removes early.
+        if let Ok(all) = find_subnets_in_vpc(&env.clients.ec2, &facts.vpc.id).await {
+            zone_of.extend(all.into_iter().map(|s| (s.id, s.availability_zone)));
+        }
+    }
+    zone_of
+}
+
+/// Before the domain changes: makes what the domain will need and removes
+/// nothing ([`grown`]). Returns the `endpoints` entries, the endpoints'
+/// group, and whether removals are left for
+/// [`super::network::converge`] once the domain is updated. When nothing
+/// is to go, this is that converge, all in one.
+pub async fn add(
+    env: &Env<'_>,
+    applier: &mut Applier<'_>,
+    want: &Desired,
+    facts: &Facts,
+    prior: &Value,
+    domain_group: &str,
+) -> (BTreeMap<String, Value>, Option<String>, bool) {
+    let wanted = Footprint::wanted(facts);
+    let current = current_footprint(env, facts, prior);
+    let grown = if current.services.is_empty() {
+        wanted.clone()
+    } else {
+        grown(
+            &wanted,
+            &current,
+            &zones(env, facts, [&wanted, &current]).await,
+        )
+    };
+    if grown == wanted {
+        let (entries, group) = converge(env, applier, want, facts, prior, domain_group).await;
+        return (entries, group, false);
+    }
+    let mut entries: BTreeMap<String, Value> = facts
+        .coverage
+        .reused
+        .iter()
+        .map(|(name, id)| ((*name).to_owned(), endpoint_entry(id, false)))
+        .collect();
+    if grown == current {
+        // Nothing to add: the endpoints stay as they are until the removals.
+        let recorded = managed_endpoints(prior);
+        entries.extend(
+            recorded
+                .iter()
+                .map(|(name, id)| (name.clone(), endpoint_entry(id, true))),
+        );
+        return (entries, text(prior, "endpoint_security_group_id"), true);
+    }
+    let mut planned = wanted_network(want, facts, domain_group);
+    let set =
+        |items: &BTreeSet<String>| Value::Set(items.iter().cloned().map(Value::String).collect());
+    planned.set_attribute("services", set(&grown.services));
+    planned.set_attribute("subnet_ids", set(&grown.subnets));
+    if !grown.route_tables.is_empty() {
+        planned.set_attribute("s3_route_table_ids", set(&grown.route_tables));
+    }
+    let part = part_env(env);
+    let result = private_network::apply::apply(&part, &recorded_network(prior), planned).await;
+    applier.extend(result.diags);
+    let group = match &result.state {
+        Some(state) => {
+            entries.extend(own_entries(state));
+            text(state, "security_group_id").filter(|g| !g.is_empty())
+        }
+        None => text(prior, "endpoint_security_group_id"),
+    };
+    (entries, group, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn footprint(services: &[&str], subnets: &[&str], tables: &[&str]) -> Footprint {
+        Footprint {
+            services: strings(services),
+            subnets: strings(subnets),
+            route_tables: strings(tables),
+        }
+    }
+
+    fn zones(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(s, z)| ((*s).to_owned(), (*z).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn while_the_domain_changes_nothing_it_uses_goes() {
+        let zone_of = zones(&[
+            ("subnet-a", "us-east-1a"),
+            ("subnet-b", "us-east-1b"),
+            ("subnet-c", "us-east-1c"),
+            ("subnet-a2", "us-east-1a"),
+        ]);
+        // Subnets shrink from a, b, c to a2 (zone a), b; sts and logs are
+        // dropped, servicecatalog added; the route of table 1 is left.
+        let current = footprint(
+            &["s3", "sagemaker_api", "sts", "logs"],
+            &["subnet-a", "subnet-b", "subnet-c"],
+            &["rtb-1", "rtb-2"],
+        );
+        let wanted = footprint(
+            &["s3", "sagemaker_api", "servicecatalog"],
+            &["subnet-a2", "subnet-b"],
+            &["rtb-2"],
+        );
+        let during = grown(&wanted, &current, &zone_of);
+        assert_eq!(
+            during,
+            footprint(
+                &["logs", "s3", "sagemaker_api", "servicecatalog", "sts"],
+                &["subnet-a", "subnet-b", "subnet-c"],
+                &["rtb-1", "rtb-2"],
+            ),
+            "everything current stays, one subnet per zone (the current one)"
+        );
+        assert_ne!(during, wanted, "removals are left for after the update");
+    }
+
+    #[test]
+    fn additions_only_need_no_second_step() {
+        let zone_of = zones(&[("subnet-a", "us-east-1a"), ("subnet-b", "us-east-1b")]);
+        let current = footprint(&["sagemaker_api"], &["subnet-a"], &[]);
+        let wanted = footprint(&["sagemaker_api", "sts"], &["subnet-a", "subnet-b"], &[]);
+        assert_eq!(grown(&wanted, &current, &zone_of), wanted);
+    }
+
+    #[test]
+    fn a_subnet_of_unknown_zone_is_left_out() {
+        let zone_of = zones(&[("subnet-b", "us-east-1b")]);
+        let current = footprint(&["sts"], &["subnet-gone", "subnet-b"], &[]);
+        let wanted = footprint(&["sts"], &["subnet-b"], &[]);
+        assert_eq!(grown(&wanted, &current, &zone_of), wanted);
+    }
+}
