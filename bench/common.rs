@@ -20,9 +20,10 @@ pub fn provider_binary() -> PathBuf {
 /// was built with, read from its directory (`…/release/…`, `…/debug/…`).
 pub fn profile_of(path: &Path) -> &'static str {
     let parent = path.parent().and_then(Path::file_name);
+    // Cargo's own directories, or a copy's named after them (`after-release`).
     match parent.and_then(|p| p.to_str()) {
-        Some("release") => "release",
-        Some("debug") => "dev",
+        Some(dir) if dir.ends_with("release") => "release",
+        Some(dir) if dir.ends_with("debug") => "dev",
         _ => "unknown",
     }
 }

@@ -9,7 +9,8 @@
 //!
 //! Per contender and phase: wall time (ratios to the floor), AWS calls,
 //! peak RSS; for the provider's apply the overshoot: from the moment the
-//! last endpoint reads `available` to the apply's return. The provider runs
+//! last endpoint reads `available` (or its Studio domain `InService`) to
+//! the apply's return. The provider runs
 //! `terraform plan -out`, `terraform apply` of that plan, `terraform plan`
 //! (the refresh) and `terraform destroy`. The call targets are counted on
 //! the emulator without the profile (no pending: no polls), where the
@@ -123,8 +124,9 @@ fn header(profile: &LatencyProfile, contenders: &[(String, PathBuf)]) -> String 
          n-th endpoint of every account is pending for the same time.\n\n\
          - **provider**: `terraform plan -out`, `terraform apply` of that plan (Terraform plans \
            again first), `terraform plan -detailed-exitcode` (the refresh), `terraform destroy`. \
-           Overshoot: from the moment the last endpoint of the apply reads `available` (the \
-           proxy's clock) to the return of `terraform apply`. **Terraform alone**: `terraform \
+           Overshoot: from the moment the last endpoint of the apply reads `available` (or, \
+           later, its Studio domain `InService`; the proxy's clock) to the return of `terraform \
+           apply`. **Terraform alone**: `terraform \
            apply` of a plan that changes nothing (the refresh's, saved), in the same workspace — \
            Terraform's and the provider processes' own cost, which no AWS call shortens; \
            (apply − Terraform alone) / floor is the provider's share. A build without a \
@@ -386,9 +388,11 @@ fn provider_run(
         let (phase, detail) = terraform_phase(&mut ws, args);
         if i == 1 {
             let returned = Instant::now();
-            let last_ready = proxy
-                .as_ref()
-                .and_then(|p| p.endpoints_ready().into_iter().map(|(_, at)| at).max());
+            // The last object awaited: an endpoint, or a Studio domain.
+            let last_ready = proxy.as_ref().and_then(|p| {
+                let endpoints = p.endpoints_ready().into_iter();
+                endpoints.chain(p.domains_ready()).map(|(_, at)| at).max()
+            });
             // `returned` is after the log was read too: a few ms high.
             overshoot = last_ready.map_or(f64::NAN, |at| {
                 returned.saturating_duration_since(at).as_secs_f64()

@@ -780,6 +780,17 @@ impl FaultProxy {
         self.shared.lock().ready.clone()
     }
 
+    /// Every Studio domain created through the proxy with the instant its
+    /// `Pending` ends under the latency profile.
+    pub fn domains_ready(&self) -> Vec<(String, Instant)> {
+        let state = self.shared.lock();
+        state
+            .domains
+            .iter()
+            .map(|(id, at)| (id.clone(), *at))
+            .collect()
+    }
+
     /// Forgets pending/deleting holds, token buckets and stored answers.
     pub fn clear_memory(&self) {
         let mut state = self.shared.lock();

@@ -124,10 +124,33 @@ impl RouteTable {
             .map(|r| r.target.as_str())
             .collect()
     }
+
+    /// This table with its S3 routes as a fresher listing of the VPC's
+    /// endpoints gives them (an S3 gateway endpoint names the tables it
+    /// routes), the other routes as read before.
+    pub fn with_s3_routes_of(&self, prefix_list_id: &str, endpoints: &[VpcEndpoint]) -> RouteTable {
+        let mut table = self.clone();
+        table.routes.retain(|r| r.destination != prefix_list_id);
+        table.routes.extend(
+            endpoints
+                .iter()
+                .filter(|e| e.is_s3_gateway() && e.route_table_ids.contains(&self.id))
+                .map(|e| Route {
+                    destination: prefix_list_id.to_owned(),
+                    target: e.id.clone(),
+                    state: "active".to_owned(),
+                }),
+        );
+        table.has_s3_gateway_route = table
+            .routes
+            .iter()
+            .any(|r| r.destination == prefix_list_id && r.target.starts_with("vpce-"));
+        table
+    }
 }
 
 /// A VPC endpoint.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VpcEndpoint {
     pub id: String,
     pub vpc_id: String,
@@ -156,6 +179,14 @@ impl VpcEndpoint {
     /// listing deleted endpoints for a while) or `expired`.
     pub fn is_gone(&self) -> bool {
         is_gone_state(&self.state)
+    }
+
+    /// True for a live S3 gateway endpoint (the one that routes S3 on its
+    /// tables).
+    pub fn is_s3_gateway(&self) -> bool {
+        self.endpoint_type.eq_ignore_ascii_case("gateway")
+            && self.service_name.ends_with(".s3")
+            && !self.is_gone()
     }
 }
 
@@ -912,6 +943,67 @@ mod tests {
 
     fn ids(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_table_takes_its_s3_routes_from_a_fresher_endpoint_listing() {
+        let route = |destination: &str, target: &str| Route {
+            destination: destination.into(),
+            target: target.into(),
+            state: "active".into(),
+        };
+        let table = RouteTable {
+            id: "rtb-1".into(),
+            vpc_id: "vpc-1".into(),
+            main: false,
+            subnet_ids: ids(&["subnet-1"]),
+            has_nat_route: false,
+            has_s3_gateway_route: true,
+            routes: vec![route("10.0.0.0/16", "local"), route("pl-s3", "vpce-old")],
+            tags: BTreeMap::new(),
+        };
+        let gateway = |id: &str, service: &str, state: &str, tables: &[&str]| VpcEndpoint {
+            id: id.into(),
+            vpc_id: "vpc-1".into(),
+            service_name: service.into(),
+            endpoint_type: "Gateway".into(),
+            state: state.into(),
+            route_table_ids: ids(tables),
+            ..VpcEndpoint::default()
+        };
+        let now = [
+            gateway(
+                "vpce-old",
+                "com.amazonaws.us-east-1.s3",
+                "deleted",
+                &["rtb-1"],
+            ),
+            gateway(
+                "vpce-new",
+                "com.amazonaws.us-east-1.s3",
+                "available",
+                &["rtb-1"],
+            ),
+            gateway(
+                "vpce-ddb",
+                "com.amazonaws.us-east-1.dynamodb",
+                "available",
+                &["rtb-1"],
+            ),
+            gateway(
+                "vpce-far",
+                "com.amazonaws.us-east-1.s3",
+                "available",
+                &["rtb-2"],
+            ),
+        ];
+        let fresh = table.with_s3_routes_of("pl-s3", &now);
+        assert_eq!(fresh.gateway_endpoints_for("pl-s3"), vec!["vpce-new"]);
+        assert!(fresh.has_s3_gateway_route);
+        assert!(fresh.routes.contains(&route("10.0.0.0/16", "local")));
+        let gone = table.with_s3_routes_of("pl-s3", &now[..1]);
+        assert!(gone.gateway_endpoints_for("pl-s3").is_empty());
+        assert!(!gone.has_s3_gateway_route);
     }
 
     fn table(id: &str, main: bool, subnets: &[&str]) -> RouteTable {

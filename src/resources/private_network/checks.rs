@@ -446,12 +446,15 @@ pub async fn check_again(
     let route_table_ids = match known.settled() {
         Some(known) => {
             // The tables' routes, as the VPC's S3 gateway endpoints list them.
-            let routed = endpoints.iter().filter(|e| is_s3_gateway(e)).flat_map(|e| {
-                let tables = e.route_table_ids.iter();
-                tables
-                    .filter(|t| known.route_table_ids.contains(t))
-                    .map(|t| (t.as_str(), e.id.as_str()))
-            });
+            let routed = endpoints
+                .iter()
+                .filter(|e| e.is_s3_gateway())
+                .flat_map(|e| {
+                    let tables = e.route_table_ids.iter();
+                    tables
+                        .filter(|t| known.route_table_ids.contains(t))
+                        .map(|t| (t.as_str(), e.id.as_str()))
+                });
             check_s3_routes(inputs, routed, &endpoints, &mut diags);
             known.route_table_ids.clone()
         }
@@ -670,13 +673,6 @@ fn check_s3_routes<'r>(
             ),
         );
     }
-}
-
-/// A live S3 gateway endpoint (the one that routes S3 on its tables).
-fn is_s3_gateway(endpoint: &VpcEndpoint) -> bool {
-    endpoint.endpoint_type.eq_ignore_ascii_case("gateway")
-        && endpoint.service_name.ends_with(".s3")
-        && !endpoint.is_gone()
 }
 
 /// The resource of this provider that owns objects tagged with owner

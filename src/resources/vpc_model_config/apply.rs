@@ -9,18 +9,19 @@
 
 use super::checks::{check_again, recall_facts, Placement, RemoteInputs};
 use super::plan::{derive_outputs, fill_from_placement};
-use super::refresh::{observe, with_observed};
+use super::refresh::{observe_fresh, with_observed, Fresh};
 use super::state::{
     desired, managed_endpoint_id, model_group_ids, model_spec, security_group_name, wanted_rules,
     Desired, ModelSpec,
 };
 use crate::aws::ec2::endpoints::Placement as EndpointPlacement;
 use crate::aws::ec2::endpoints::{self as ops, EndpointChange, EndpointRequest};
+use crate::aws::ec2::find::VpcEndpoint;
 use crate::aws::ec2::groups::{
     self, ensure_group, find_security_group_if_exists, sync_group, WantedGroup,
 };
 use crate::aws::ec2::tags::sync_tags;
-use crate::aws::ec2::wait::{wait_endpoints, Target};
+use crate::aws::ec2::wait::{wait_endpoints_listed, Target};
 use crate::aws::ownership::{reserve, RESERVED_KEYS};
 use crate::aws::sagemaker::{self, Model, NewModel};
 use crate::catalog::EndpointKind;
@@ -42,6 +43,9 @@ struct Recorded {
     endpoint_id: Option<String>,
     /// The model of the wanted name this configuration owns, if it exists.
     model: Option<Model>,
+    /// What this apply listed or placed: the read-back does not fetch it
+    /// again.
+    fresh: Fresh,
 }
 
 /// Makes AWS match `planned`; `prior` is null on create.
@@ -118,6 +122,7 @@ pub async fn apply(env: &Env<'_>, prior: &Value, planned: Value) -> ApplyResult 
             .or_else(|| placement.own_group.as_ref().map(|g| g.id.clone())),
         endpoint_id: placement.own_endpoint.as_ref().map(|e| e.id.clone()),
         model: placement.own_model.clone(),
+        fresh: Fresh::default(),
     };
     // A model recorded under another name goes.
     let renamed = had
@@ -173,7 +178,7 @@ async fn converge<'a>(
 ) -> Recorded {
     // 1. The model group and the S3 gateway endpoint, side by side.
     let mut beside = applier.fork();
-    tokio::join!(
+    let ((), listed) = tokio::join!(
         group_stage(
             env,
             applier,
@@ -183,6 +188,7 @@ async fn converge<'a>(
         ),
         endpoint_stage(env, &mut beside, want, placement, &mut recorded.endpoint_id),
     );
+    recorded.fresh.endpoints = listed;
     applier.join(beside);
     // 2. The model.
     if let Some(old) = renamed {
@@ -200,14 +206,15 @@ async fn converge<'a>(
         let existing = recorded.model.take();
         let kept = existing.clone();
         let model = place_model(env, want, spec, &groups, existing);
-        recorded.model = applier
+        let placed = applier
             .step(
                 "Cannot create or replace the SageMaker model",
                 "the model",
                 model,
             )
-            .await
-            .or(kept.filter(|_| !applier.going()));
+            .await;
+        recorded.fresh.model.clone_from(&placed);
+        recorded.model = placed.or(kept.filter(|_| !applier.going()));
     }
     // 3. A model group no longer wanted goes last, once the model left it.
     if let Some(group_id) = recorded
@@ -285,13 +292,14 @@ async fn group_stage<'a>(
 
 /// The S3 gateway endpoint, when a route table needs one of ours: made,
 /// brought in line, or deleted when no longer needed; waited `available`.
+/// Returns the VPC's endpoints as the wait last listed them.
 async fn endpoint_stage<'a>(
     env: &'a Env<'_>,
     applier: &mut Applier<'a>,
     want: &'a Desired,
     placement: &'a Placement,
     endpoint_id: &mut Option<String>,
-) {
+) -> Option<Vec<VpcEndpoint>> {
     let ec2 = &env.clients.ec2;
     let vpc_id = placement.vpc.id.as_str();
     let cancel = &env.ctx.cancel;
@@ -363,12 +371,12 @@ async fn endpoint_stage<'a>(
         let ids = [id];
         let timeout = env.ctx.time_left();
         let available = async move {
-            wait_endpoints(ec2, vpc_id, &ids, Target::Available, timeout, cancel)
+            wait_endpoints_listed(ec2, vpc_id, &ids, Target::Available, timeout, cancel)
                 .await
-                .map(|_| ())
+                .map(|(_, listed)| listed)
                 .map_err(|e| e.to_string())
         };
-        applier
+        return applier
             .step(
                 "S3 gateway endpoint not available",
                 "the S3 gateway endpoint",
@@ -376,6 +384,7 @@ async fn endpoint_stage<'a>(
             )
             .await;
     }
+    None
 }
 
 /// The model `spec` asks for in this placement: `existing` kept (its tags
@@ -470,7 +479,7 @@ async fn settle(
         Value::Bool(recorded.endpoint_id.is_some()),
     );
     planned.set_attribute("model_arn", string(recorded.model.map(|m| m.arn)));
-    match observe(&env.clients, &planned).await {
+    match observe_fresh(&env.clients, &planned, recorded.fresh).await {
         Ok(observed) => planned = with_observed(planned, &observed),
         Err(more) => diags.extend(more),
     }

@@ -195,6 +195,8 @@ fn check_reuse(
 pub struct Placement {
     pub vpc: Vpc,
     pub subnets: Vec<Subnet>,
+    /// Every route table of the VPC, routes included.
+    pub route_tables: Vec<RouteTable>,
     pub s3_prefix_list_id: String,
     /// The S3 gateway endpoint this configuration already owns, if any.
     pub own_endpoint: Option<VpcEndpoint>,
@@ -233,11 +235,14 @@ pub async fn check_remote(
 }
 
 /// What the checks found that does not move between a plan and its apply:
-/// the subnets' VPC (CIDR blocks) and the Region's S3 prefix list.
+/// the subnets' VPC (CIDR blocks), the Region's S3 prefix list, and the
+/// VPC's route tables (their S3 routes are taken again from the VPC's
+/// endpoints, which the apply lists anew).
 #[derive(Clone)]
 pub struct Facts {
     vpc: Vpc,
     s3_prefix_list_id: String,
+    route_tables: Vec<RouteTable>,
 }
 
 /// The key of [`crate::resources::composite::checked`] for the [`Facts`]
@@ -258,6 +263,7 @@ pub fn remember_facts(inputs: &RemoteInputs<'_>, placement: &Placement) {
     let facts = Facts {
         vpc: placement.vpc.clone(),
         s3_prefix_list_id: placement.s3_prefix_list_id.clone(),
+        route_tables: placement.route_tables.clone(),
     };
     crate::resources::composite::checked::remember(facts_key(inputs), facts);
 }
@@ -269,10 +275,11 @@ pub fn recall_facts(inputs: &RemoteInputs<'_>) -> Option<Facts> {
 }
 
 /// The checks at apply: every one, fetching again all that can change and
-/// matters for safety (the subnets' free addresses, the VPC's endpoints
-/// and route tables, the model name, what this instance owns or an
-/// unfinished create left), but the VPC and the S3 prefix list from `known`
-/// when the plan's checks found them (see [`recall_facts`]).
+/// matters for safety (the subnets' free addresses, the VPC's endpoints —
+/// and from them the tables' S3 routes —, the model name, what this
+/// instance owns or an unfinished create left), but the VPC, the S3 prefix
+/// list and the route tables from `known` when the plan's checks found
+/// them (see [`recall_facts`]).
 pub async fn check_again(
     clients: &Clients,
     inputs: &RemoteInputs<'_>,
@@ -324,8 +331,12 @@ pub async fn check_again(
     check_capacity(&subnets, want, &mut diags);
     common::check_groups_in_vpc(&groups, &vpc_id, "security_group_ids", &mut diags);
     let own_model = check_model_name_free(model, inputs, &mut diags);
-    let known_vpc = known.map(|k| k.vpc).filter(|vpc| vpc.id == vpc_id);
-    let (vpc, tables, endpoints, own_groups) = tokio::join!(
+    let known = known.filter(|k| k.vpc.id == vpc_id);
+    let (known_vpc, known_tables) = match known {
+        Some(k) => (Some(k.vpc), Some(k.route_tables)),
+        None => (None, None),
+    };
+    let (vpc, all_tables, endpoints, own_groups) = tokio::join!(
         async {
             match known_vpc {
                 Some(vpc) => Ok(vpc),
@@ -333,16 +344,10 @@ pub async fn check_again(
             }
         },
         async {
-            // The subnets' tables, routes included, from one listing.
-            let all = find::find_vpc_route_tables(ec2, &vpc_id, Some(&s3_prefix_list_id)).await?;
-            let by_subnet = find::route_tables_by_subnet(&vpc_id, &all, &want.subnet_ids)?;
-            let ids: BTreeSet<&String> = by_subnet.values().collect();
-            let tables: Vec<_> = all
-                .iter()
-                .filter(|t| ids.contains(&t.id))
-                .cloned()
-                .collect();
-            Ok::<_, FindError>((by_subnet, tables))
+            match &known_tables {
+                Some(_) => Ok(Vec::new()),
+                None => find::find_vpc_route_tables(ec2, &vpc_id, Some(&s3_prefix_list_id)).await,
+            }
         },
         find::find_vpc_endpoints_in_vpc(ec2, &vpc_id, false),
         async {
@@ -359,8 +364,24 @@ pub async fn check_again(
         },
     );
     let vpc = vpc.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
-    let (by_subnet, tables) = tables.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
     let endpoints = endpoints.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
+    // The VPC's tables, routes included, from one listing (or the plan's,
+    // with the S3 routes the endpoints give now).
+    let all_tables = match known_tables {
+        Some(known) => known
+            .iter()
+            .map(|t| t.with_s3_routes_of(&s3_prefix_list_id, &endpoints))
+            .collect(),
+        None => all_tables.map_err(|e| lookup_error(e, "subnet_ids", ""))?,
+    };
+    let by_subnet = find::route_tables_by_subnet(&vpc_id, &all_tables, &want.subnet_ids)
+        .map_err(|e| lookup_error(e, "subnet_ids", ""))?;
+    let ids: BTreeSet<&String> = by_subnet.values().collect();
+    let tables: Vec<RouteTable> = all_tables
+        .iter()
+        .filter(|t| ids.contains(&t.id))
+        .cloned()
+        .collect();
     let own_group = own_groups.map_err(|e| lookup_error(e, "subnet_ids", ""))?;
     let own_endpoint = endpoints
         .iter()
@@ -394,6 +415,7 @@ pub async fn check_again(
         Placement {
             vpc,
             subnets,
+            route_tables: all_tables,
             s3_prefix_list_id,
             own_endpoint,
             own_route_tables: s3.own_route_tables,

@@ -48,6 +48,25 @@ impl Observed {
 /// One group lookup, one endpoint listing and one model lookup, whatever
 /// the configuration.
 pub async fn observe(clients: &Clients, value: &Value) -> Result<Observed, Diagnostics> {
+    observe_fresh(clients, value, Fresh::default()).await
+}
+
+/// What an apply read or made moments before its read-back, which the
+/// read-back then takes instead of fetching it again.
+#[derive(Default)]
+pub struct Fresh {
+    /// The VPC's endpoints as a wait last listed them.
+    pub endpoints: Option<Vec<VpcEndpoint>>,
+    /// The model as the apply placed it (made, or found as wanted).
+    pub model: Option<Model>,
+}
+
+/// [`observe`], taking from `fresh` what an apply just read or made.
+pub async fn observe_fresh(
+    clients: &Clients,
+    value: &Value,
+    fresh: Fresh,
+) -> Result<Observed, Diagnostics> {
     let ec2 = &clients.ec2;
     let vpc_id = text(value, "vpc_id").unwrap_or_default();
     let group_id = text(value, "security_group_id");
@@ -67,14 +86,18 @@ pub async fn observe(clients: &Clients, value: &Value) -> Result<Observed, Diagn
         if endpoint_id.is_none() || vpc_id.is_empty() {
             return Ok(Vec::new());
         }
+        if let Some(listed) = fresh.endpoints {
+            return Ok(listed);
+        }
         find::find_vpc_endpoints_in_vpc(ec2, &vpc_id, false)
             .await
             .map_err(|e| e.to_string())
     };
     let model = async {
-        match &model_name {
-            Some(name) => sagemaker::find_model(&clients.sagemaker, name).await,
-            None => Ok(None),
+        match (&model_name, fresh.model) {
+            (Some(_), Some(placed)) => Ok(Some(placed)),
+            (Some(name), None) => sagemaker::find_model(&clients.sagemaker, name).await,
+            (None, _) => Ok(None),
         }
     };
     let (group, endpoints, model) = tokio::join!(group, endpoints, model);
