@@ -9,16 +9,12 @@ use std::collections::BTreeSet;
 use support::diagnostics::{find, only_error};
 use support::ec2_fixture::{fixture, fixture_with, Fixture};
 use support::sagemaker::{main_tf, network_resource, sagemaker_call, ROLE};
-use support::terraform::Workspace;
+use support::terraform::{hcl_strings, Workspace};
 
 /// A domain "this" named `name` on `subnets` with `body` inside, and an
 /// output "domain" of it.
 fn domain_resource(name: &str, subnets: &[&str], body: &str) -> String {
-    let subnets = subnets
-        .iter()
-        .map(|s| format!("\"{s}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let subnets = hcl_strings(subnets);
     format!(
         r#"
 resource "sagemaker_studio_domain" "this" {{

@@ -24,7 +24,7 @@ use support::holdings::Holdings;
 use support::moto;
 use support::sagemaker::{sagemaker_call, ROLE};
 use support::stopping::{apply_and_stop, provider_pid, terraform_pid};
-use support::terraform::{provider_header, Workspace};
+use support::terraform::{hcl_strings, provider_header, Workspace};
 
 /// The configuration: a domain on subnets `a` and `b`, two users, destroy
 /// deleting the home EFS and the NFS groups; `tags` on every object and
@@ -321,11 +321,7 @@ fn a_refused_domain_create_keeps_what_was_made_in_state_and_the_next_apply_finis
 /// A domain `ordered` on `subnets`, with `sdk_training`, one user,
 /// AWS reached through `settings`.
 fn ordered_config(settings: &str, subnets: &[&str], sdk_training: bool) -> String {
-    let subnets = subnets
-        .iter()
-        .map(|s| format!("\"{s}\""))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let subnets = hcl_strings(subnets);
     format!(
         r#"
 {header}resource "sagemaker_studio_domain" "this" {{

@@ -8,7 +8,7 @@ use crate::aws::describe_error;
 use crate::aws::ec2::wait::{format_duration, Schedule};
 use crate::aws::ownership::OWNER_KEY;
 use crate::aws::sagemaker::{is_not_found, list_tags_if_exists, to_sdk};
-use aws_sdk_sagemaker::error::ProvideErrorMetadata;
+use aws_sdk_sagemaker::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sagemaker::types::{
     AppNetworkAccessType, AppType, AuthMode, RetentionPolicy, RetentionType, UserSettings,
 };
@@ -151,6 +151,23 @@ fn user_settings(execution_role: Option<&str>, security_groups: &[String]) -> Us
         .build()
 }
 
+/// Every item of a List… call filtered by domain (`DomainIdEquals`), 100 a
+/// page, or the error of listing the `what` (`apps`, …) of the domain. A
+/// macro: each call's builder and paginator are types of their own.
+macro_rules! list_by_domain {
+    ($builder:expr, $domain_id:expr, $what:expr) => {
+        $builder
+            .domain_id_equals($domain_id)
+            .max_results(100)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(listing_error($what, $domain_id))
+    };
+}
+
 /// The domain `id` with its tags; `None` when there is no such domain (or
 /// it is gone from a `Deleting`).
 pub async fn find_domain(
@@ -158,10 +175,12 @@ pub async fn find_domain(
     id: &str,
 ) -> Result<Option<Domain>, String> {
     let action = format!("describing SageMaker Domain ({id})");
-    let d = match sagemaker.describe_domain().domain_id(id).send().await {
-        Ok(d) => d,
-        Err(e) if e.as_service_error().is_some_and(is_not_found) => return Ok(None),
-        Err(e) => return Err(describe_error(&action, &e)),
+    let Some(d) = found(
+        &action,
+        sagemaker.describe_domain().domain_id(id).send().await,
+    )?
+    else {
+        return Ok(None);
     };
     let arn = d.domain_arn().unwrap_or_default().to_owned();
     let settings = d.default_user_settings();
@@ -296,17 +315,12 @@ pub async fn update_domain(
         .set_default_user_settings(settings)
         .send()
         .await;
-    match updated {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let error = describe_error(&format!("updating SageMaker Domain ({})", domain.id), &e);
-            // A retried update whose first answer was lost: under way.
-            match find_domain_status(sagemaker, &domain.id).await? {
-                Some((status, _)) if status == "Updating" => Ok(()),
-                _ => Err(error),
-            }
-        }
-    }
+    let action = format!("updating SageMaker Domain ({})", domain.id);
+    carried_out(&action, updated, false, || async {
+        let now = find_domain_status(sagemaker, &domain.id).await?;
+        Ok(now.is_some_and(|(status, _)| status == "Updating"))
+    })
+    .await
 }
 
 /// Deletes the domain `id`, keeping or deleting its home EFS
@@ -325,19 +339,12 @@ pub async fn delete_domain(
         .retention_policy(policy)
         .send()
         .await;
-    match deleted {
-        Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
-        Err(e) => {
-            let error = describe_error(&format!("deleting SageMaker Domain ({id})"), &e);
-            // A retried delete whose first answer was lost: already under way.
-            match find_domain_status(sagemaker, id).await? {
-                None => Ok(()),
-                Some((status, _)) if status == "Deleting" => Ok(()),
-                Some(_) => Err(error),
-            }
-        }
-    }
+    let action = format!("deleting SageMaker Domain ({id})");
+    carried_out(&action, deleted, true, || async {
+        let now = find_domain_status(sagemaker, id).await?;
+        Ok(now.is_none_or(|(status, _)| status == "Deleting"))
+    })
+    .await
 }
 
 /// The names of the domain's user profiles, deleted ones aside.
@@ -345,21 +352,8 @@ pub async fn list_user_profile_names(
     sagemaker: &aws_sdk_sagemaker::Client,
     domain_id: &str,
 ) -> Result<Vec<String>, String> {
-    let profiles: Vec<_> = sagemaker
-        .list_user_profiles()
-        .domain_id_equals(domain_id)
-        .max_results(100)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| {
-            describe_error(
-                &format!("listing the user profiles of SageMaker Domain ({domain_id})"),
-                &e,
-            )
-        })?;
+    let profiles: Vec<_> =
+        list_by_domain!(sagemaker.list_user_profiles(), domain_id, "user profiles")?;
     Ok(profiles
         .iter()
         .filter_map(|p| p.user_profile_name().map(str::to_owned))
@@ -380,10 +374,8 @@ pub async fn find_user_profile(
         .user_profile_name(name)
         .send()
         .await;
-    let p = match described {
-        Ok(p) => p,
-        Err(e) if e.as_service_error().is_some_and(is_not_found) => return Ok(None),
-        Err(e) => return Err(describe_error(&action, &e)),
+    let Some(p) = found(&action, described)? else {
+        return Ok(None);
     };
     let arn = p.user_profile_arn().unwrap_or_default().to_owned();
     let settings = p.user_settings();
@@ -457,18 +449,12 @@ pub async fn update_user_profile(
         .user_settings(user_settings(execution_role, security_groups))
         .send()
         .await;
-    let Err(e) = updated else {
-        return Ok(());
-    };
-    let error = describe_error(
-        &format!("updating SageMaker User Profile ({domain_id}/{name})"),
-        &e,
-    );
-    // A retried update whose first answer was lost: under way.
-    match find_user_profile(sagemaker, domain_id, name).await? {
-        Some(p) if p.status == "Updating" => Ok(()),
-        _ => Err(error),
-    }
+    let action = format!("updating SageMaker User Profile ({domain_id}/{name})");
+    carried_out(&action, updated, false, || async {
+        let now = find_user_profile(sagemaker, domain_id, name).await?;
+        Ok(now.is_some_and(|p| p.status == "Updating"))
+    })
+    .await
 }
 
 /// Deletes the user profile; one already gone is fine.
@@ -483,22 +469,12 @@ pub async fn delete_user_profile(
         .user_profile_name(name)
         .send()
         .await;
-    match deleted {
-        Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
-        Err(e) => {
-            let error = describe_error(
-                &format!("deleting SageMaker User Profile ({domain_id}/{name})"),
-                &e,
-            );
-            // A retried delete whose first answer was lost: already under way.
-            match find_user_profile(sagemaker, domain_id, name).await? {
-                None => Ok(()),
-                Some(p) if p.status == "Deleting" => Ok(()),
-                Some(_) => Err(error),
-            }
-        }
-    }
+    let action = format!("deleting SageMaker User Profile ({domain_id}/{name})");
+    carried_out(&action, deleted, true, || async {
+        let now = find_user_profile(sagemaker, domain_id, name).await?;
+        Ok(now.is_none_or(|p| p.status == "Deleting"))
+    })
+    .await
 }
 
 /// Every app of the domain (ListApps), deleted ones included.
@@ -506,21 +482,7 @@ pub async fn list_apps(
     sagemaker: &aws_sdk_sagemaker::Client,
     domain_id: &str,
 ) -> Result<Vec<App>, String> {
-    let apps: Vec<_> = sagemaker
-        .list_apps()
-        .domain_id_equals(domain_id)
-        .max_results(100)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| {
-            describe_error(
-                &format!("listing the apps of SageMaker Domain ({domain_id})"),
-                &e,
-            )
-        })?;
+    let apps: Vec<_> = list_by_domain!(sagemaker.list_apps(), domain_id, "apps")?;
     Ok(apps
         .iter()
         .map(|a| App {
@@ -555,28 +517,21 @@ pub async fn delete_app(
         .set_space_name(app.space.clone())
         .send()
         .await;
-    match deleted {
-        Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
-        Err(e) => {
-            let error = describe_error(
-                &format!("deleting SageMaker App ({domain_id}/{})", app.describe()),
-                &e,
-            );
-            // A retried delete whose first answer was lost: under way.
-            let now = list_apps(sagemaker, domain_id).await?;
-            let same = |a: &&App| {
-                a.app_type == app.app_type
-                    && a.name == app.name
-                    && a.user_profile == app.user_profile
-                    && a.space == app.space
-            };
-            match now.iter().find(same) {
-                Some(a) if a.status == "InService" => Err(error),
-                _ => Ok(()),
-            }
-        }
-    }
+    let action = format!("deleting SageMaker App ({domain_id}/{})", app.describe());
+    carried_out(&action, deleted, true, || async {
+        let now = list_apps(sagemaker, domain_id).await?;
+        let same = |a: &&App| {
+            a.app_type == app.app_type
+                && a.name == app.name
+                && a.user_profile == app.user_profile
+                && a.space == app.space
+        };
+        Ok(now
+            .iter()
+            .find(same)
+            .is_none_or(|a| a.status != "InService"))
+    })
+    .await
 }
 
 /// The domain's spaces, each with the profile that owns it if private.
@@ -584,21 +539,7 @@ pub async fn list_spaces(
     sagemaker: &aws_sdk_sagemaker::Client,
     domain_id: &str,
 ) -> Result<Vec<Space>, String> {
-    let spaces: Vec<_> = sagemaker
-        .list_spaces()
-        .domain_id_equals(domain_id)
-        .max_results(100)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| {
-            describe_error(
-                &format!("listing the spaces of SageMaker Domain ({domain_id})"),
-                &e,
-            )
-        })?;
+    let spaces: Vec<_> = list_by_domain!(sagemaker.list_spaces(), domain_id, "spaces")?;
     Ok(spaces
         .iter()
         .filter_map(|s| {
@@ -619,25 +560,72 @@ pub async fn delete_space(
     domain_id: &str,
     name: &str,
 ) -> Result<(), String> {
-    match sagemaker
+    let deleted = sagemaker
         .delete_space()
         .domain_id(domain_id)
         .space_name(name)
         .send()
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(()),
-        Err(e) => Err(describe_error(
-            &format!("deleting SageMaker Space ({domain_id}/{name})"),
-            &e,
-        )),
+        .await;
+    let action = format!("deleting SageMaker Space ({domain_id}/{name})");
+    carried_out(&action, deleted, true, || async { Ok(false) }).await
+}
+
+/// The answer of a describe call; `None` when SageMaker says there is no
+/// such object (whichever way it says it: [`is_not_found`]).
+fn found<O, E>(action: &str, sent: Result<O, SdkError<E>>) -> Result<Option<O>, String>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match sent {
+        Ok(answer) => Ok(Some(answer)),
+        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(None),
+        Err(e) => Err(describe_error(action, &e)),
+    }
+}
+
+/// The outcome of a change that SageMaker may have made although its
+/// answer was an error (a retry whose first answer was lost): done when it
+/// went through, when (with `gone_is_done`, for deletes) SageMaker says
+/// there is no such object, or when `under_way` finds the change under
+/// way; else the error.
+async fn carried_out<O, E, Fut>(
+    action: &str,
+    sent: Result<O, SdkError<E>>,
+    gone_is_done: bool,
+    under_way: impl FnOnce() -> Fut,
+) -> Result<(), String>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    Fut: Future<Output = Result<bool, String>>,
+{
+    let Err(e) = sent else {
+        return Ok(());
+    };
+    if gone_is_done && e.as_service_error().is_some_and(is_not_found) {
+        return Ok(());
+    }
+    let error = describe_error(action, &e);
+    if under_way().await? {
+        Ok(())
+    } else {
+        Err(error)
+    }
+}
+
+/// The error of listing the `what` (`apps`, …) of domain `domain_id`.
+fn listing_error<'a, E>(what: &'a str, domain_id: &'a str) -> impl Fn(SdkError<E>) -> String + 'a
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    move |e| {
+        let action = format!("listing the {what} of SageMaker Domain ({domain_id})");
+        describe_error(&action, &e)
     }
 }
 
 /// True for SageMaker's answer to a create whose name is taken:
 /// `ResourceInUse` (by its code, never its message).
-fn is_in_use<E: ProvideErrorMetadata>(error: &aws_sdk_sagemaker::error::SdkError<E>) -> bool {
+fn is_in_use<E: ProvideErrorMetadata>(error: &SdkError<E>) -> bool {
     error
         .as_service_error()
         .and_then(ProvideErrorMetadata::code)
@@ -736,19 +724,18 @@ pub async fn find_domain_status(
     sagemaker: &aws_sdk_sagemaker::Client,
     id: &str,
 ) -> Result<Option<(String, Option<String>)>, String> {
-    match sagemaker.describe_domain().domain_id(id).send().await {
-        Ok(d) => Ok(Some((
-            d.status()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default(),
+    let action = format!("describing SageMaker Domain ({id})");
+    let described = found(
+        &action,
+        sagemaker.describe_domain().domain_id(id).send().await,
+    )?;
+    Ok(described.map(|d| {
+        let status = d.status().map(|s| s.as_str().to_owned());
+        (
+            status.unwrap_or_default(),
             d.failure_reason().map(str::to_owned),
-        ))),
-        Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(None),
-        Err(e) => Err(describe_error(
-            &format!("describing SageMaker Domain ({id})"),
-            &e,
-        )),
-    }
+        )
+    }))
 }
 
 /// Waits until the user profile is where `until` says; `Failed` (and,
@@ -773,18 +760,15 @@ pub async fn wait_user_profile(
             .user_profile_name(name)
             .send()
             .await;
-        match described {
-            Ok(p) => Ok(status_poll(
+        let action = format!("describing SageMaker User Profile ({domain_id}/{name})");
+        Ok(match found(&action, described)? {
+            Some(p) => status_poll(
                 p.status().map(|s| s.as_str()).unwrap_or_default(),
                 p.failure_reason().map(str::to_owned),
                 until,
-            )),
-            Err(e) if e.as_service_error().is_some_and(is_not_found) => Ok(gone_poll(until)),
-            Err(e) => Err(describe_error(
-                &format!("describing SageMaker User Profile ({domain_id}/{name})"),
-                &e,
-            )),
-        }
+            ),
+            None => gone_poll(until),
+        })
     };
     wait_for(
         &what,

@@ -53,6 +53,15 @@ pub fn provider_header(settings: &str) -> String {
     format!("{REQUIRED_PROVIDERS}provider \"sagemaker\" {{\n  {settings}\n}}\n")
 }
 
+/// `items` as the inside of an HCL list of strings: `"a", "b"`.
+pub fn hcl_strings(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Default limit for one terraform command (override: `TF_TEST_TIMEOUT_SECS`).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 /// Commands whose colours are turned off through `TF_CLI_ARGS_<command>`.

@@ -8,6 +8,7 @@
 //! Every path ends with the state AWS reports — the partial state on error.
 
 use super::checks::{check_remote, Facts, Stage};
+use super::delete::{remove_profile, wait_profile};
 use super::refresh::observe;
 use super::state::{
     desired, domain_rule_lines, group_name, group_part, string_map_value, user_group_description,
@@ -426,14 +427,13 @@ async fn profiles_stage<'a>(
         );
         return arns;
     }
-    let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
     let mut steps: Vec<Step<'_, (String, Option<String>)>> = Vec::new();
     for name in removed {
         arns.remove(&name);
         steps.push(Step::new(
             format!("removing user profile {name}"),
             async move {
-                super::delete::remove_profile(env, domain_id, &name).await?;
+                remove_profile(env, domain_id, &name).await?;
                 Ok((name, None))
             },
         ));
@@ -461,7 +461,7 @@ async fn profiles_stage<'a>(
                     // A failed profile cannot be used or updated: AWS's way
                     // out is to delete it and create it again.
                     Some(p) if p.status == "Failed" => {
-                        super::delete::remove_profile(env, domain_id, name).await?;
+                        remove_profile(env, domain_id, name).await?;
                         None
                     }
                     other => other,
@@ -474,16 +474,7 @@ async fn profiles_stage<'a>(
                     // After a failed update, AWS's way out is to update again.
                     let again = found.status == "Update_Failed";
                     if again || runs_as != role || found.security_groups != groups {
-                        studio::wait_user_profile(
-                            sagemaker,
-                            domain_id,
-                            name,
-                            Until::Updatable,
-                            timeout,
-                            cancel,
-                        )
-                        .await
-                        .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
+                        wait_profile(env, domain_id, name, Until::Updatable).await?;
                         studio::update_user_profile(sagemaker, domain_id, name, (role, &groups))
                             .await?;
                     }
@@ -505,16 +496,7 @@ async fn profiles_stage<'a>(
                     );
                     made.await?
                 };
-                studio::wait_user_profile(
-                    sagemaker,
-                    domain_id,
-                    name,
-                    Until::InService,
-                    timeout,
-                    cancel,
-                )
-                .await
-                .map_err(|e| StepError::unless_stopped(env.ctx, e))?;
+                wait_profile(env, domain_id, name, Until::InService).await?;
                 Ok((name.to_owned(), Some(arn)))
             },
         ));

@@ -134,16 +134,34 @@ async fn delete_spaces(
 /// deleted to delete the user profile."
 pub async fn remove_profile(env: &Env<'_>, domain_id: &str, name: &str) -> Result<(), StepError> {
     let sagemaker = &env.clients.sagemaker;
-    let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
     let spaces = private_spaces_of(&studio::list_spaces(sagemaker, domain_id).await?, name);
     delete_apps(env, domain_id, Some((name, &spaces))).await?;
     if !spaces.is_empty() {
         delete_spaces(env, domain_id, Some(&spaces)).await?;
     }
     studio::delete_user_profile(sagemaker, domain_id, name).await?;
-    studio::wait_user_profile(sagemaker, domain_id, name, Until::Gone, timeout, cancel)
-        .await
-        .map_err(|e| StepError::unless_stopped(env.ctx, e))
+    wait_profile(env, domain_id, name, Until::Gone).await
+}
+
+/// Waits until profile `name` is where `until` says, within the time the
+/// operation has left; Ctrl-C and the timeout stop it.
+pub async fn wait_profile(
+    env: &Env<'_>,
+    domain_id: &str,
+    name: &str,
+    until: Until,
+) -> Result<(), StepError> {
+    let (timeout, cancel) = (env.ctx.time_left(), &env.ctx.cancel);
+    studio::wait_user_profile(
+        &env.clients.sagemaker,
+        domain_id,
+        name,
+        until,
+        timeout,
+        cancel,
+    )
+    .await
+    .map_err(|e| StepError::unless_stopped(env.ctx, e))
 }
 
 /// Refuses, before anything is deleted, a domain holding user profiles

@@ -2,17 +2,17 @@
 //! endpoints, subnets and S3 routes the domain will need are made before
 //! UpdateDomain ([`add`]); what it no longer needs (a service dropped or now
 //! served by another endpoint, the zone of a subnet it leaves, the route of
-//! a table it leaves) goes after it ([`super::network::converge`]). So a
+//! a table it leaves) goes after it ([`converge`]). Both are the
+//! endpoints part's one converge, given what to serve. So a
 //! failed update leaves the domain with everything it used, and nothing it
 //! may still use is removed first.
 
-use super::checks::Facts;
-use super::network::{converge, own_entries, part_env, recorded_network, wanted_network};
-use super::state::{endpoint_entry, managed_endpoints, Desired, ENDPOINTS_PART};
-use crate::aws::ec2::find::find_subnets_in_vpc;
+use super::checks::{Coverage, Facts};
+use super::network::converge;
+use super::state::{managed_endpoints, Desired, ENDPOINTS_PART};
+use crate::aws::ec2::find::{find_subnets_in_vpc, Subnet};
 use crate::aws::ownership::Claim;
-use crate::catalog::EndpointKind;
-use crate::resources::common::text;
+use crate::catalog::{self, EndpointKind};
 use crate::resources::composite::applier::Applier;
 use crate::resources::composite::Env;
 use crate::resources::private_network;
@@ -105,37 +105,54 @@ fn current_footprint(env: &Env<'_>, facts: &Facts, prior: &Value) -> Footprint {
     current
 }
 
-/// The zone of every subnet of `footprints`: the checked subnets', and the
-/// VPC's listing (one call) only when a subnet the domain leaves is not
-/// among them.
-async fn zones(
-    env: &Env<'_>,
-    facts: &Facts,
-    footprints: [&Footprint; 2],
-) -> BTreeMap<String, String> {
-    let mut zone_of: BTreeMap<String, String> = facts
-        .subnets
-        .iter()
-        .map(|s| (s.id.clone(), s.availability_zone.clone()))
-        .collect();
-    let unknown = footprints
+/// The subnets of `footprints`: the checked ones, and from the VPC's
+/// listing (one call) those the domain leaves, only when there are any. A
+/// subnet that cannot be read is left out, which only removes it early.
+async fn subnets_of(env: &Env<'_>, facts: &Facts, footprints: [&Footprint; 2]) -> Vec<Subnet> {
+    let mut subnets = facts.subnets.clone();
+    let checked: BTreeSet<String> = subnets.iter().map(|s| s.id.clone()).collect();
+    let left: BTreeSet<&String> = footprints
         .iter()
         .flat_map(|f| &f.subnets)
-        .any(|s| !zone_of.contains_key(s));
-    if unknown {
-        // Unreadable: those subnets are left out, which only removes early.
+        .filter(|s| !checked.contains(*s))
+        .collect();
+    if !left.is_empty() {
         if let Ok(all) = find_subnets_in_vpc(&env.clients.ec2, &facts.vpc.id).await {
-            zone_of.extend(all.into_iter().map(|s| (s.id, s.availability_zone)));
+            subnets.extend(all.into_iter().filter(|s| left.contains(&s.id)));
         }
     }
-    zone_of
+    subnets
+}
+
+/// `facts` with the coverage of `footprint` — the services, subnets and
+/// route tables the endpoints part serves (reused services unchanged) —
+/// and `subnets` (every one the footprint uses, as the endpoints part
+/// takes them from here rather than reading them again).
+fn covering(facts: &Facts, footprint: &Footprint, subnets: Vec<Subnet>) -> Facts {
+    let own = footprint
+        .services
+        .iter()
+        .filter_map(|name| catalog::service(name))
+        .collect();
+    Facts {
+        vpc: facts.vpc.clone(),
+        subnets,
+        s3_prefix_list_id: facts.s3_prefix_list_id.clone(),
+        endpoints: facts.endpoints.clone(),
+        coverage: Coverage {
+            reused: facts.coverage.reused.clone(),
+            own,
+            endpoint_subnets: footprint.subnets.iter().cloned().collect(),
+            s3_route_tables: footprint.route_tables.iter().cloned().collect(),
+        },
+        adoptable_domain: facts.adoptable_domain.clone(),
+    }
 }
 
 /// Before the domain changes: makes what the domain will need and removes
 /// nothing ([`grown`]). Returns the `endpoints` entries, the endpoints'
-/// group, and whether removals are left for
-/// [`super::network::converge`] once the domain is updated. When nothing
-/// is to go, this is that converge, all in one.
+/// group, and whether removals are left for [`converge`] once the domain
+/// is updated (when nothing is to go, this was that converge).
 pub async fn add(
     env: &Env<'_>,
     applier: &mut Applier<'_>,
@@ -146,54 +163,24 @@ pub async fn add(
 ) -> (BTreeMap<String, Value>, Option<String>, bool) {
     let wanted = Footprint::wanted(facts);
     let current = current_footprint(env, facts, prior);
-    let grown = if current.services.is_empty() {
-        wanted.clone()
-    } else {
-        grown(
-            &wanted,
-            &current,
-            &zones(env, facts, [&wanted, &current]).await,
-        )
-    };
-    if grown == wanted {
+    if current.services.is_empty() {
         let (entries, group) = converge(env, applier, want, facts, prior, domain_group).await;
         return (entries, group, false);
     }
-    let mut entries: BTreeMap<String, Value> = facts
-        .coverage
-        .reused
+    let subnets = subnets_of(env, facts, [&wanted, &current]).await;
+    let zone_of = subnets
         .iter()
-        .map(|(name, id)| ((*name).to_owned(), endpoint_entry(id, false)))
+        .map(|s| (s.id.clone(), s.availability_zone.clone()))
         .collect();
-    if grown == current {
-        // Nothing to add: the endpoints stay as they are until the removals.
-        let recorded = managed_endpoints(prior);
-        entries.extend(
-            recorded
-                .iter()
-                .map(|(name, id)| (name.clone(), endpoint_entry(id, true))),
-        );
-        return (entries, text(prior, "endpoint_security_group_id"), true);
-    }
-    let mut planned = wanted_network(want, facts, domain_group);
-    let set =
-        |items: &BTreeSet<String>| Value::Set(items.iter().cloned().map(Value::String).collect());
-    planned.set_attribute("services", set(&grown.services));
-    planned.set_attribute("subnet_ids", set(&grown.subnets));
-    if !grown.route_tables.is_empty() {
-        planned.set_attribute("s3_route_table_ids", set(&grown.route_tables));
-    }
-    let part = part_env(env);
-    let result = private_network::apply::apply(&part, &recorded_network(prior), planned).await;
-    applier.extend(result.diags);
-    let group = match &result.state {
-        Some(state) => {
-            entries.extend(own_entries(state));
-            text(state, "security_group_id").filter(|g| !g.is_empty())
-        }
-        None => text(prior, "endpoint_security_group_id"),
+    let grown = grown(&wanted, &current, &zone_of);
+    let removals_left = grown != wanted;
+    let facts = if removals_left {
+        &covering(facts, &grown, subnets)
+    } else {
+        facts
     };
-    (entries, group, true)
+    let (entries, group) = converge(env, applier, want, facts, prior, domain_group).await;
+    (entries, group, removals_left)
 }
 
 #[cfg(test)]
