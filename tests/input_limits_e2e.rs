@@ -214,6 +214,13 @@ fn a_network_plan_refuses_policies_cidrs_timeouts_and_names_aws_would_refuse() {
                 "  services = ",
                 &["Did you mean \"hosting\"?"],
             ),
+            // Regression (trial #10): a name written short gets the names it starts.
+            case(
+                r#"  services = ["ecr"]"#,
+                "Unsupported value for services[0]",
+                "  services = ",
+                &["Did you mean \"ecr_api\" or \"ecr_dkr\"?"],
+            ),
             case(
                 r#"  endpoint_policies = { sagemaker_apl = jsonencode({ Statement = [] }) }"#,
                 "Unknown service in endpoint_policies",
