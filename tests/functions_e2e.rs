@@ -45,11 +45,17 @@ output "url" {
 }
 "#,
     );
-    let output = support::one_line(&ws.plan_err());
+    let raw = ws.plan_err();
+    let output = support::one_line(&raw);
     assert!(output.contains("Invalid function argument"), "{output}");
     assert!(output.contains("\"service\" parameter"), "{output}");
     assert!(
         output.contains("Did you mean \"sagemaker_runtime\"?"),
         "{output}"
     );
+    // Regression (trial #10): Terraform ends the sentence the error is
+    // put in; the error's own period does not double it.
+    let error = support::diagnostics::find(&raw, "Error", "Invalid function argument").text();
+    assert!(error.ends_with(", s3."), "{error}");
+    assert!(!error.contains(".."), "{error}");
 }

@@ -9,7 +9,9 @@ mod support;
 use support::diagnostics::{self, Expect};
 use support::ec2_fixture::{fixture, Fixture};
 use support::holdings::Holdings;
-use support::sagemaker::{main_tf, model_block, model_config_resource, network_resource, IMAGE};
+use support::sagemaker::{
+    main_tf, model_block, model_config_resource, network_resource, IMAGE, ROLE,
+};
 use support::terraform::provider_header;
 
 const NETWORK: &str = "sagemaker_private_network.this";
@@ -212,6 +214,13 @@ fn a_network_plan_refuses_policies_cidrs_timeouts_and_names_aws_would_refuse() {
                 "  services = ",
                 &["Did you mean \"hosting\"?"],
             ),
+            // Regression (trial #10): a name written short gets the names it starts.
+            case(
+                r#"  services = ["ecr"]"#,
+                "Unsupported value for services[0]",
+                "  services = ",
+                &["Did you mean \"ecr_api\" or \"ecr_dkr\"?"],
+            ),
             case(
                 r#"  endpoint_policies = { sagemaker_apl = jsonencode({ Statement = [] }) }"#,
                 "Unknown service in endpoint_policies",
@@ -361,6 +370,44 @@ fn model_config_and_model_plans_refuse_environments_regions_and_egress_aws_would
                 "Egress to anywhere needs an opt-in",
                 "  egress_cidr_blocks = ",
                 &["allow_egress_to_anywhere = true"],
+            ),
+        ],
+    );
+}
+
+/// Regression (trial #9): a malformed `kms_key_id` passed validate and plan.
+#[test]
+fn a_studio_domain_plan_refuses_a_kms_key_aws_would_refuse() {
+    let fx = fixture();
+    let configure = |body: &str| {
+        main_tf(&format!(
+            r#"
+resource "sagemaker_studio_domain" "this" {{
+  name                       = "checked"
+  subnet_ids                 = ["{}", "{}"]
+  default_execution_role_arn = "{ROLE}"
+{body}
+}}
+"#,
+            fx.subnet_a, fx.subnet_b
+        ))
+    };
+    each_plan_fails(
+        &fx,
+        "sagemaker_studio_domain.this",
+        configure,
+        &[
+            case(
+                r#"  kms_key_id = "not-a-key""#,
+                "Invalid value for kms_key_id",
+                "  kms_key_id = ",
+                &["\"not-a-key\" is not a KMS key", "\"alias/NAME\""],
+            ),
+            case(
+                r#"  kms_key_id = "arn:aws:kms:us-east-1:123456789012:secret/x""#,
+                "Invalid value for kms_key_id",
+                "  kms_key_id = ",
+                &["not \"key/KEY_ID\" or \"alias/NAME\""],
             ),
         ],
     );

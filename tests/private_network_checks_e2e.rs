@@ -672,20 +672,33 @@ fn plan_fails_when_a_subnet_does_not_exist() {
     );
 }
 
+/// Regression (trial #11): the subnet in another VPC is the one
+/// diagnostic; its zone (here subnet_a's) adds neither "Two subnets in one
+/// Availability Zone" nor "Endpoints in one Availability Zone only".
 #[test]
 fn plan_fails_when_a_subnet_is_in_another_vpc() {
     let fx = fixture();
     let other = fx.other_vpc();
-    let main_tf = fx.config(&[&fx.subnet_a, &other.subnet_id], "");
-    plan_fails(
-        &fx,
+    let beside_a = create_subnet(&fx.account, &other.vpc_id, "10.99.2.0/24", "us-east-1a");
+    let main_tf = fx.config(&[&fx.subnet_a, &beside_a], "");
+    let ws = fx.workspace(&main_tf);
+    let before = Holdings::of(&fx);
+    let output = ws.plan_err();
+    assert_diagnostic(
+        &output,
         &main_tf,
         &error(
             "Subnet in another VPC",
             "  subnet_ids ",
-            &[&other.subnet_id, &format!("not in vpc_id {}", fx.vpc_id)],
+            &[&beside_a, &format!("not in vpc_id {}", fx.vpc_id)],
         ),
     );
+    let summaries: Vec<String> = diagnostics::diagnostics(&output)
+        .into_iter()
+        .map(|d| d.summary)
+        .collect();
+    assert_eq!(summaries, ["Subnet in another VPC"], "{output}");
+    before.assert_nothing_new(&fx, &output);
 }
 
 #[test]

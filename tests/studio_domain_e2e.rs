@@ -385,6 +385,24 @@ fn reuses_the_endpoints_of_a_private_network_and_says_when_its_group_does_not_ad
     let all: BTreeSet<String> = fx.endpoints().into_iter().map(|e| e.id).collect();
     assert_eq!(all, network_ids, "nothing duplicated");
     ws.plan_no_changes();
+
+    // Regression (trial #6): imported into a fresh state, the domain's
+    // configuration plans no change: import records the reused endpoints
+    // (none carries the domain's tag) as the plan decides them, unmanaged.
+    let domain_id = out["domain_id"].as_str().unwrap();
+    let imported = fx.workspace(&main_tf(&format!(
+        "{}\nimport {{\n  to = sagemaker_studio_domain.this\n  id = \"{domain_id}\"\n}}\n",
+        domain_resource(
+            "reuser",
+            &[&fx.subnet_b, &fx.subnet_c],
+            &profiles(&["alice"])
+        )
+    )));
+    let plan = imported.plan_ok().combined();
+    assert!(
+        plan.contains("1 to import, 0 to add, 0 to change, 0 to destroy"),
+        "{plan}"
+    );
     ws.destroy_ok();
 
     // A network whose group admits only other addresses: the domain's plan says so.

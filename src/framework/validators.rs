@@ -41,11 +41,43 @@ impl Validator for OneOf {
 }
 
 /// `" Did you mean \"x\"?"` when `word` looks like a typo of candidate `x`,
-/// else nothing: the end of an "unknown value" message.
+/// else `" Did you mean \"x\" or \"y\"?"` when it starts candidates `x` and
+/// `y` (`ecr` for `ecr_api`, `ecr_dkr`), else nothing: the end of an
+/// "unknown value" message.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    suggest(word, candidates)
-        .map(|near| format!(" Did you mean {near:?}?"))
-        .unwrap_or_default()
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    let meant = match suggest(word, candidates.iter().copied()) {
+        Some(near) => vec![near],
+        None => started_by(word, &candidates),
+    };
+    let quoted: Vec<String> = meant.iter().map(|m| format!("{m:?}")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => format!(" Did you mean {last}?"),
+        Some((last, rest)) => format!(" Did you mean {} or {last}?", rest.join(", ")),
+    }
+}
+
+/// The few candidates that begin with `word` (case aside): a name written
+/// short. None when `word` is too short to tell, or begins too many.
+fn started_by<'a>(word: &str, candidates: &[&'a str]) -> Vec<&'a str> {
+    const MAX: usize = 4;
+    let word = word.to_lowercase();
+    if word.chars().count() < 3 {
+        return Vec::new();
+    }
+    let started: Vec<&str> = candidates
+        .iter()
+        .copied()
+        .filter(|c| {
+            let c = c.to_lowercase();
+            c.len() > word.len() && c.starts_with(&word)
+        })
+        .collect();
+    if started.len() > MAX {
+        return Vec::new();
+    }
+    started
 }
 
 /// The candidate closest to `word` when it looks like a typo of it (a few
@@ -248,6 +280,35 @@ mod tests {
         assert_eq!(
             suggest("SAGEMAKER_API", ["sagemaker_api"]),
             Some("sagemaker_api")
+        );
+    }
+
+    /// Regression (trial #10): a name written short ("ecr") is pointed at
+    /// the names it starts, not left without a hint.
+    #[test]
+    fn did_you_mean_lists_the_names_a_short_word_starts() {
+        let names = ["sagemaker_api", "ecr_api", "ecr_dkr", "s3", "sts"];
+        assert_eq!(
+            did_you_mean("ecr", names),
+            " Did you mean \"ecr_api\" or \"ecr_dkr\"?"
+        );
+        assert_eq!(
+            did_you_mean("sagemaker", names),
+            " Did you mean \"sagemaker_api\"?"
+        );
+        // A typo wins over the longer names it also starts.
+        assert_eq!(did_you_mean("ecr_ap", names), " Did you mean \"ecr_api\"?");
+        assert_eq!(
+            did_you_mean("sagemaker_runtim", crate::catalog::NAMES.iter().copied()),
+            " Did you mean \"sagemaker_runtime\"?"
+        );
+        // Too short to tell, and a word that begins nothing: no hint.
+        assert_eq!(did_you_mean("s", names), "");
+        assert_eq!(did_you_mean("zzz", names), "");
+        assert_eq!(
+            did_you_mean("sagemaker", crate::catalog::NAMES.iter().copied()),
+            " Did you mean \"sagemaker_api\", \"sagemaker_runtime\", \"sagemaker_runtime_fips\" or \
+             \"sagemaker_metrics\"?"
         );
     }
 

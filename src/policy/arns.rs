@@ -238,6 +238,95 @@ pub(super) fn role_arn_problem(arn: &str) -> Option<String> {
     }
 }
 
+/// The forms of a KMS key, for errors.
+const KMS_KEY_FORMS: &str = "a key id (\"1234abcd-12ab-34cd-56ef-1234567890ab\"), a key ARN \
+     (\"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\"), an alias \
+     (\"alias/NAME\") or an alias ARN (\"arn:aws:kms:us-east-1:123456789012:alias/NAME\")";
+
+/// `Ok` when `key` names a KMS key in one of the forms AWS documents for
+/// a `KmsKeyId` (SageMaker CreateDomain among them): a key id (a UUID, or
+/// `mrk-` and 32 hex digits for a multi-Region key), a key ARN, an alias
+/// name `alias/NAME` or an alias ARN.
+pub fn check_kms_key_id(key: &str) -> Result<(), String> {
+    match kms_key_problem(key) {
+        None => Ok(()),
+        Some(why) => Err(format!(
+            "{:?} is not a KMS key: {why}. Use {KMS_KEY_FORMS}.",
+            excerpt(key)
+        )),
+    }
+}
+
+fn kms_key_problem(key: &str) -> Option<String> {
+    if key.starts_with("arn:") {
+        let parts = match arn_of(key, "kms") {
+            Ok(parts) => parts,
+            Err(why) => return Some(why),
+        };
+        if !is_region(parts.region) {
+            return Some(format!(
+                "{:?} is not a Region code such as \"eu-west-1\"",
+                excerpt(parts.region)
+            ));
+        }
+        if !is_account(parts.account) {
+            return Some(format!(
+                "the account ID {:?} is not 12 digits",
+                excerpt(parts.account)
+            ));
+        }
+        if let Some(id) = parts.resource.strip_prefix("key/") {
+            return (!is_kms_key_id(id)).then(|| {
+                format!(
+                    "{:?} is not a key id (a UUID, or mrk- and 32 hex digits)",
+                    excerpt(id)
+                )
+            });
+        }
+        if let Some(name) = parts.resource.strip_prefix("alias/") {
+            return kms_alias_problem(name);
+        }
+        return Some(format!(
+            "it names {:?}, not \"key/KEY_ID\" or \"alias/NAME\"",
+            excerpt(parts.resource)
+        ));
+    }
+    if let Some(name) = key.strip_prefix("alias/") {
+        return kms_alias_problem(name);
+    }
+    (!is_kms_key_id(key)).then(|| {
+        "it is neither a key id (a UUID, or mrk- and 32 hex digits), nor \"alias/NAME\", nor an ARN"
+            .to_owned()
+    })
+}
+
+/// A key id: a UUID, or `mrk-` and 32 hex digits (a multi-Region key).
+fn is_kms_key_id(id: &str) -> bool {
+    let hex = |s: &str, len: usize| s.len() == len && s.chars().all(|c| c.is_ascii_hexdigit());
+    if let Some(rest) = id.strip_prefix("mrk-") {
+        return hex(rest, 32);
+    }
+    let groups: Vec<&str> = id.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| hex(g, len))
+}
+
+/// What is wrong with the NAME of `alias/NAME`: KMS takes 1 to 250
+/// characters (256 with `alias/`) of letters, digits, `/`, `_` and `-`.
+fn kms_alias_problem(name: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/_-".contains(c);
+    if name.is_empty() || name.len() > 250 {
+        Some("an alias name has 1 to 250 characters after \"alias/\"".to_owned())
+    } else if !name.chars().all(allowed) {
+        Some("an alias name holds only letters, digits, /, _ and -".to_owned())
+    } else {
+        None
+    }
+}
+
 pub(super) fn is_partition(partition: &str) -> bool {
     partition == "aws"
         || partition.strip_prefix("aws-").is_some_and(|rest| {

@@ -924,6 +924,48 @@ fn role_arns_are_checked() {
     }
 }
 
+/// Regression (trial #9): `kms_key_id = "not-a-key"` passed validate.
+#[test]
+fn kms_keys_are_checked() {
+    for good in [
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "mrk-1234abcd12ab34cd56ef1234567890ab",
+        "arn:aws:kms:us-east-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+        "alias/ExampleAlias",
+        "alias/aws/sagemaker",
+        "arn:aws:kms:us-east-2:111122223333:alias/team/Example_Alias-1",
+    ] {
+        assert!(check_kms_key_id(good).is_ok(), "{good}");
+    }
+    for (bad, why) in [
+        ("not-a-key", "neither a key id"),
+        ("1234abcd-12ab-34cd-56ef-1234567890a", "neither a key id"),
+        ("alias/", "1 to 250 characters"),
+        ("alias/my key", "only letters, digits"),
+        (
+            "arn:aws:kms:us-east-2:111122223333:key/not-a-key",
+            "not a key id",
+        ),
+        (
+            "arn:aws:kms:us-east-2:111122223333:secret/x",
+            "not \"key/KEY_ID\"",
+        ),
+        (
+            "arn:aws:kms:somewhere:111122223333:alias/x",
+            "not a Region code",
+        ),
+        ("arn:aws:kms:us-east-2:1111:alias/x", "12 digits"),
+        ("arn:aws:s3:::bucket", "not \"kms\""),
+    ] {
+        let err = check_kms_key_id(bad).unwrap_err();
+        assert!(
+            err.contains(why) && err.contains("alias/NAME"),
+            "{bad}: {err}"
+        );
+    }
+}
+
 #[test]
 fn execution_role_policy_scopes_interfaces_to_account_and_placement() {
     let text = execution_role_network_policy(

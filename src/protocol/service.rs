@@ -397,7 +397,7 @@ impl pb::provider_server::Provider for ProviderService {
             Ok(Response::new(pb::call_function::Response {
                 result: None,
                 error: Some(pb::FunctionError {
-                    text,
+                    text: function_error_text(&text),
                     function_argument: argument.map(|i| i as i64),
                 }),
             }))
@@ -452,6 +452,14 @@ impl pb::provider_server::Provider for ProviderService {
     }
 }
 
+/// A function error as Terraform wants it: Terraform puts it inside its
+/// own sentence ("Invalid value for \"x\" parameter: TEXT.") and ends that
+/// with a period, so the text's own last period goes (else "..").
+fn function_error_text(text: &str) -> String {
+    let text = text.trim_end();
+    text.strip_suffix('.').unwrap_or(text).to_owned()
+}
+
 /// Encodes a resource state (None stays None); encoding problems become diagnostics.
 fn encode_optional(
     server: &ProviderServer,
@@ -468,4 +476,21 @@ fn encode_optional(
         }
     };
     encode_dynamic(state, &ty).map_err(|d| diags.extend(d)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::function_error_text;
+
+    #[test]
+    fn function_errors_leave_the_last_period_to_terraform() {
+        assert_eq!(
+            function_error_text("\"x\" is not a Region code: write it like \"eu-west-1\".\n"),
+            "\"x\" is not a Region code: write it like \"eu-west-1\""
+        );
+        assert_eq!(
+            function_error_text("Did you mean \"a\"?"),
+            "Did you mean \"a\"?"
+        );
+    }
 }

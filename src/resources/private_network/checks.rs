@@ -515,18 +515,24 @@ fn check_subnets(
         .iter()
         .filter(|s| s.kind == EndpointKind::Interface)
         .count() as u32;
+    let foreign: Vec<&Subnet> = subnets.iter().filter(|s| s.vpc_id != vpc.id).collect();
+    for subnet in &foreign {
+        diags.attribute_error(
+            path(),
+            "Subnet in another VPC",
+            format!(
+                "Subnet {} is in {}, not in vpc_id {}. Use subnets of {}.",
+                subnet.id, subnet.vpc_id, vpc.id, vpc.id
+            ),
+        );
+    }
+    // The zones and addresses of a set that must change anyway would only
+    // add misleading follow-ons (the other VPC's zones are no zones of this one).
+    if !foreign.is_empty() {
+        return;
+    }
     let mut by_zone: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for subnet in subnets {
-        if subnet.vpc_id != vpc.id {
-            diags.attribute_error(
-                path(),
-                "Subnet in another VPC",
-                format!(
-                    "Subnet {} is in {}, not in vpc_id {}. Use subnets of {}.",
-                    subnet.id, subnet.vpc_id, vpc.id, vpc.id
-                ),
-            );
-        }
         by_zone
             .entry(&subnet.availability_zone)
             .or_default()
@@ -946,6 +952,54 @@ mod tests {
             text.contains("belongs to another sagemaker_studio_domain (owner team-b/77)")
                 && !text.contains("private_dns_enabled"),
             "{text}"
+        );
+    }
+
+    fn subnet(id: &str, vpc_id: &str, zone: &str) -> Subnet {
+        Subnet {
+            id: id.into(),
+            vpc_id: vpc_id.into(),
+            availability_zone: zone.into(),
+            availability_zone_id: String::new(),
+            cidr_block: "10.0.0.0/24".into(),
+            available_ip_address_count: 200,
+        }
+    }
+
+    /// Regression (trial #11): a subnet of another VPC is the one problem
+    /// reported, with no zone warning or error following from it.
+    #[test]
+    fn a_subnet_of_another_vpc_is_reported_alone() {
+        let vpc = Vpc {
+            id: "vpc-1".into(),
+            cidr_blocks: vec!["10.0.0.0/16".into()],
+            ipv6_cidr_blocks: Vec::new(),
+            dns_support: true,
+            dns_hostnames: true,
+            instance_tenancy: "default".into(),
+            owner_id: String::new(),
+        };
+        let services = [catalog::service("sagemaker_api").unwrap()];
+        let summaries = |subnets: &[Subnet]| {
+            let mut diags = Diagnostics::new();
+            check_subnets(&vpc, subnets, &services, &mut diags);
+            diags.iter().map(|d| d.summary.clone()).collect::<Vec<_>>()
+        };
+        let foreign = [
+            subnet("subnet-a", "vpc-1", "us-east-1a"),
+            subnet("subnet-x", "vpc-2", "us-east-1a"),
+        ];
+        assert_eq!(summaries(&foreign), ["Subnet in another VPC"]);
+        let same_zone = [
+            subnet("subnet-a", "vpc-1", "us-east-1a"),
+            subnet("subnet-b", "vpc-1", "us-east-1a"),
+        ];
+        assert_eq!(
+            summaries(&same_zone),
+            [
+                "Two subnets in one Availability Zone",
+                "Endpoints in one Availability Zone only"
+            ]
         );
     }
 

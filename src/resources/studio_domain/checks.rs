@@ -646,6 +646,46 @@ fn decide_coverage(
     Ok(coverage)
 }
 
+/// The endpoints `want` reuses in the VPC of its subnets (short name →
+/// id), decided as the checks decide them ([`decide_coverage`]), `state`
+/// recording the instance's own: for import, which finds the own ones by
+/// their tags. Empty when the coverage cannot be decided; the plan that
+/// follows says why.
+pub async fn find_reused(
+    env: &Env<'_>,
+    want: &Desired,
+    state: &Value,
+) -> Result<BTreeMap<&'static str, String>, Diagnostics> {
+    if want.services().is_empty() || want.subnet_ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let ec2 = &env.clients.ec2;
+    let lookup = |e: FindError| common::lookup_error(e, "subnet_ids", "", "EC2");
+    let (subnets, prefix_list) = tokio::join!(
+        find::find_subnets(ec2, &want.subnet_ids),
+        find::find_s3_prefix_list_id(ec2, &env.clients.region),
+    );
+    let (subnets, prefix_list) = (subnets.map_err(lookup)?, prefix_list.map_err(lookup)?);
+    let Some(vpc_id) = subnets.first().map(|s| s.vpc_id.clone()) else {
+        return Ok(BTreeMap::new());
+    };
+    let (tables, endpoints) = tokio::join!(
+        find::find_vpc_route_tables(ec2, &vpc_id, Some(&prefix_list)),
+        find::find_vpc_endpoints_in_vpc(ec2, &vpc_id, false),
+    );
+    let (tables, endpoints) = (tables.map_err(lookup)?, endpoints.map_err(lookup)?);
+    let table_of =
+        find::route_tables_by_subnet(&vpc_id, &tables, &want.subnet_ids).map_err(lookup)?;
+    let coverage = decide_coverage(
+        env,
+        want,
+        state,
+        (&subnets, &tables, &table_of),
+        (&endpoints, &prefix_list),
+    );
+    Ok(coverage.map(|c| c.reused).unwrap_or_default())
+}
+
 /// Each reused interface endpoint's groups admit HTTPS from the domain:
 /// from its group (`domain_group`, once known) or from addresses covering
 /// every subnet.

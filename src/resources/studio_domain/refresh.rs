@@ -317,7 +317,7 @@ fn set_domain(state: &mut Value, domain: &Domain) {
 /// configuration it came from plans no change: its profiles, the groups
 /// and endpoints tagged as the instance's (the owner its tags name; an
 /// untagged domain gets a new instance id, and the next apply makes the
-/// groups and endpoints it lacks).
+/// groups and endpoints it lacks), and the endpoints it reuses.
 pub async fn import(env: &Env<'_>, schema: &Schema, domain_id: &str) -> Result<Value, Diagnostics> {
     let sagemaker = &env.clients.sagemaker;
     let Some(domain) = studio::find_domain(sagemaker, domain_id)
@@ -394,6 +394,19 @@ pub async fn import(env: &Env<'_>, schema: &Schema, domain_id: &str) -> Result<V
     };
     let observed = observe(&import_env, Value::Object(fields)).await?;
     let mut state = observed.state;
+    // The endpoints it reuses (a sagemaker_private_network's) carry no tag
+    // of the domain's: found as the plan decides them, recorded unmanaged.
+    let want = super::state::desired(&state, &env.tagging);
+    let reused = super::checks::find_reused(&import_env, &want, &state).await?;
+    if let Some(Value::Map(entries)) = state.get("endpoints").cloned() {
+        let mut entries = entries;
+        for (name, id) in reused {
+            entries
+                .entry(name.to_owned())
+                .or_insert_with(|| endpoint_entry(&id, false));
+        }
+        state.set_attribute("endpoints", Value::Map(entries));
+    }
     if let Some(live) = &observed.live_tags {
         let (tags, tags_all) =
             crate::resources::common::observed_tags(&Value::Null, live, &env.tagging);

@@ -5,7 +5,7 @@ use crate::aws::sagemaker_inputs::{check_domain_name, check_user_profile_name};
 use crate::framework::timeouts;
 use crate::framework::validators::{Each, IntBetween, OneOf, SizeBetween, StringCheck};
 use crate::framework::{Attribute, Block, NestedBlock, Schema};
-use crate::policy::check_role_arn;
+use crate::policy::{check_kms_key_id, check_role_arn};
 use crate::resources::common::{tags_all_attribute, tags_attribute, TagRules};
 use crate::value::Type;
 
@@ -152,6 +152,10 @@ pub fn schema() -> Schema {
         .attribute(
             Attribute::optional("kms_key_id", Type::String)
                 .description("The KMS key that encrypts the home EFS. Changing it replaces the domain.")
+                .validator(check(
+                    "must be a KMS key id, key ARN, alias (`alias/NAME`) or alias ARN",
+                    check_kms_key_id,
+                ))
                 .requires_replace(),
         )
         .attribute(tags_attribute(TagRules::SAGEMAKER))
