@@ -631,7 +631,7 @@ async fn under_the_latency_profile_calls_take_their_time_and_endpoints_stay_pend
 #[tokio::test]
 async fn under_the_latency_profile_a_studio_domain_reads_pending_for_its_time() {
     let fx = fixture();
-    let (_proxy, clients) = profiled(&fx, 5).await;
+    let (proxy, clients) = profiled(&fx, 5).await;
     let sagemaker = clients.sagemaker;
     let created_at = Instant::now();
     let created = sagemaker
@@ -662,6 +662,11 @@ async fn under_the_latency_profile_a_studio_domain_reads_pending_for_its_time() 
             .unwrap_or_default()
     };
     assert_eq!(status().await, "Pending");
+    // The bench's overshoot counts from this instant.
+    let ready = proxy.domains_ready();
+    assert_eq!(ready.len(), 1);
+    assert_eq!(ready[0].0, id);
+    assert!(ready[0].1 >= created_at + Duration::from_millis(3600));
     while status().await == "Pending" {
         assert!(created_at.elapsed() < Duration::from_secs(30));
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -798,6 +798,7 @@ impl FaultProxy {
         state.domains.clear();
         state.ready.clear();
         state.made.clear();
+        state.domains_made.clear();
         state.buckets.clear();
         state.answers.clear();
     }
@@ -875,6 +876,9 @@ struct State {
     /// of an account draws the n-th time whoever calls (contenders in
     /// their own accounts wait alike).
     made: HashMap<(String, bool, bool), u64>,
+    /// Studio domains created per access key: the n-th of an account
+    /// draws the n-th pending time, as endpoints do.
+    domains_made: HashMap<String, u64>,
     buckets: HashMap<(String, usize), Bucket>,
     /// (access key, operation, ClientToken) → first 2xx answer.
     answers: HashMap<(String, String, String), Answer>,
@@ -893,6 +897,7 @@ impl State {
             domains: HashMap::new(),
             ready: Vec::new(),
             made: HashMap::new(),
+            domains_made: HashMap::new(),
             buckets: HashMap::new(),
             answers: HashMap::new(),
             next_request_id: 0,
@@ -906,6 +911,12 @@ impl State {
             .made
             .entry((account.to_owned(), gateway, delete))
             .or_default();
+        *n += 1;
+        *n - 1
+    }
+
+    fn nth_domain(&mut self, account: &str) -> u64 {
+        let n = self.domains_made.entry(account.to_owned()).or_default();
         *n += 1;
         *n - 1
     }
@@ -1272,7 +1283,8 @@ fn after_forward(shared: &Shared, call: &Call, request: &Message, mut answer: An
             let arn = body["DomainArn"].as_str().unwrap_or_default();
             let id = arn.rsplit('/').next().unwrap_or_default().to_owned();
             if let (Some(p), false) = (&profile, id.is_empty()) {
-                let pending = p.pick(p.domain_pending, unit(seed, &id, 0, 8));
+                let nth = state.nth_domain(&call.account);
+                let pending = p.pick(p.domain_pending, unit(seed, "CreateDomain", nth, 8));
                 state.domains.insert(id, now + pending);
             }
         }
