@@ -87,23 +87,29 @@ pub(super) fn arn_of<'a>(arn: &'a str, service: &str) -> Result<ArnParts<'a>, St
     Ok(parts)
 }
 
-pub(super) fn endpoint_arn_problem(arn: &str) -> Option<String> {
-    let parts = match arn_of(arn, "sagemaker") {
-        Ok(parts) => parts,
-        Err(why) => return Some(why),
-    };
+/// [`arn_of`] for a regional resource: its Region and account checked too.
+fn regional_arn_of<'a>(arn: &'a str, service: &str) -> Result<ArnParts<'a>, String> {
+    let parts = arn_of(arn, service)?;
     if !is_region(parts.region) {
-        return Some(format!(
+        return Err(format!(
             "{:?} is not a Region code such as \"eu-west-1\"",
             excerpt(parts.region)
         ));
     }
     if !is_account(parts.account) {
-        return Some(format!(
+        return Err(format!(
             "the account ID {:?} is not 12 digits",
             excerpt(parts.account)
         ));
     }
+    Ok(parts)
+}
+
+pub(super) fn endpoint_arn_problem(arn: &str) -> Option<String> {
+    let parts = match regional_arn_of(arn, "sagemaker") {
+        Ok(parts) => parts,
+        Err(why) => return Some(why),
+    };
     match parts.resource.strip_prefix("endpoint/") {
         Some(name) => endpoint_name_problem(name),
         None => Some(format!(
@@ -259,22 +265,10 @@ pub fn check_kms_key_id(key: &str) -> Result<(), String> {
 
 fn kms_key_problem(key: &str) -> Option<String> {
     if key.starts_with("arn:") {
-        let parts = match arn_of(key, "kms") {
+        let parts = match regional_arn_of(key, "kms") {
             Ok(parts) => parts,
             Err(why) => return Some(why),
         };
-        if !is_region(parts.region) {
-            return Some(format!(
-                "{:?} is not a Region code such as \"eu-west-1\"",
-                excerpt(parts.region)
-            ));
-        }
-        if !is_account(parts.account) {
-            return Some(format!(
-                "the account ID {:?} is not 12 digits",
-                excerpt(parts.account)
-            ));
-        }
         if let Some(id) = parts.resource.strip_prefix("key/") {
             return (!is_kms_key_id(id)).then(|| {
                 format!(
