@@ -64,9 +64,19 @@ pub async fn delete_apps(
         let names: Vec<String> = blocking.iter().map(|a| a.describe()).collect();
         Ok(Poll::Pending(names.join(", ")))
     };
+    wait_parts(env, &what, poll).await
+}
+
+/// Polls `poll` until the apps, spaces or profiles it watches have
+/// settled, on their schedule, within the apply's time and until a stop.
+async fn wait_parts<F, Fut>(env: &Env<'_>, what: &str, poll: F) -> Result<(), StepError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<Poll, String>>,
+{
     let schedule = Schedule::settling(studio::PART_READY);
     studio::wait_for(
-        &what,
+        what,
         poll,
         (&schedule, env.ctx.time_left()),
         &env.ctx.cancel,
@@ -116,15 +126,7 @@ async fn delete_spaces(
             Poll::Pending(left.join(", "))
         })
     };
-    let schedule = Schedule::settling(studio::PART_READY);
-    studio::wait_for(
-        &what,
-        poll,
-        (&schedule, env.ctx.time_left()),
-        &env.ctx.cancel,
-    )
-    .await
-    .map_err(|e| StepError::unless_stopped(env.ctx, e))
+    wait_parts(env, &what, poll).await
 }
 
 /// Deletes the user profile `name` as AWS requires: its apps and its
